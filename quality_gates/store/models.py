@@ -1,0 +1,69 @@
+"""Results tables. Plain, documented tables: users query them with SQL (see README)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+VERSION_TABLE = "quality_gates_alembic_version"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+class GateRunRow(Base):
+    __tablename__ = "gate_runs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dag_id: Mapped[str] = mapped_column(String(250))
+    task_id: Mapped[str] = mapped_column(String(250))
+    run_id: Mapped[str] = mapped_column(String(250))
+    map_index: Mapped[int] = mapped_column(Integer, default=-1)
+    try_number: Mapped[int] = mapped_column(Integer)
+    dataset: Mapped[str] = mapped_column(String(500))
+    partition_key: Mapped[str] = mapped_column(Text)
+    gate: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    row_count: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+
+    __table_args__ = (
+        UniqueConstraint("dag_id", "task_id", "run_id", "map_index", "try_number"),
+        Index(None, "dataset", "partition_key"),
+        Index(None, "dag_id", "started_at"),
+        Index(None, "status", "started_at"),
+    )
+
+
+class CheckResultRow(Base):
+    __tablename__ = "check_results"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    gate_run_id: Mapped[int] = mapped_column(Id, ForeignKey("gate_runs.id", ondelete="CASCADE"))
+    check_name: Mapped[str] = mapped_column(String(200))
+    column_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(10))
+    severity: Mapped[str] = mapped_column(String(10))
+    observed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expected: Mapped[str | None] = mapped_column(Text, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+
+    __table_args__ = (Index(None, "gate_run_id"),)

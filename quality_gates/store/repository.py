@@ -1,0 +1,170 @@
+"""The results store: writes gate results and reads them back as the same result model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, delete, desc, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from quality_gates.checks.json_safe import truncate
+from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Severity, Status
+from quality_gates.store import migrate
+from quality_gates.store.engine import engine_for
+from quality_gates.store.models import CheckResultRow, GateRunRow
+
+MAX_TEXT_CHARS = 2000
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+class StoreUnavailableError(RuntimeError):
+    """The results store cannot be reached or written: retry, never pass silently."""
+
+
+@dataclass(frozen=True)
+class StoredGateRun:
+    id: int
+    identity: RunIdentity
+    result: GateResult
+
+
+class ResultStore:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> ResultStore:
+        store = cls(engine_for(url))
+        if migrate_schema:
+            store.ensure_schema()
+        return store
+
+    @property
+    def location(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def ensure_schema(self) -> None:
+        """Apply pending migrations once per process (first use creates the tables)."""
+        key = self.location
+        if key in _migrated:
+            return
+        with _migrate_lock:
+            try:
+                if migrate.current_revision(self.engine) != migrate.head_revision():
+                    self._upgrade()
+            except SQLAlchemyError as exc:
+                raise StoreUnavailableError(f"results store {key} is unavailable: {exc}") from exc
+            _migrated.add(key)
+
+    def _upgrade(self) -> None:
+        try:
+            migrate.upgrade(self.engine)
+        except SQLAlchemyError:
+            # Another process may have created the tables at the same moment (SQLite has no
+            # advisory lock): that is success if the store is now current.
+            if migrate.current_revision(self.engine) != migrate.head_revision():
+                raise
+
+    def record(self, identity: RunIdentity, result: GateResult) -> int:
+        """Write one gate run and all its checks atomically; a re-executed try replaces its rows."""
+        run_values = {
+            "dag_id": identity.dag_id,
+            "task_id": identity.task_id,
+            "run_id": identity.run_id,
+            "map_index": identity.map_index,
+            "try_number": identity.try_number,
+            "dataset": result.dataset,
+            "partition_key": result.partition_key,
+            "gate": result.gate,
+            "status": result.status.value,
+            "started_at": result.started_at,
+            "finished_at": result.finished_at,
+            "row_count": result.row_count,
+            "summary": result.summary(),
+        }
+        try:
+            with Session(self.engine) as session, session.begin():
+                previous = select(GateRunRow.id).where(*_identity_filter(identity)).scalar_subquery()
+                session.execute(delete(CheckResultRow).where(CheckResultRow.gate_run_id.in_(previous)))
+                session.execute(delete(GateRunRow).where(*_identity_filter(identity)))
+                gate_run_id = session.execute(insert(GateRunRow).values(run_values).returning(GateRunRow.id)).scalar_one()
+                if result.checks:
+                    session.execute(insert(CheckResultRow), [_check_row(gate_run_id, c) for c in result.checks])
+        except SQLAlchemyError as exc:
+            raise StoreUnavailableError(f"could not write results to {self.location}: {exc}") from exc
+        return gate_run_id
+
+    def get(self, gate_run_id: int) -> StoredGateRun | None:
+        with Session(self.engine) as session:
+            run = session.get(GateRunRow, gate_run_id)
+            return self._load(session, run) if run is not None else None
+
+    def find(self, identity: RunIdentity) -> StoredGateRun | None:
+        with Session(self.engine) as session:
+            run = session.scalars(select(GateRunRow).where(*_identity_filter(identity))).one_or_none()
+            return self._load(session, run) if run is not None else None
+
+    def recent(self, *, dag_id: str | None = None, run_id: str | None = None, limit: int = 50) -> list[StoredGateRun]:
+        query = select(GateRunRow).order_by(desc(GateRunRow.started_at), desc(GateRunRow.id)).limit(limit)
+        if dag_id is not None:
+            query = query.where(GateRunRow.dag_id == dag_id)
+        if run_id is not None:
+            query = query.where(GateRunRow.run_id == run_id)
+        with Session(self.engine) as session:
+            return [self._load(session, run) for run in session.scalars(query)]
+
+    @staticmethod
+    def _load(session: Session, run: GateRunRow) -> StoredGateRun:
+        rows: Sequence[CheckResultRow] = session.scalars(
+            select(CheckResultRow).where(CheckResultRow.gate_run_id == run.id).order_by(CheckResultRow.id)
+        ).all()
+        checks = tuple(
+            CheckResult(r.check_name, r.column_name, Status(r.status), Severity(r.severity), r.observed, r.expected, r.details)
+            for r in rows
+        )
+        identity = RunIdentity(run.dag_id, run.task_id, run.run_id, run.map_index, run.try_number)
+        result = GateResult(
+            gate=run.gate,
+            dataset=run.dataset,
+            partition_key=run.partition_key,
+            checks=checks,
+            row_count=run.row_count,
+            started_at=_aware(run.started_at),
+            finished_at=_aware(run.finished_at),
+            error=(run.summary or {}).get("error"),
+        )
+        return StoredGateRun(run.id, identity, result)
+
+
+def _identity_filter(identity: RunIdentity):
+    return (
+        GateRunRow.dag_id == identity.dag_id,
+        GateRunRow.task_id == identity.task_id,
+        GateRunRow.run_id == identity.run_id,
+        GateRunRow.map_index == identity.map_index,
+        GateRunRow.try_number == identity.try_number,
+    )
+
+
+def _check_row(gate_run_id: int, check: CheckResult) -> dict:
+    return {
+        "gate_run_id": gate_run_id,
+        "check_name": truncate(check.check_name, 200),
+        "column_name": check.column,
+        "status": check.status.value,
+        "severity": check.severity.value,
+        "observed": None if check.observed is None else truncate(check.observed, MAX_TEXT_CHARS),
+        "expected": None if check.expected is None else truncate(check.expected, MAX_TEXT_CHARS),
+        "details": dict(check.details),
+    }
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; everything we write is UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
