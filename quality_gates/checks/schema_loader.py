@@ -14,14 +14,12 @@ from pandera.engines import pandas_engine
 from pandera.io import _flat_checks
 from pandera.io.pandas_io import deserialize_schema
 
+from quality_gates.checks.errors import SchemaDefinitionError
+
 TOLERANCE_KEY = "mostly"
 """Minimum passing fraction of a check (Great Expectations' ``mostly``): our one YAML extension."""
 
 METADATA_KEY = "quality_gates"
-
-
-class SchemaDefinitionError(ValueError):
-    """The schema itself is wrong: the data was not looked at."""
 
 
 def load_schema(spec: Any, base_dir: str | Path | None = None) -> pa.DataFrameSchema:

@@ -215,7 +215,10 @@ class ChunkedSchemaValidator:
         if not failing:
             return result(Status.PASSED, "0 failing rows", failing_rows=0, failing_fraction=0.0)
         fraction = failing / rows if rows else 1.0
-        examples = ", ".join(format_value(s["value"]) for s in tally.samples[:3])
+        if tally.name == "not_nullable":
+            examples = "rows " + ", ".join(str(s["row"]) for s in tally.samples[:3]) if tally.samples else ""
+        else:
+            examples = ", ".join(format_value(s["value"]) for s in tally.samples[:3])
         observed = f"{failing:,} of {rows:,} rows ({fraction:.2%}) fail" + (f", e.g. {examples}" if examples else "")
         if tally.kind == "dtype":
             observed = f"{' / '.join(sorted(tally.observed_types))}; {observed}"

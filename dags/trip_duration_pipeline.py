@@ -1,0 +1,89 @@
+"""Example ML pipeline with quality gates: extract → schema gate → features → train → serve.
+
+Run it with `make demo`. Each daily partition of trips lands as a parquet file; the schema
+gate validates it before anything learns from it. Trigger with conf {"scenario": "broken"}
+to land a corrupted partition and watch the gate block training and serving.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import DAG, Asset, Param, task
+
+from quality_gates.operators import SchemaGateOperator
+from quality_gates.sources import FileSource
+
+DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
+TRIPS_FILE = str(DATA_DIR / "trips" / "{{ ds }}.parquet")
+VALIDATED_TRIPS = Asset("demo_validated_trips")
+
+with DAG(
+    dag_id="trip_duration_pipeline",
+    schedule="@daily",
+    start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
+    catchup=False,
+    params={"scenario": Param("good", enum=["good", "broken"], description="land a clean or a corrupted partition")},
+    tags=["quality-gates", "example"],
+) as dag:
+
+    @task
+    def extract_trips(ds=None, params=None) -> str:
+        from trips_example.data import generate_trips
+
+        trips = generate_trips(pendulum.parse(ds).date(), broken=params["scenario"] == "broken")
+        path = Path(TRIPS_FILE.replace("{{ ds }}", ds))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        trips.to_parquet(path, index=False)
+        return str(path)
+
+    validate_trips = SchemaGateOperator(
+        task_id="validate_trips",
+        source=FileSource(TRIPS_FILE),
+        schema="../schemas/trips.yaml",
+        dataset="trips",
+        mode="fail",
+        outlets=[VALIDATED_TRIPS],  # emitted only when the gate passes
+    )
+
+    @task
+    def build_features(trips_path: str) -> str:
+        import pandas as pd
+        from trips_example.model import build_features
+
+        features_path = Path(trips_path).with_suffix(".features.parquet")
+        build_features(pd.read_parquet(trips_path)).to_parquet(features_path, index=False)
+        return str(features_path)
+
+    @task
+    def train_model(features_path: str) -> str:
+        import pandas as pd
+        from trips_example.model import save, train
+
+        model = train(pd.read_parquet(features_path))
+        model_path = DATA_DIR / "models" / f"{Path(features_path).name.split('.')[0]}.json"
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        save(model, model_path)
+        return str(model_path)
+
+    @task
+    def serve_predictions(model_path: str, features_path: str) -> str:
+        import json
+
+        import pandas as pd
+        from trips_example.model import predict
+
+        features = pd.read_parquet(features_path)
+        features["predicted_duration_min"] = predict(json.loads(Path(model_path).read_text()), features)
+        out = DATA_DIR / "predictions" / Path(features_path).name.replace(".features", ".predictions")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        features[["trip_id", "predicted_duration_min"]].to_parquet(out, index=False)
+        return str(out)
+
+    trips = extract_trips()
+    trips >> validate_trips
+    features = build_features(trips)
+    validate_trips >> features
+    serve_predictions(train_model(features), features)

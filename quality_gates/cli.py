@@ -1,0 +1,99 @@
+"""``quality-gates``: manage the results store and bootstrap schemas."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _store_url(args: argparse.Namespace) -> str:
+    if args.url:
+        return args.url
+    from quality_gates.hooks.store import QualityStoreHook
+
+    return QualityStoreHook(args.conn_id).get_url()
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from quality_gates.store import migrate
+    from quality_gates.store.repository import ResultStore
+
+    store = ResultStore.open(_store_url(args), migrate_schema=False)
+    migrate.upgrade(store.engine)
+    print(f"results store {store.location} is at revision {migrate.current_revision(store.engine)}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from quality_gates.store import migrate
+    from quality_gates.store.repository import ResultStore
+
+    store = ResultStore.open(_store_url(args), migrate_schema=False)
+    current, head = migrate.current_revision(store.engine), migrate.head_revision()
+    print(f"{store.location}: revision {current or 'none (not created yet)'}, latest {head}")
+    return 0 if current == head else 1
+
+
+def cmd_infer_schema(args: argparse.Namespace) -> int:
+    import pandera.pandas as pa
+
+    from quality_gates.sources import FileSource, SqlSource
+
+    if args.file:
+        source = FileSource(args.file)
+    elif args.conn_id and args.sql:
+        source = SqlSource(args.conn_id, sql=args.sql)
+    else:
+        print("infer-schema: give a FILE, or --conn-id and --sql", file=sys.stderr)
+        return 2
+    sample = next(iter(source.read_chunks(args.sample_rows)))
+    schema = pa.infer_schema(sample)
+    text = schema.to_yaml()
+    header = f"# Inferred by quality-gates from {source.describe()} ({len(sample):,} rows). Review before use.\n"
+    if args.output:
+        Path(args.output).write_text(header + text, encoding="utf-8")
+        print(f"wrote {args.output} ({len(schema.columns)} columns)")
+    else:
+        sys.stdout.write(header + text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quality-gates", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def store_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--conn-id", help="results store connection (default: as the gates resolve it)")
+        sub.add_argument("--url", help="SQLAlchemy URL of the results store, instead of a connection")
+
+    db = commands.add_parser("db", help="results store schema").add_subparsers(dest="db_command", required=True)
+    upgrade = db.add_parser("upgrade", help="create or migrate the results tables")
+    store_options(upgrade)
+    upgrade.set_defaults(handler=cmd_db_upgrade)
+    current = db.add_parser("current", help="show the store's schema revision")
+    store_options(current)
+    current.set_defaults(handler=cmd_db_current)
+
+    infer = commands.add_parser("infer-schema", help="write a starting pandera YAML schema from data")
+    infer.add_argument("file", nargs="?", help="a csv or parquet file")
+    infer.add_argument("--conn-id", help="Airflow SQL connection, with --sql")
+    infer.add_argument("--sql", help="query whose rows to infer from")
+    infer.add_argument("--sample-rows", type=int, default=100_000, help="rows to read (default 100000)")
+    infer.add_argument("-o", "--output", help="write to this file instead of stdout")
+    infer.set_defaults(handler=cmd_infer_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ValueError, RuntimeError) as exc:  # our configuration / source / store errors
+        print(f"quality-gates: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

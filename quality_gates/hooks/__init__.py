@@ -1,0 +1,3 @@
+from quality_gates.hooks.store import QualityStoreHook
+
+__all__ = ["QualityStoreHook"]

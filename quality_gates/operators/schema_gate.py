@@ -1,0 +1,60 @@
+"""Validate the data a task just produced against a pandera schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from quality_gates.checks.results import CheckResult
+from quality_gates.operators.base import BaseGateOperator
+from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
+
+
+class SchemaGateOperator(BaseGateOperator):
+    """Schema gate: every pandera check becomes a ``check_results`` row.
+
+    :param source: a ``SqlSource``, ``FileSource`` or ``CallableSource`` (templated).
+    :param schema: a pandera YAML file (relative to the DAG file's folder), a
+        ``DataFrameSchema``, a ``DataFrameModel`` class, or a ``module:NAME`` import path.
+    :param max_failure_cases: failure cases kept per check (a bounded sample).
+    :param allow_empty: whether 0 rows pass (by default an empty partition fails).
+    :param chunk_size: rows validated at a time; counts are exact over all rows.
+    """
+
+    gate_kind = "schema"
+    template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source", "schema")
+
+    def __init__(
+        self,
+        *,
+        source: Source,
+        schema: Any,
+        max_failure_cases: int = 20,
+        allow_empty: bool = False,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.source = source
+        self.schema = schema
+        self.max_failure_cases = max_failure_cases
+        self.allow_empty = allow_empty
+        self.chunk_size = chunk_size
+
+    def default_dataset(self) -> str | None:
+        return self.source.default_dataset()
+
+    def run_checks(self, context: Any) -> tuple[int | None, Sequence[CheckResult]]:
+        # Imported here, not at module level: DAG files import operators at every parse.
+        from quality_gates.checks.schema_loader import load_schema
+        from quality_gates.checks.schema_validation import validate_schema
+
+        schema = load_schema(self.schema, base_dir=self.dag_folder())
+        self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
+        validation = validate_schema(
+            self.source.read_chunks(self.chunk_size),
+            schema,
+            allow_empty=self.allow_empty,
+            max_failure_cases=self.max_failure_cases,
+        )
+        return validation.row_count, validation.checks

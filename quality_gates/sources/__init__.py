@@ -1,0 +1,16 @@
+"""Where a gate's data comes from. All string fields are Airflow templates."""
+
+from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source, SourceConfigurationError, SourceError
+from quality_gates.sources.callable import CallableSource
+from quality_gates.sources.file import FileSource
+from quality_gates.sources.sql import SqlSource
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "CallableSource",
+    "FileSource",
+    "Source",
+    "SourceConfigurationError",
+    "SourceError",
+    "SqlSource",
+]

@@ -1,0 +1,35 @@
+"""What every source offers a gate: its data in chunks, and words to name it in messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+import pandas as pd
+
+DEFAULT_CHUNK_SIZE = 100_000
+
+
+class SourceError(RuntimeError):
+    """The data could not be read (database down, file not there yet): worth a retry."""
+
+
+class SourceConfigurationError(ValueError):
+    """The source is declared wrongly: a retry cannot help."""
+
+
+@runtime_checkable
+class Source(Protocol):
+    template_fields: tuple[str, ...]
+
+    def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
+        """Yield the data as DataFrames of at most ``chunk_size`` rows (at least one frame)."""
+        ...
+
+    def describe(self) -> str:
+        """Name the data in messages: "table public.trips (connection 'warehouse')"."""
+        ...
+
+    def default_dataset(self) -> str | None:
+        """A stable dataset name when the author gives none, or None."""
+        ...

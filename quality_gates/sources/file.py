@@ -1,0 +1,74 @@
+"""CSV and Parquet files, local or on object storage (Airflow's ObjectStoragePath)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
+
+_FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+class FileSource:
+    template_fields = ("path", "format")
+
+    def __init__(self, path: str | Path, format: str | None = None):
+        self.path = str(path)
+        self.format = format
+
+    def describe(self) -> str:
+        return f"file {self.path}"
+
+    def default_dataset(self) -> str | None:
+        return None  # paths usually carry the partition: no stable name to derive
+
+    def _resolved_format(self) -> str:
+        if self.format:
+            if self.format not in ("csv", "parquet"):
+                raise SourceConfigurationError(f"{self.path}: unknown format '{self.format}' (use csv or parquet)")
+            return self.format
+        suffixes = [s.lower() for s in Path(self.path).suffixes]
+        for suffix in reversed(suffixes):
+            if suffix in _FORMATS:
+                return _FORMATS[suffix]
+        raise SourceConfigurationError(f"{self.path}: cannot tell the format from the name; pass format='csv' or 'parquet'")
+
+    def _open_path(self):
+        if "://" in self.path:
+            from airflow.sdk import ObjectStoragePath
+
+            return ObjectStoragePath(self.path)
+        return Path(self.path)
+
+    def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
+        file_format = self._resolved_format()
+        path = self._open_path()
+        try:
+            if not path.exists():
+                raise SourceError(f"file not found: {self.path}")
+            with path.open("rb") as handle:
+                if file_format == "parquet":
+                    yield from _parquet_chunks(handle, chunk_size)
+                else:
+                    # CSV is read whole: pandas infers types per chunk, and a chunk of empty
+                    # cells would change a column's type half-way through the file.
+                    yield pd.read_csv(handle, compression="infer" if isinstance(path, Path) else None)
+        except SourceError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise SourceError(f"cannot read {self.path}: {exc}") from exc
+
+
+def _parquet_chunks(handle, chunk_size: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(handle)
+    empty = True
+    for batch in parquet.iter_batches(batch_size=chunk_size):
+        empty = False
+        yield batch.to_pandas()
+    if empty:
+        yield parquet.schema_arrow.empty_table().to_pandas()

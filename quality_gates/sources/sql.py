@@ -1,0 +1,93 @@
+"""Tables and queries behind any Airflow SQL connection (common-sql's DbApiHook)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, bindparam, column, inspect, literal_column, select, table, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
+
+
+class SqlSource:
+    """Rows of ``table`` (optionally filtered by ``where``) or of a ``sql`` query.
+
+    ``where`` is either a mapping ``{column: value}`` (identifiers quoted, values bound) or a
+    SQL condition with ``:name`` placeholders whose values come from ``parameters``. Values are
+    always bound, never formatted into the SQL text, so a partition such as ``x'; drop --``
+    is just a string.
+    """
+
+    template_fields = ("conn_id", "sql", "table", "where", "parameters")
+
+    def __init__(
+        self,
+        conn_id: str,
+        sql: str | None = None,
+        table: str | None = None,
+        where: str | Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ):
+        if (sql is None) == (table is None):
+            raise SourceConfigurationError("SqlSource needs exactly one of sql= or table=")
+        if sql is not None and where is not None:
+            raise SourceConfigurationError("SqlSource: where= applies to table=; put the condition in sql=")
+        self.conn_id = conn_id
+        self.sql = sql
+        self.table = table
+        self.where = where
+        self.parameters = dict(parameters or {})
+
+    def describe(self) -> str:
+        what = f"table {self.table}" if self.table else "query"
+        return f"{what} (connection '{self.conn_id}')"
+
+    def default_dataset(self) -> str | None:
+        return self.table
+
+    def engine(self):
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+
+        try:
+            connection = BaseHook.get_connection(self.conn_id)
+        except AirflowNotFoundException:
+            raise SourceConfigurationError(f"Airflow connection '{self.conn_id}' does not exist") from None
+        hook = connection.get_hook()
+        if not hasattr(hook, "get_sqlalchemy_engine"):
+            raise SourceConfigurationError(
+                f"connection '{self.conn_id}' (type {connection.conn_type}) is not a SQL connection"
+            )
+        return hook.get_sqlalchemy_engine()
+
+    def statement(self, engine=None):
+        """The SELECT to run, with every user value as a bound parameter."""
+        if self.sql is not None:
+            return text(self.sql).bindparams(**self.parameters) if self.parameters else text(self.sql)
+        schema, _, name = self.table.rpartition(".")
+        source = table(name, schema=schema or None)
+        if engine is not None and not inspect(engine).has_table(name, schema=schema or None):
+            raise SourceError(f"table {self.table} does not exist (connection '{self.conn_id}')")
+        query = select(literal_column("*")).select_from(source)
+        if isinstance(self.where, Mapping):
+            conditions = [column(key) == bindparam(f"where_{i}", value) for i, (key, value) in enumerate(self.where.items())]
+            query = query.where(and_(*conditions))
+        elif self.where:
+            condition = text(self.where)
+            query = query.where(condition.bindparams(**self.parameters) if self.parameters else condition)
+        return query
+
+    def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
+        engine = self.engine()
+        try:
+            statement = self.statement(engine)
+            # A server-side cursor: the database sends chunk_size rows at a time, so a table of
+            # any size is validated in bounded memory.
+            with engine.connect().execution_options(stream_results=True, max_row_buffer=chunk_size) as connection:
+                yield from pd.read_sql(statement, connection, chunksize=chunk_size)
+        except SQLAlchemyError as exc:
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise SourceError(f"cannot read {self.describe()}: {message}") from exc

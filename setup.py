@@ -1,0 +1,46 @@
+from setuptools import find_packages, setup
+
+setup(
+    name="airflow-quality-gates",
+    version="0.1.0",
+    description="Data-quality gates for Apache Airflow: schema and statistical checks that block bad data.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["quality_gates", "quality_gates.*"]),
+    package_data={"quality_gates": ["store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py"]},
+    include_package_data=True,
+    # Lower bounds only: this installs into existing Airflow deployments.
+    install_requires=[
+        "apache-airflow>=3.1",
+        "apache-airflow-providers-common-sql>=1.20",
+        "pandera[pandas,io]>=0.24",
+        "pandas>=2.1",
+        "numpy>=1.26",
+        "pyarrow>=14",
+        "SQLAlchemy>=2.0",
+        "alembic>=1.13",
+        "psycopg2-binary>=2.9",
+        "PyYAML>=6",
+        "Jinja2>=3.1",
+    ],
+    extras_require={
+        "postgres": ["apache-airflow-providers-postgres>=6"],
+        "polars": ["polars>=1.0"],
+        "dev": [
+            "apache-airflow-providers-postgres>=6",
+            "apache-airflow-providers-sqlite>=4",
+            "polars>=1.0",
+            "pytest>=8",
+            "pytest-xdist>=3.5",
+            "hypothesis>=6.100",
+            "psutil>=5.9",
+        ],
+    },
+    entry_points={
+        "apache_airflow_provider": ["provider_info=quality_gates.provider_info:get_provider_info"],
+        "airflow.plugins": ["quality_gates=quality_gates.plugin:QualityGatesPlugin"],
+        "console_scripts": ["quality-gates=quality_gates.cli:main"],
+    },
+    classifiers=["Framework :: Apache Airflow", "Programming Language :: Python :: 3"],
+)
