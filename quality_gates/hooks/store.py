@@ -87,7 +87,8 @@ def connection_url(connection) -> str:
         )
         return url.render_as_string(hide_password=False)
     if conn_type == "sqlite":
-        return f"sqlite:///{connection.host}"
+        # The UI puts the file path in host; a URI (sqlite:////path) puts it in schema.
+        return f"sqlite:///{connection.host or connection.schema}"
     raise StoreConfigurationError(
         f"results store connection '{connection.conn_id}' has type '{connection.conn_type}'; use postgres or sqlite"
     )

@@ -7,7 +7,9 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import and_, bindparam, column, inspect, literal_column, select, table, text
+from pandas.errors import DatabaseError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.types import NullType
 
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
@@ -73,7 +75,12 @@ class SqlSource:
             raise SourceError(f"table {self.table} does not exist (connection '{self.conn_id}')")
         query = select(literal_column("*")).select_from(source)
         if isinstance(self.where, Mapping):
-            conditions = [column(key) == bindparam(f"where_{i}", value) for i, (key, value) in enumerate(self.where.items())]
+            # Untyped binds: the database casts the value to the column's type ('2024-06-01'
+            # compares with a DATE column), where a typed VARCHAR bind would not.
+            conditions = [
+                column(key) == bindparam(f"where_{i}", value, type_=NullType())
+                for i, (key, value) in enumerate(self.where.items())
+            ]
             query = query.where(and_(*conditions))
         elif self.where:
             condition = text(self.where)
@@ -88,6 +95,7 @@ class SqlSource:
             # any size is validated in bounded memory.
             with engine.connect().execution_options(stream_results=True, max_row_buffer=chunk_size) as connection:
                 yield from pd.read_sql(statement, connection, chunksize=chunk_size)
-        except SQLAlchemyError as exc:
-            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        except (SQLAlchemyError, DatabaseError) as exc:
+            cause = exc.__cause__ if isinstance(exc, DatabaseError) and exc.__cause__ else exc
+            message = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
             raise SourceError(f"cannot read {self.describe()}: {message}") from exc

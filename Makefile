@@ -1,0 +1,40 @@
+# Two commands set everything up: `make demo` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_HOME := $(CURDIR)/.demo/airflow_home
+
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: demo test bench install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+$(VENV)/.installed: setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: setup.py | $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	rm -rf $(CURDIR)/.demo && mkdir -p $(DEMO_HOME)
+	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/airflow db migrate > $(CURDIR)/.demo/airflow-db-migrate.log 2>&1
+	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/python scripts/run_demo.py
+
+test: install-dev
+	bash scripts/ensure_postgres.sh
+	$(BIN)/python -m pytest -n 2 tests
+
+bench: install-dev
+	bash scripts/ensure_postgres.sh
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) .demo .pytest_cache test-artifacts

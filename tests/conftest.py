@@ -1,0 +1,82 @@
+"""Test environment: a private AIRFLOW_HOME and PostgreSQL database per pytest-xdist worker.
+
+Set before anything imports Airflow, so that Airflow reads this configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix=f"qg-airflow-{WORKER}-"))
+PG_SERVER = os.environ.get("QG_TEST_PG_SERVER", "postgres@127.0.0.1:5432")
+PG_DATABASE = f"quality_gates_test_{WORKER}"
+
+os.environ.update(
+    AIRFLOW_HOME=str(AIRFLOW_HOME),
+    AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    AIRFLOW__CORE__DAGS_FOLDER=str(TESTS / "dags"),
+    AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
+)
+os.environ.pop("AIRFLOW_CONN_QUALITY_GATES_DEFAULT", None)
+
+
+def pg_url(database: str = PG_DATABASE, driver: str = "postgresql+psycopg2") -> str:
+    return f"{driver}://{PG_SERVER}/{database}"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> str:
+    """A fresh PostgreSQL database for this worker (the server is started by `make test`)."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
+    except sa.exc.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_SERVER}; run `make test`, which starts it: {exc}")
+    finally:
+        admin.dispose()
+    return pg_url()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request, tmp_path) -> str:
+    """An empty results store on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'quality_gates.db'}"
+    url = request.getfixturevalue("postgres_database")
+    from quality_gates.store.repository import ResultStore
+
+    store = ResultStore.open(url)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("TRUNCATE gate_runs, check_results RESTART IDENTITY")
+    return url
+
+
+@pytest.fixture
+def store(store_url):
+    from quality_gates.store.repository import ResultStore
+
+    return ResultStore.open(store_url)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Airflow's metadata database (SQLite in this worker's AIRFLOW_HOME), migrated once."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return AIRFLOW_HOME

@@ -1,0 +1,44 @@
+"""DAGs the Airflow tests run with dag.test(); module level, as Airflow 3.3 requires."""
+
+import datetime as dt
+
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, Asset
+
+from quality_gates.operators import SchemaGateOperator
+from quality_gates.sources import CallableSource, SqlSource
+
+START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def orders(scenario: str = "good"):
+    import pandas as pd
+
+    frame = pd.DataFrame({"order_id": range(100), "amount": [10.0] * 100, "status": ["paid"] * 100})
+    if scenario == "bad":
+        frame.loc[:4, "amount"] = -1.0
+    if scenario == "empty":
+        frame = frame.iloc[:0]
+    return frame
+
+
+def gate_dag(dag_id: str, **gate_kwargs) -> DAG:
+    with DAG(dag_id, schedule=None, start_date=START, params={"scenario": "good"}) as dag:
+        gate_kwargs.setdefault("source", CallableSource(orders, op_kwargs={"scenario": "{{ params.scenario }}"}))
+        gate = SchemaGateOperator(task_id="gate", schema="orders.yaml", dataset="orders", **gate_kwargs)
+        gate >> EmptyOperator(task_id="downstream") >> EmptyOperator(task_id="further_downstream")
+    return dag
+
+
+for _mode in ("fail", "skip", "warn"):
+    globals()[f"gate_{_mode}"] = gate_dag(f"gate_{_mode}", mode=_mode, outlets=[Asset(f"validated_orders_{_mode}")])
+
+gate_dead_store = gate_dag("gate_dead_store", store_conn_id="dead_store", retries=1, retry_delay=dt.timedelta(seconds=0))
+gate_missing_store_conn = gate_dag("gate_missing_store_conn", store_conn_id="no_such_store")
+gate_sql = gate_dag(
+    "gate_sql",
+    source=SqlSource("warehouse", table="orders", where={"day": "{{ params.day }}"}),
+    partition="{{ params.day }}",
+    chunk_size=7,
+)
+gate_missing_table = gate_dag("gate_missing_table", source=SqlSource("warehouse", table="no_such_table"), retries=1, retry_delay=dt.timedelta(seconds=0))
