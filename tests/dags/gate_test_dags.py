@@ -34,7 +34,7 @@ for _mode in ("fail", "skip", "warn"):
     globals()[f"gate_{_mode}"] = gate_dag(f"gate_{_mode}", mode=_mode, outlets=[Asset(f"validated_orders_{_mode}")])
 
 gate_dead_store = gate_dag("gate_dead_store", store_conn_id="dead_store", retries=1, retry_delay=dt.timedelta(seconds=0))
-gate_missing_store_conn = gate_dag("gate_missing_store_conn", store_conn_id="no_such_store")
+gate_missing_store_conn = gate_dag("gate_missing_store_conn", store_conn_id="no_such_store", retries=1, retry_delay=dt.timedelta(seconds=0))
 gate_sql = gate_dag(
     "gate_sql",
     source=SqlSource("warehouse", table="orders", where={"day": "{{ params.day }}"}),
