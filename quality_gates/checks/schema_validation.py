@@ -218,7 +218,8 @@ class ChunkedSchemaValidator:
         if tally.name == "not_nullable":
             examples = "rows " + ", ".join(str(s["row"]) for s in tally.samples[:3]) if tally.samples else ""
         else:
-            examples = ", ".join(format_value(s["value"]) for s in tally.samples[:3])
+            distinct = dict.fromkeys(format_value(s["value"]) for s in tally.samples)
+            examples = ", ".join(list(distinct)[:3])
         observed = f"{failing:,} of {rows:,} rows ({fraction:.2%}) fail" + (f", e.g. {examples}" if examples else "")
         if tally.kind == "dtype":
             observed = f"{' / '.join(sorted(tally.observed_types))}; {observed}"
