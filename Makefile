@@ -14,10 +14,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	rm -rf airflow_quality_gates.egg-info  # else Airflow sees the package (and its plugin) twice from this folder
 	touch $@
 
 $(VENV)/.installed-dev: setup.py | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
+	rm -rf airflow_quality_gates.egg-info
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

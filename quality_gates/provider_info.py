@@ -12,7 +12,6 @@ def get_provider_info() -> dict:
         "hooks": [{"integration-name": "Quality Gates", "python-modules": ["quality_gates.hooks.store"]}],
         "operators": [{"integration-name": "Quality Gates", "python-modules": ["quality_gates.operators.schema_gate"]}],
         "integrations": [{"integration-name": "Quality Gates", "external-doc-url": "https://github.com/", "tags": ["software"]}],
-        "plugins": [{"name": "quality_gates", "plugin-class": "quality_gates.plugin.QualityGatesPlugin"}],
         "config": {
             "quality_gates": {
                 "description": "Where gate results are stored.",

@@ -10,6 +10,7 @@ import pandas as pd
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
 
 
 class FileSource:
@@ -55,7 +56,7 @@ class FileSource:
                 else:
                     # CSV is read whole: pandas infers types per chunk, and a chunk of empty
                     # cells would change a column's type half-way through the file.
-                    yield pd.read_csv(handle, compression="infer" if isinstance(path, Path) else None)
+                    yield pd.read_csv(handle, compression=_COMPRESSIONS.get(Path(self.path).suffix.lower()))
         except SourceError:
             raise
         except (OSError, ValueError) as exc:
