@@ -1,0 +1,23 @@
+"""`make bench`: every benchmark, side by side with its baseline, in one run.
+
+Usage: python -m benchmarks.run [name ...]   (default: all)
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {"schema_gate": "benchmarks.schema_gate"}
+
+
+def main(names: list[str]) -> int:
+    for name in names or list(BENCHMARKS):
+        print(f"\n## {name}\n", flush=True)
+        print(importlib.import_module(BENCHMARKS[name]).main(), flush=True)
+    print("\nResults written to benchmarks/results/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
