@@ -112,9 +112,9 @@ def prepare_sql_table(pg: str) -> None:
             connection.exec_driver_sql("DROP TABLE IF EXISTS bench_events")
             connection.exec_driver_sql(
                 f"""CREATE TABLE bench_events AS
-                SELECT g AS event_id, (g % 10000) AS user_id, random() * 100 AS amount, random() * 5 AS score,
-                       (ARRAY['view','click','buy','share'])[1 + g % 4] AS kind, md5(g::text) AS token,
-                       timestamp '2024-01-01' + g * interval '1 second' AS created_at, (g % 3 = 0) AS flagged
+                SELECT g AS event_id, (g %% 10000) AS user_id, random() * 100 AS amount, random() * 5 AS score,
+                       (ARRAY['view','click','buy','share'])[1 + g %% 4] AS kind, md5(g::text) AS token,
+                       timestamp '2024-01-01' + g * interval '1 second' AS created_at, (g %% 3 = 0) AS flagged
                 FROM generate_series(1, {SQL_ROWS}) g"""
             )
     engine.dispose()
