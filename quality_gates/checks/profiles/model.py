@@ -1,0 +1,89 @@
+"""Partition profiles: typed summary statistics of one partition, the input of anomaly detection.
+
+Every engine (pandas, polars, SQL) fills the same metrics with the same definitions:
+
+* Exact, over all rows: row count, null fraction, mean, std (population), min, max, zero,
+  negative and integer-valued fractions, string length statistics, empty-string and true
+  fractions, and the duplicate-row share.
+* Over a uniform random sample of at most ``SAMPLE_ROWS`` rows (all rows below that size):
+  quantiles, distinct ratio, most-frequent-value share, the top values with their shares, and
+  time-of-day statistics. Quantiles from a 100,000-row sample are within ±0.43 percentile
+  ranks of the exact ones with 95% confidence (Dvoretzky–Kiefer–Wolfowitz bound); the
+  distinct ratio is that of the sample, which keeps it comparable between partitions of
+  different sizes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SAMPLE_ROWS = 100_000
+TOP_VALUES = 20
+TABLE = "*"  # the column name under which table-level metrics are stored
+
+NUMERIC, CATEGORICAL, BOOLEAN, DATETIME = "numeric", "categorical", "boolean", "datetime"
+QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
+
+METRICS_BY_KIND: dict[str, tuple[str, ...]] = {
+    NUMERIC: (
+        "null_fraction", "mean", "std", "min", "max", *QUANTILES, "zero_fraction", "negative_fraction",
+        "integer_fraction", "distinct_ratio", "top_value_share",
+    ),
+    CATEGORICAL: (
+        "null_fraction", "distinct_ratio", "top_value_share", "length_mean", "length_std", "length_min",
+        "length_max", "empty_fraction",
+    ),
+    BOOLEAN: ("null_fraction", "true_fraction"),
+    DATETIME: ("null_fraction", "distinct_ratio", "span_seconds", "time_of_day_mean", *(f"time_of_day_{q}" for q in QUANTILES)),
+}
+TABLE_METRICS = ("row_count", "duplicate_row_share")
+
+# Metrics that are a share of rows: their sampling noise is binomial (see the detector).
+FRACTION_METRICS = frozenset(
+    {"null_fraction", "zero_fraction", "negative_fraction", "integer_fraction", "top_value_share",
+     "empty_fraction", "true_fraction", "duplicate_row_share", "distinct_ratio"}
+)
+
+
+@dataclass(frozen=True)
+class ColumnProfile:
+    kind: str
+    metrics: Mapping[str, float]
+    top_values: tuple[tuple[str, float], ...] = ()  # (value as text, share of sampled non-null values)
+
+    def value(self, metric: str) -> float:
+        return self.metrics.get(metric, math.nan)
+
+
+@dataclass(frozen=True)
+class PartitionProfile:
+    row_count: int
+    columns: Mapping[str, ColumnProfile]
+    table_metrics: Mapping[str, float] = field(default_factory=dict)
+    sample_rows: int = 0
+    partition_key: str | None = None
+
+    def metric_items(self):
+        """(column, metric, value) for every metric, table-level ones under ``TABLE``."""
+        for metric, value in self.table_metrics.items():
+            yield TABLE, metric, value
+        for name, column in self.columns.items():
+            for metric, value in column.metrics.items():
+                yield name, metric, value
+
+    def with_key(self, partition_key: str) -> PartitionProfile:
+        return PartitionProfile(self.row_count, self.columns, self.table_metrics, self.sample_rows, partition_key)
+
+
+def finite_or_nan(value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def safe_ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else math.nan
