@@ -1,8 +1,11 @@
-"""Example ML pipeline with quality gates: extract → schema gate → features → train → serve.
+"""Example ML pipeline with quality gates:
+extract → schema gate → anomaly gate → features → train → serve.
 
-Run it with `make demo`. Each daily partition of trips lands as a parquet file; the schema
-gate validates it before anything learns from it. Trigger with conf {"scenario": "broken"}
-to land a corrupted partition and watch the gate block training and serving.
+Run it with `make demo`. Each daily partition of trips lands as a parquet file. The schema
+gate checks every row against the rules in schemas/trips.yaml; the anomaly gate compares the
+day's profile with earlier days and catches breakage no row rule sees. Trigger with conf
+{"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"} (every row
+plausible, the day as a whole is not) and watch the gates block training and serving.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import DAG, Asset, Param, task
 
-from quality_gates.operators import SchemaGateOperator
+from quality_gates.operators import PartitionAnomalyGateOperator, SchemaGateOperator
 from quality_gates.sources import FileSource
 
 DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
@@ -25,7 +28,7 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
     catchup=False,
-    params={"scenario": Param("good", enum=["good", "broken"], description="land a clean or a corrupted partition")},
+    params={"scenario": Param("good", enum=["good", "broken", "drifted"], description="land a clean, broken or drifted partition")},
     tags=["quality-gates", "example"],
 ) as dag:
 
@@ -33,7 +36,7 @@ with DAG(
     def extract_trips(ds=None, params=None) -> str:
         from trips_example.data import generate_trips
 
-        trips = generate_trips(pendulum.parse(ds).date(), broken=params["scenario"] == "broken")
+        trips = generate_trips(pendulum.parse(ds).date(), scenario=params["scenario"])
         path = Path(TRIPS_FILE.replace("{{ ds }}", ds))
         path.parent.mkdir(parents=True, exist_ok=True)
         trips.to_parquet(path, index=False)
@@ -45,7 +48,15 @@ with DAG(
         schema="../schemas/trips.yaml",
         dataset="trips",
         mode="fail",
-        outlets=[VALIDATED_TRIPS],  # emitted only when the gate passes
+    )
+
+    detect_trip_anomalies = PartitionAnomalyGateOperator(
+        task_id="detect_trip_anomalies",
+        source=FileSource(TRIPS_FILE),
+        dataset="trips",
+        history=30,
+        mode="fail",
+        outlets=[VALIDATED_TRIPS],  # emitted only when both gates pass
     )
 
     @task
@@ -83,7 +94,7 @@ with DAG(
         return str(out)
 
     trips = extract_trips()
-    trips >> validate_trips
+    trips >> validate_trips >> detect_trip_anomalies
     features = build_features(trips)
-    validate_trips >> features
+    detect_trip_anomalies >> features
     serve_predictions(train_model(features), features)

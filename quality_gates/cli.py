@@ -60,6 +60,41 @@ def cmd_infer_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from quality_gates import backtest
+    from quality_gates.checks.anomaly import PartitionAnomalyDetector
+    from quality_gates.sources import FileSource
+
+    if args.file:
+        chunks = list(FileSource(args.file).read_chunks())
+        frame = chunks[0] if len(chunks) == 1 else __import__("pandas").concat(chunks, ignore_index=True)
+        partitions = backtest.frame_partitions(frame, args.partition_column)
+    elif args.conn_id and args.table:
+        partitions = backtest.sql_partitions(args.conn_id, args.table, args.partition_column)
+    else:
+        print("backtest: give a FILE, or --conn-id and --table", file=sys.stderr)
+        return 2
+    detector = PartitionAnomalyDetector(sensitivity=args.sensitivity, min_history=args.min_history, seasonality=args.seasonality)
+    store = None
+    if args.record:
+        from quality_gates.store.repository import ResultStore
+
+        store = ResultStore.open(args.store_url or _store_url(argparse.Namespace(url=None, conn_id=args.store_conn_id)))
+    judged = alerts = 0
+    for replayed in backtest.replay(partitions, detector, args.history):
+        print(backtest.describe(replayed), flush=True)
+        if replayed.verdict.status != "insufficient_history":
+            judged += 1
+            alerts += replayed.verdict.anomalous
+        if store is not None:
+            store.partitions.save(args.dataset, replayed.key, replayed.profile, anomalous=replayed.verdict.anomalous)
+    rate = f"{alerts / judged:.1%}" if judged else "n/a"
+    print(f"\n{args.dataset}: {alerts} alert(s) in {judged} judged partitions (alert rate {rate}), sensitivity {args.sensitivity}")
+    if store is not None:
+        print(f"recorded the partitions' profiles in {store.location}: flagged ones are kept out of the baseline")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quality-gates", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +118,21 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--sample-rows", type=int, default=100_000, help="rows to read (default 100000)")
     infer.add_argument("-o", "--output", help="write to this file instead of stdout")
     infer.set_defaults(handler=cmd_infer_schema)
+
+    back = commands.add_parser("backtest", help="replay the anomaly detector over past partitions")
+    back.add_argument("file", nargs="?", help="a csv or parquet file holding many partitions")
+    back.add_argument("--dataset", required=True, help="dataset name (as the gate's dataset=)")
+    back.add_argument("--partition-column", required=True, help="column whose values are the partitions")
+    back.add_argument("--conn-id", help="Airflow SQL connection, with --table")
+    back.add_argument("--table", help="table holding many partitions")
+    back.add_argument("--sensitivity", type=float, default=1.0, help="higher flags more (default 1.0)")
+    back.add_argument("--min-history", type=int, default=7, help="earlier partitions needed to judge (default 7)")
+    back.add_argument("--history", type=int, default=30, help="earlier partitions compared with (default 30)")
+    back.add_argument("--seasonality", choices=["weekly"], help="compare same weekdays")
+    back.add_argument("--record", action="store_true", help="seed the results store's history from the replay")
+    back.add_argument("--store-conn-id", help="results store connection for --record")
+    back.add_argument("--store-url", help="results store SQLAlchemy URL for --record")
+    back.set_defaults(handler=cmd_backtest)
     return parser
 
 

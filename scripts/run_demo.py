@@ -1,9 +1,10 @@
-"""`make demo`: run the example pipeline on a clean and on a corrupted partition with real
-Airflow (dag.test) and the embedded SQLite results store, then say what happened."""
+"""`make demo`: run the example pipeline with real Airflow (dag.test) and the embedded SQLite
+results store, on a clean day, a broken day and a drifted day, then say what happened."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -11,8 +12,14 @@ from pathlib import Path
 import pendulum
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "dags"))  # the example pipeline's helpers (Airflow adds it too, later)
 DAG_ID = "trip_duration_pipeline"
-SCENARIOS = [("2024-06-01", "good", "a clean day of trips"), ("2024-06-02", "broken", "a corrupted day of trips")]
+HISTORY_DAYS = 30
+SCENARIOS = [
+    ("2024-06-01", "good", "a clean day of trips"),
+    ("2024-06-02", "broken", "a broken day: rows that break the schema"),
+    ("2024-06-03", "drifted", "a drifted day: every row plausible, the day as a whole is not"),
+]
 
 
 @contextlib.contextmanager
@@ -30,12 +37,36 @@ def quiet(log_path: Path):
             os.dup2(saved[0], 1), os.dup2(saved[1], 2)
 
 
+def seed_history(data_dir: Path, log_path: Path) -> None:
+    """A month of earlier days, replayed with `quality-gates backtest --record`."""
+    import pandas as pd
+    from trips_example.data import generate_trips
+
+    from quality_gates.cli import main as cli
+
+    first = dt.date.fromisoformat(SCENARIOS[0][0]) - dt.timedelta(days=HISTORY_DAYS)
+    history = pd.concat([generate_trips(first + dt.timedelta(days=i)) for i in range(HISTORY_DAYS)], ignore_index=True)
+    path = data_dir / "history" / "trips_history.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    history.to_parquet(path, index=False)
+    command = ["backtest", str(path), "--dataset", "trips", "--partition-column", "pickup_date", "--record"]
+    print(f"== History: {HISTORY_DAYS} earlier days, replayed with `quality-gates {' '.join(command[:1])} … --record` ==")
+    with quiet(log_path):
+        cli(command)
+    print(f"  {_last_line(log_path)}\n")
+
+
+def _last_line(path: Path) -> str:
+    lines = [line for line in path.read_text().splitlines() if line.startswith("trips:")]
+    return lines[-1] if lines else "(see the log)"
+
+
 def report(dag, dag_run, store) -> None:
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     print(f"  DAG run {dag_run.run_id}: {dag_run.state}")
     for task_id in [t.task_id for t in dag.topological_sort()]:
-        print(f"    {task_id:<20} {states.get(task_id)}")
-    for stored in store.recent(dag_id=DAG_ID, run_id=dag_run.run_id):
+        print(f"    {task_id:<24} {states.get(task_id)}")
+    for stored in sorted(store.recent(dag_id=DAG_ID, run_id=dag_run.run_id), key=lambda s: s.id):
         result = stored.result
         print(f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
               f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count:,} rows")
@@ -44,6 +75,8 @@ def report(dag, dag_run, store) -> None:
             print(f"    ✗ {where}: {check.check_name} [{check.status}]")
             print(f"        expected: {check.expected}")
             print(f"        observed: {check.observed}")
+            if check.details.get("message"):
+                print(f"        {check.details['message']}")
     blocked = [task for task, state in states.items() if state in ("upstream_failed", "skipped")]
     if blocked:
         print(f"  Blocked, did not run: {', '.join(sorted(blocked))}")
@@ -60,21 +93,29 @@ def main() -> int:
         print(f"DAG import errors: {bag.import_errors}")
         return 1
     dag = bag.get_dag(DAG_ID)
-    store = QualityStoreHook().get_store()
+    with quiet(log_path):
+        store = QualityStoreHook().get_store()
     print(f"Example pipeline '{DAG_ID}': {' → '.join(t.task_id for t in dag.topological_sort())}\n")
-    outcomes = []
+    seed_history(Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ["AIRFLOW_HOME"]) / "demo_data")), log_path)
+    outcomes = {}
     for day, scenario, words in SCENARIOS:
         print(f"== {day}: {words} (scenario '{scenario}') ==")
         with quiet(log_path):
             dag_run = dag.test(logical_date=pendulum.parse(day), run_conf={"scenario": scenario})
         report(dag, dag_run, store)
-        outcomes.append(dag_run.state)
+        outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
         print()
-    print(f"Results are stored in {store.location} (tables gate_runs and check_results).")
+    print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles).")
     print(f"Airflow's task logs: {log_path}")
-    print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, partition_key, status, row_count from gate_runs\"")
-    # The demo proves something only if the clean day passed and the broken day was blocked.
-    return 0 if [str(s) for s in outcomes] == ["success", "failed"] else 1
+    print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, task_id, partition_key, status from gate_runs\"")
+    # The demo proves something only if each gate did its job.
+    expected = (
+        outcomes["good"].get("serve_predictions") == "success"
+        and outcomes["broken"].get("validate_trips") == "failed"
+        and outcomes["drifted"].get("validate_trips") == "success"
+        and outcomes["drifted"].get("detect_trip_anomalies") == "failed"
+    )
+    return 0 if expected else 1
 
 
 if __name__ == "__main__":

@@ -16,7 +16,12 @@ ZONES = [
 PAYMENT_TYPES = ["card", "cash", "wallet"]
 
 
-def generate_trips(day: dt.date, rows: int = 20_000, *, broken: bool = False) -> pd.DataFrame:
+SCENARIOS = ("good", "broken", "drifted")
+
+
+def generate_trips(day: dt.date, rows: int = 20_000, *, scenario: str = "good") -> pd.DataFrame:
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, not {scenario!r}")
     rng = np.random.default_rng(zlib.crc32(day.isoformat().encode()))
     start = pd.Timestamp(day)
     pickup_at = start + pd.to_timedelta(np.sort(rng.uniform(0, 86_400, rows)), unit="s")
@@ -31,6 +36,7 @@ def generate_trips(day: dt.date, rows: int = 20_000, *, broken: bool = False) ->
     frame = pd.DataFrame(
         {
             "trip_id": [f"{day:%Y%m%d}-{i:06d}" for i in range(rows)],
+            "pickup_date": day.isoformat(),
             "pickup_at": pickup_at,
             "pickup_zone": rng.choice(ZONES, rows),
             "dropoff_zone": rng.choice(ZONES, rows),
@@ -42,7 +48,22 @@ def generate_trips(day: dt.date, rows: int = 20_000, *, broken: bool = False) ->
             "driver_rating": rating,
         }
     )
-    return corrupt(frame, rng) if broken else frame
+    if scenario == "broken":
+        return corrupt(frame, rng)
+    if scenario == "drifted":
+        return drift(frame, rng)
+    return frame
+
+
+def drift(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Breakage that every row-level rule accepts: a partner app reports distances in miles
+    for a third of the trips, and the ratings feed silently drops 40% of ratings."""
+    frame = frame.copy()
+    rows = len(frame)
+    miles = rng.random(rows) < 0.33
+    frame.loc[miles, "distance_km"] = (frame.loc[miles, "distance_km"] / 1.609).round(2).clip(lower=0.01)
+    frame.loc[rng.random(rows) < 0.4, "driver_rating"] = np.nan
+    return frame
 
 
 def corrupt(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:

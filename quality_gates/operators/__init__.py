@@ -1,4 +1,5 @@
+from quality_gates.operators.anomaly_gate import PartitionAnomalyGateOperator
 from quality_gates.operators.base import BaseGateOperator, GateFailedError
 from quality_gates.operators.schema_gate import SchemaGateOperator
 
-__all__ = ["BaseGateOperator", "GateFailedError", "SchemaGateOperator"]
+__all__ = ["BaseGateOperator", "GateFailedError", "PartitionAnomalyGateOperator", "SchemaGateOperator"]

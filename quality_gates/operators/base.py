@@ -68,8 +68,11 @@ class BaseGateOperator(BaseOperator):
         super().render_template_fields(context, jinja_env)
 
     # Subclasses implement this: read the data, run the checks, return (row_count, checks).
-    def run_checks(self, context: Any) -> tuple[int | None, Sequence[CheckResult]]:
+    def run_checks(self, context: Any, store: ResultStore, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         raise NotImplementedError
+
+    def after_record(self, store: ResultStore, gate_run_id: int, result: GateResult) -> None:
+        """Persist what else the gate learnt (a profile, a reference), linked to its run."""
 
     def default_dataset(self) -> str | None:
         return None
@@ -90,7 +93,7 @@ class BaseGateOperator(BaseOperator):
             return GateResult(self.gate_kind, dataset, partition, tuple(checks), row_count, started, dt.datetime.now(dt.UTC), error)
 
         try:
-            row_count, checks = self.run_checks(context)
+            row_count, checks = self.run_checks(context, store, dataset, partition)
         except (SourceConfigurationError, SchemaDefinitionError) as exc:
             self._record(store, identity, outcome(None, (), str(exc)))
             raise AirflowFailException(f"{self.task_id}: {exc}") from exc
@@ -99,6 +102,10 @@ class BaseGateOperator(BaseOperator):
             raise AirflowException(f"{self.task_id}: {exc} (will retry if retries are set)") from exc
         result = outcome(row_count, checks)
         gate_run_id = self._record(store, identity, result)
+        try:
+            self.after_record(store, gate_run_id, result)
+        except StoreUnavailableError as exc:
+            raise AirflowException(f"{self.task_id}: {exc}") from exc
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
         self._decide(result, gate_run_id, store)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,3 +67,43 @@ class CheckResultRow(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
 
     __table_args__ = (Index(None, "gate_run_id"),)
+
+
+class PartitionRow(Base):
+    """One profiled partition of a dataset, with its place in the detection baseline."""
+
+    __tablename__ = "partitions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dataset: Mapped[str] = mapped_column(String(500))
+    partition_key: Mapped[str] = mapped_column(Text)
+    gate_run_id: Mapped[int | None] = mapped_column(Id, ForeignKey("gate_runs.id", ondelete="SET NULL"), nullable=True)
+    baseline_status: Mapped[str] = mapped_column(String(20))
+    row_count: Mapped[int] = mapped_column(BigInteger)
+    profile: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    profiled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status_changed_by: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (UniqueConstraint("dataset", "partition_key"), Index(None, "dataset", "baseline_status"))
+
+
+class PartitionProfileRow(Base):
+    """The profile in long form, one metric per row, for plain-SQL queries and charts."""
+
+    __tablename__ = "partition_profiles"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    partition_id: Mapped[int] = mapped_column(Id, ForeignKey("partitions.id", ondelete="CASCADE"))
+    dataset: Mapped[str] = mapped_column(String(500))
+    partition_key: Mapped[str] = mapped_column(Text)
+    column_name: Mapped[str] = mapped_column(Text)
+    metric: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("dataset", "partition_key", "column_name", "metric"),
+        Index(None, "dataset", "column_name", "metric"),
+        Index(None, "partition_id"),
+    )

@@ -16,6 +16,7 @@ from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, S
 from quality_gates.store import migrate
 from quality_gates.store.engine import engine_for
 from quality_gates.store.models import CheckResultRow, GateRunRow
+from quality_gates.store.partitions import PartitionStore
 
 MAX_TEXT_CHARS = 2000
 
@@ -44,6 +45,11 @@ class ResultStore:
         if migrate_schema:
             store.ensure_schema()
         return store
+
+    @property
+    def partitions(self) -> PartitionStore:
+        """Partition profiles and their baseline status (anomaly detection history)."""
+        return PartitionStore(self.engine, StoreUnavailableError)
 
     @property
     def location(self) -> str:

@@ -7,7 +7,8 @@ Every engine (pandas, polars, SQL) fills the same metrics with the same definiti
   fractions, and the duplicate-row share.
 * Over a uniform random sample of at most ``SAMPLE_ROWS`` rows (all rows below that size):
   quantiles, distinct ratio, most-frequent-value share, the top values with their shares, and
-  time-of-day statistics. Quantiles from a 100,000-row sample are within ±0.43 percentile
+  time-of-day quantiles and the modal date share (share of timestamps on the most common
+  calendar date: a shifted clock moves rows out of a daily partition's date). Quantiles from a 100,000-row sample are within ±0.43 percentile
   ranks of the exact ones with 95% confidence (Dvoretzky–Kiefer–Wolfowitz bound); the
   distinct ratio is that of the sample, which keeps it comparable between partitions of
   different sizes.
@@ -36,14 +37,17 @@ METRICS_BY_KIND: dict[str, tuple[str, ...]] = {
         "length_max", "empty_fraction",
     ),
     BOOLEAN: ("null_fraction", "true_fraction"),
-    DATETIME: ("null_fraction", "distinct_ratio", "span_seconds", "time_of_day_mean", *(f"time_of_day_{q}" for q in QUANTILES)),
+    DATETIME: (
+        "null_fraction", "distinct_ratio", "span_seconds", "time_of_day_mean", *(f"time_of_day_{q}" for q in QUANTILES),
+        "modal_date_share",
+    ),
 }
 TABLE_METRICS = ("row_count", "duplicate_row_share")
 
 # Metrics that are a share of rows: their sampling noise is binomial (see the detector).
 FRACTION_METRICS = frozenset(
     {"null_fraction", "zero_fraction", "negative_fraction", "integer_fraction", "top_value_share",
-     "empty_fraction", "true_fraction", "duplicate_row_share", "distinct_ratio"}
+     "empty_fraction", "true_fraction", "duplicate_row_share", "distinct_ratio", "modal_date_share"}
 )
 
 

@@ -148,8 +148,17 @@ def _datetime(series: pd.Series, sample: pd.Series) -> ColumnProfile:
         "span_seconds": (stamps.max() - stamps.min()) / 1e9 if len(stamps) else math.nan,
         "time_of_day_mean": finite_or_nan(time_of_day.mean()) if len(stamps) else math.nan,
         **{f"time_of_day_{name}": finite_or_nan(q) for name, q in zip(QUANTILES, quantiles)},
+        "modal_date_share": modal_date_share(sampled),
     }
     return ColumnProfile(DATETIME, metrics)
+
+
+def modal_date_share(epoch_ns: np.ndarray) -> float:
+    """Share of timestamps (UTC) on the most common calendar date."""
+    if not len(epoch_ns):
+        return math.nan
+    _, counts = np.unique(epoch_ns // NS_PER_DAY, return_counts=True)
+    return float(counts.max()) / len(epoch_ns)
 
 
 def duplicate_row_share(frame: pd.DataFrame) -> float:

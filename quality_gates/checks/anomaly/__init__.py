@@ -1,0 +1,3 @@
+from quality_gates.checks.anomaly.detector import AnomalyVerdict, Explanation, PartitionAnomalyDetector
+
+__all__ = ["AnomalyVerdict", "Explanation", "PartitionAnomalyDetector"]

@@ -1,0 +1,225 @@
+"""History-aware partition anomaly detection, after GATE ("Moving Fast with Broken Data",
+Shankar et al., CIKM 2023), changed where GATE is weak:
+
+* Robust normalisation over history only (median and MAD), so that the partition under test
+  cannot mask itself and one odd day in history does not inflate every scale.
+* Each metric is judged on its own against a threshold learnt from how far that metric strayed
+  in history: a 5% corruption of one column is not diluted by dozens of quiet columns, and a
+  metric that always wobbles does not alarm when it wobbles again.
+* Noise floors: a metric that never moved (a share of negatives that was always 0) gets the
+  scale of its sampling noise (binomial for shares, σ/√n for locations, Poisson for row counts),
+  so a change of a few rows stays quiet while a change of a few percent does not.
+* Schema changes (a column added, missing or of another type) are findings, not crashes;
+  too little history gives the verdict "insufficient history" instead of a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from quality_gates.checks.anomaly.features import UNSEEN, feature_matrix
+from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
+
+OK, ANOMALOUS, INSUFFICIENT_HISTORY = "ok", "anomalous", "insufficient_history"
+
+# At sensitivity 1 a metric must be this many robust standard deviations from its median...
+BASE_THRESHOLD = 4.5
+# ...and further out than anything history showed, by this factor.
+HISTORY_MARGIN = 1.25
+# Shares must also move by at least this much (absolute) to count: 0.1 percentage points.
+MIN_SHARE_CHANGE = 0.001
+_MAD_TO_SIGMA = 1.4826
+_SAMPLE_BASED = {*QUANTILES, "distinct_ratio", "top_value_share", UNSEEN}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    column: str  # "*" for the whole partition
+    metric: str
+    observed: float | None
+    expected_low: float | None
+    expected_high: float | None
+    median: float | None
+    z: float  # robust standard deviations from the historical median (signed)
+    severity: float  # |z| / threshold: at least 1 when this metric alone flags the partition
+
+    def describe(self) -> str:
+        if self.metric in ("column_added", "column_missing", "type_changed"):
+            return f"{self.column}: {self.metric.replace('_', ' ')}"
+        where = "partition" if self.column == TABLE else f"column '{self.column}'"
+        return (
+            f"{where} {self.metric} = {_fmt(self.observed)}, expected {_fmt(self.expected_low)} … "
+            f"{_fmt(self.expected_high)} (median {_fmt(self.median)}, {abs(self.z):.1f} robust σ away)"
+        )
+
+
+@dataclass(frozen=True)
+class AnomalyVerdict:
+    status: str  # ok | anomalous | insufficient_history
+    score: float  # the largest severity: at least 1.0 means anomalous
+    culprits: tuple[str, ...] = ()
+    explanations: tuple[Explanation, ...] = ()
+    history_size: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def anomalous(self) -> bool:
+        return self.status == ANOMALOUS
+
+
+class PartitionAnomalyDetector:
+    """Compare a partition's profile with the profiles of earlier partitions.
+
+    :param sensitivity: the one knob. 1.0 is the default; 2.0 halves every threshold (more
+        alerts), 0.5 doubles them (fewer alerts).
+    :param min_history: fewer earlier partitions than this gives "insufficient history".
+    :param seasonality: ``"weekly"`` compares a partition only with partitions of the same
+        weekday (partition keys must start with an ISO date) when there are enough of them.
+    :param max_explanations: how many flagged metrics to explain.
+    """
+
+    def __init__(self, sensitivity: float = 1.0, min_history: int = 7, seasonality: str | None = None, max_explanations: int = 10):
+        if sensitivity <= 0:
+            raise ValueError("sensitivity must be positive")
+        if seasonality not in (None, "weekly"):
+            raise ValueError("seasonality must be None or 'weekly'")
+        self.sensitivity = sensitivity
+        self.min_history = max(3, min_history)
+        self.seasonality = seasonality
+        self.max_explanations = max_explanations
+
+    def evaluate(self, current: PartitionProfile, history: Sequence[PartitionProfile]) -> AnomalyVerdict:
+        history, notes = self._seasonal(current, list(history))
+        if len(history) < self.min_history:
+            note = f"{len(history)} earlier partition(s); at least {self.min_history} are needed to judge"
+            return AnomalyVerdict(INSUFFICIENT_HISTORY, 0.0, history_size=len(history), notes=(*notes, note))
+        explanations = schema_changes(current, history)
+        explanations += self._metric_outliers(current, history)
+        explanations.sort(key=_explanation_order)
+        flagged = [e for e in explanations if e.severity >= 1.0]
+        score = explanations[0].severity if explanations else 0.0
+        culprits = tuple(dict.fromkeys(e.column for e in flagged if e.column != TABLE))
+        return AnomalyVerdict(
+            ANOMALOUS if flagged else OK,
+            score,
+            culprits,
+            tuple(flagged[: self.max_explanations]) if flagged else tuple(explanations[:3]),
+            len(history),
+            tuple(notes),
+        )
+
+    def _seasonal(self, current: PartitionProfile, history: list[PartitionProfile]) -> tuple[list[PartitionProfile], list[str]]:
+        if self.seasonality != "weekly":
+            return history, []
+        weekday = _weekday(current.partition_key)
+        if weekday is None:
+            return history, [f"weekly seasonality ignored: partition key {current.partition_key!r} is not a date"]
+        same_day = [p for p in history if _weekday(p.partition_key) == weekday]
+        if len(same_day) >= self.min_history:
+            return same_day, [f"compared with {len(same_day)} earlier partitions on the same weekday"]
+        return history, [f"only {len(same_day)} earlier partitions on the same weekday: compared with all"]
+
+    def _metric_outliers(self, current: PartitionProfile, history: list[PartitionProfile]) -> list[Explanation]:
+        features, matrix, vector = feature_matrix(current, history)
+        if not features:
+            return []
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: skipped below
+            center = np.nanmedian(matrix, axis=0)
+            spread = _MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
+            floor = np.array([_noise_floor(f, c, current) for f, c in zip(features, center)])
+            scale = np.fmax(np.nan_to_num(spread, nan=0.0), floor)
+            history_z = np.abs(matrix - center) / scale
+            widest = np.nanmax(np.where(np.isnan(history_z), -np.inf, history_z), axis=0)
+            threshold = np.maximum(BASE_THRESHOLD, HISTORY_MARGIN * widest) / self.sensitivity
+            z = (vector - center) / scale
+            severity = np.abs(z) / threshold
+        enough = np.sum(~np.isnan(matrix), axis=0) >= self.min_history
+        out = []
+        for i, (column, metric) in enumerate(features):
+            if not enough[i] or not np.isfinite(severity[i]):
+                continue
+            sev = float(severity[i])
+            if metric in FRACTION_METRICS or metric == UNSEEN:
+                if abs(vector[i] - center[i]) < MIN_SHARE_CHANGE / self.sensitivity:
+                    sev = min(sev, 0.99)  # statistically odd but too small to matter
+            out.append(Explanation(
+                column, metric, float(vector[i]), float(center[i] - threshold[i] * scale[i]),
+                float(center[i] + threshold[i] * scale[i]), float(center[i]), float(z[i]), sev,
+            ))
+        return out
+
+
+def schema_changes(current: PartitionProfile, history: Sequence[PartitionProfile]) -> list[Explanation]:
+    """Columns that appeared, disappeared or changed type compared with the latest partition."""
+    latest = history[-1]
+    changes = []
+    for column in latest.columns.keys() - current.columns.keys():
+        changes.append(Explanation(column, "column_missing", None, None, None, None, math.inf, math.inf))
+    for column in current.columns.keys() - latest.columns.keys():
+        if not any(column in p.columns for p in history):
+            changes.append(Explanation(column, "column_added", None, None, None, None, math.inf, math.inf))
+    for column in current.columns.keys() & latest.columns.keys():
+        if current.columns[column].kind != latest.columns[column].kind:
+            changes.append(Explanation(column, "type_changed", None, None, None, None, math.inf, math.inf))
+    return changes
+
+
+# Among metrics that are all clearly off, explain with the most telling one first: a share of
+# rows ("5% negative") says more than an extreme ("min = -120").
+_SATURATED = 5.0
+_PRIORITY = {"column_missing": 0, "column_added": 0, "type_changed": 0, "row_count": 1}
+
+
+def _explanation_order(e: Explanation) -> tuple[float, int, float]:
+    if e.metric in _PRIORITY:
+        rank = _PRIORITY[e.metric]
+    elif e.metric in FRACTION_METRICS or e.metric == UNSEEN:
+        rank = 2
+    elif e.metric in ("min", "max", "length_min", "length_max", "span_seconds"):
+        rank = 4
+    else:
+        rank = 3
+    return (-min(e.severity, _SATURATED), rank, -e.severity)
+
+
+def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProfile) -> float:
+    """The smallest scale a metric can have: its sampling noise in a partition of this size."""
+    column, metric = feature
+    rows = max(current.row_count, 1)
+    n = min(rows, current.sample_rows or rows) if metric in _SAMPLE_BASED else rows
+    center = 0.0 if not math.isfinite(center) else center
+    if metric in FRACTION_METRICS or metric == UNSEEN:
+        p = min(max(center, 0.5 / n), 1 - 0.5 / n)
+        return math.sqrt(p * (1 - p) / n)
+    if metric == "row_count":
+        return math.sqrt(max(center, 1.0))
+    col = current.columns.get(column)
+    tiny = 1e-9 * max(1.0, abs(center))
+    if col is None:
+        return tiny
+    spread = col.value("std") if not math.isnan(col.value("std")) else col.value("length_std")
+    if metric.startswith("time_of_day"):
+        spread = 86_400 / math.sqrt(12)  # a uniform day
+    if math.isnan(spread) or spread == 0:
+        return tiny
+    return max(tiny, spread / math.sqrt(n))
+
+
+def _weekday(key: str | None) -> int | None:
+    try:
+        return dt.date.fromisoformat(str(key)[:10]).weekday()
+    except (TypeError, ValueError):
+        return None
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.4g}"

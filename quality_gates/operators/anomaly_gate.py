@@ -1,0 +1,90 @@
+"""Compare each partition's profile with the history of earlier partitions: no thresholds to set."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from quality_gates.checks.results import CheckResult, GateResult, Status
+from quality_gates.operators.base import BaseGateOperator
+from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
+
+COLD_START = {"warn": Status.WARNED, "pass": Status.PASSED, "fail": Status.FAILED}
+
+
+class PartitionAnomalyGateOperator(BaseGateOperator):
+    """Anomaly gate: profile the partition, compare it with earlier ones, block if it is unusual.
+
+    :param source: a ``SqlSource`` (profiled in the database, one scan), ``FileSource`` or
+        ``CallableSource`` (templated).
+    :param history: how many earlier baseline partitions to compare with.
+    :param sensitivity: the one knob: 1.0 by default, higher flags more, lower flags less.
+    :param min_history: with fewer earlier partitions the verdict is "insufficient history".
+    :param cold_start: what "insufficient history" means for the task: ``warn`` (default),
+        ``pass`` or ``fail``.
+    :param seasonality: ``"weekly"`` compares Mondays with Mondays (partition keys must be dates).
+    :param engine: profiling engine for in-memory data: ``auto``, ``pandas`` or ``polars``.
+
+    Flagged partitions stay out of the baseline until marked as false alarms.
+    """
+
+    gate_kind = "anomaly"
+    template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source")
+
+    def __init__(
+        self,
+        *,
+        source: Source,
+        history: int = 30,
+        sensitivity: float = 1.0,
+        min_history: int = 7,
+        cold_start: str = "warn",
+        seasonality: str | None = None,
+        engine: str = "auto",
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        if cold_start not in COLD_START:
+            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
+        self.source = source
+        self.history = history
+        self.sensitivity = sensitivity
+        self.min_history = min_history
+        self.cold_start = cold_start
+        self.seasonality = seasonality
+        self.engine = engine
+        self._profiled: tuple | None = None
+
+    def default_dataset(self) -> str | None:
+        return self.source.default_dataset()
+
+    def _profile(self):
+        import pandas as pd
+
+        from quality_gates.checks.profiles import profile_partition
+
+        if hasattr(self.source, "statement"):  # SQL: computed where the data lives
+            return profile_partition(self.source)
+        chunks = list(self.source.read_chunks(DEFAULT_CHUNK_SIZE))
+        frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+        return profile_partition(frame, engine=self.engine)
+
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+        from quality_gates.checks.anomaly import PartitionAnomalyDetector
+        from quality_gates.checks.anomaly.results import verdict_check_results
+
+        profile = self._profile().with_key(partition)
+        history = store.partitions.history(dataset, before=partition, limit=self.history)
+        detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
+        verdict = detector.evaluate(profile, history)
+        self.log.info("Profiled %s: %s rows; compared with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history))
+        self._profiled = (profile, verdict.anomalous)
+        return profile.row_count, verdict_check_results(verdict, cold_start=COLD_START[self.cold_start])
+
+    def after_record(self, store: Any, gate_run_id: int, result: GateResult) -> None:
+        if self._profiled is None:
+            return
+        profile, anomalous = self._profiled
+        status = store.partitions.save(result.dataset, result.partition_key, profile, anomalous=anomalous, gate_run_id=gate_run_id)
+        self.log.info("Partition %s of %s is %s the detection baseline", result.partition_key, result.dataset,
+                      "in" if status in ("included", "false_alarm") else "kept out of")
