@@ -35,15 +35,18 @@ def gate_store(store_url, store, monkeypatch):
     return store
 
 
+def run_dag_on(dagbag, dag_id: str, logical_date: dt.datetime, **conf):
+    dag_run = dagbag.get_dag(dag_id).test(logical_date=logical_date, run_conf=conf)
+    return dag_run, {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+
+
 @pytest.fixture
 def run_dag(dagbag):
     """Run a DAG of tests/dags with dag.test(); returns (dag_run, {task_id: state})."""
 
     def run(dag_id: str, **conf):
-        dag = dagbag.get_dag(dag_id)
         # A distinct logical date per run keeps runs of the same DAG apart.
         logical_date = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=next(_counter))
-        dag_run = dag.test(logical_date=logical_date, run_conf=conf)
-        return dag_run, {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+        return run_dag_on(dagbag, dag_id, logical_date, **conf)
 
     return run

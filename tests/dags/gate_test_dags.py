@@ -5,7 +5,7 @@ import datetime as dt
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, Asset
 
-from quality_gates.operators import SchemaGateOperator
+from quality_gates.operators import PartitionAnomalyGateOperator, SchemaGateOperator
 from quality_gates.sources import CallableSource, SqlSource
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -42,3 +42,30 @@ gate_sql = gate_dag(
     chunk_size=7,
 )
 gate_missing_table = gate_dag("gate_missing_table", source=SqlSource("warehouse", table="no_such_table"), retries=1, retry_delay=dt.timedelta(seconds=0))
+
+
+def daily_orders(day: str = "2024-01-01", corruption: str = "none"):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(int(day.replace("-", "")))
+    rows = 1_000
+    frame = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 10.0, rows).round(2),
+            "status": rng.choice(["new", "paid", "shipped"], rows, p=[0.2, 0.5, 0.3]),
+            "quantity": rng.integers(1, 5, rows),
+        }
+    )
+    if corruption == "negative_amounts":
+        frame.loc[frame.index[:60], "amount"] *= -1
+    return frame
+
+
+with DAG("anomaly_gate", schedule=None, start_date=START, params={"corruption": "none"}) as anomaly_gate:
+    PartitionAnomalyGateOperator(
+        task_id="gate",
+        source=CallableSource(daily_orders, op_kwargs={"day": "{{ ds }}", "corruption": "{{ params.corruption }}"}),
+        dataset="daily_orders",
+        min_history=5,
+    ) >> EmptyOperator(task_id="downstream")

@@ -101,9 +101,22 @@ def test_cli_db_upgrade_and_current(store_url, tmp_path):
     url = store_url if store_url.startswith("postgresql") else f"sqlite:///{tmp_path / 'cli.db'}"
     upgrade = subprocess.run([sys.executable, "-m", "quality_gates.cli", "db", "upgrade", "--url", url], capture_output=True, text=True)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert "is at revision 0001" in upgrade.stdout
+    head = migrate.head_revision()
+    assert f"is at revision {head}" in upgrade.stdout
     current = subprocess.run([sys.executable, "-m", "quality_gates.cli", "db", "current", "--url", url], capture_output=True, text=True)
-    assert (current.returncode, current.stdout.strip().endswith("revision 0001, latest 0001")) == (0, True)
+    assert (current.returncode, current.stdout.strip().endswith(f"revision {head}, latest {head}")) == (0, True)
+
+
+def test_upgrading_an_older_store_keeps_its_results(tmp_path):
+    from quality_gates.store.repository import ResultStore
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = ResultStore.open(url, migrate_schema=False)
+    migrate.upgrade(old.engine, "0001")
+    old.record(RunIdentity("dag", "gate", "before_upgrade"), result())
+    migrate.upgrade(old.engine)
+    assert migrate.current_revision(old.engine) == migrate.head_revision()
+    assert old.find(RunIdentity("dag", "gate", "before_upgrade")).result == result()
 
 
 def test_unreachable_store_is_reported_as_unavailable():

@@ -22,11 +22,9 @@ ENUMERABLE_COVERAGE = 0.98
 Feature = tuple[str, str]  # (column, metric)
 
 
-def _known_values(profile: PartitionProfile, column: str) -> tuple[set[str], float] | None:
+def _coverage(profile: PartitionProfile, column: str) -> float:
     col = profile.columns.get(column)
-    if col is None or not col.top_values:
-        return None
-    return {value for value, _ in col.top_values}, sum(share for _, share in col.top_values)
+    return sum(share for _, share in col.top_values) if col is not None and col.top_values else 0.0
 
 
 def _unseen_share(profile: PartitionProfile, column: str, known: set[str]) -> float:
@@ -41,31 +39,32 @@ def _unseen_share(profile: PartitionProfile, column: str, known: set[str]) -> fl
 def feature_matrix(current: PartitionProfile, history: Sequence[PartitionProfile]) -> tuple[list[Feature], np.ndarray, np.ndarray]:
     """Features of the current partition, the history matrix (rows = partitions) and the current vector."""
     features: list[Feature] = [(column, metric) for column, metric, _ in current.metric_items()]
-    history_rows = [
-        {(column, metric): value for column, metric, value in profile.metric_items()} for profile in history
-    ]
-    current_values = {(column, metric): value for column, metric, value in current.metric_items()}
-    unseen_columns = _enumerable_columns(current, history)
+    vector = [value for _, _, value in current.metric_items()]
+    unseen_columns = [c for c in current.columns if all(_coverage(p, c) >= ENUMERABLE_COVERAGE for p in history)]
+    features += [(column, UNSEEN) for column in unseen_columns]
+    index = {feature: i for i, feature in enumerate(features)}
+    # Where each column's metrics sit: profiles of the same layout fill a whole slice at once.
+    layout = {TABLE: (index[(TABLE, next(iter(current.table_metrics)))] if current.table_metrics else 0, tuple(current.table_metrics))}
+    layout |= {name: (index[(name, next(iter(col.metrics)))], tuple(col.metrics)) for name, col in current.columns.items() if col.metrics}
+    matrix = np.full((len(history), len(features)), np.nan)
+    for row, profile in enumerate(history):
+        groups = [(TABLE, profile.table_metrics)] + [(name, col.metrics) for name, col in profile.columns.items()]
+        for name, metrics in groups:
+            start, names = layout.get(name, (0, ()))
+            if tuple(metrics) == names:
+                matrix[row, start : start + len(names)] = list(metrics.values())
+                continue
+            for metric, value in metrics.items():  # another layout (older profile, type change)
+                position = index.get((name, metric))
+                if position is not None:
+                    matrix[row, position] = value
     for column in unseen_columns:
-        features.append((column, UNSEEN))
-        known_per_partition = [(_known_values(p, column) or (set(), 0.0))[0] for p in history]
-        partitions_with = Counter(value for known in known_per_partition for value in known)
-        current_values[(column, UNSEEN)] = _unseen_share(current, column, set(partitions_with))
-        for index, profile in enumerate(history):
-            # Leave-one-out: a value is new to partition i if no other partition had it.
-            others = {value for value, count in partitions_with.items() if count > 1 or value not in known_per_partition[index]}
-            history_rows[index][(column, UNSEEN)] = _unseen_share(profile, column, others)
-    matrix = np.array([[row.get(f, math.nan) for f in features] for row in history_rows], dtype=float).reshape(len(history), len(features))
-    vector = np.array([current_values.get(f, math.nan) for f in features], dtype=float)
-    return features, matrix, vector
-
-
-def _enumerable_columns(current: PartitionProfile, history: Sequence[PartitionProfile]) -> list[str]:
-    columns = []
-    for column in current.columns:
-        if column == TABLE:
-            continue
-        coverages = [known[1] for p in history if (known := _known_values(p, column)) is not None]
-        if coverages and len(coverages) == len(history) and min(coverages) >= ENUMERABLE_COVERAGE:
-            columns.append(column)
-    return columns
+        position = index[(column, UNSEEN)]
+        partitions_with = Counter(value for p in history for value, _ in p.columns[column].top_values)
+        vector.append(_unseen_share(current, column, set(partitions_with)))
+        for row, profile in enumerate(history):
+            # Leave-one-out: a value is new to a partition if no other partition had it.
+            top = profile.columns[column].top_values
+            unseen = sum(share for value, share in top if partitions_with[value] == 1)
+            matrix[row, position] = unseen + max(0.0, 1.0 - sum(share for _, share in top))
+    return features, matrix, np.array(vector, dtype=float)
