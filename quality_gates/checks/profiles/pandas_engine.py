@@ -150,7 +150,17 @@ def _datetime(series: pd.Series, sample: pd.Series) -> ColumnProfile:
         **{f"time_of_day_{name}": finite_or_nan(q) for name, q in zip(QUANTILES, quantiles)},
         "modal_date_share": modal_date_share(sampled),
     }
-    return ColumnProfile(DATETIME, metrics)
+    return ColumnProfile(DATETIME, metrics, hour_of_day_shares(sampled))
+
+
+def hour_of_day_shares(epoch_ns: np.ndarray) -> tuple[tuple[str, float], ...]:
+    """The datetime column's "values" for new-value detection: hours of the day (UTC) with
+    their shares, so that rows at hours never seen before (a shifted clock) stand out."""
+    if not len(epoch_ns):
+        return ()
+    hours, counts = np.unique((epoch_ns % NS_PER_DAY) // (3600 * 10**9), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return tuple((f"{int(hours[i]):02d}h", float(counts[i]) / len(epoch_ns)) for i in order[:24])
 
 
 def modal_date_share(epoch_ns: np.ndarray) -> float:
