@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dags"))  # the example pipeline's helpers (Airflow adds it too, later)
 DAG_ID = "trip_duration_pipeline"
 HISTORY_DAYS = 30
+MAX_SHOWN = 5  # problems printed per gate; all of them are in the store
 SCENARIOS = [
     ("2024-06-01", "good", "a clean day of trips"),
     ("2024-06-02", "broken", "a broken day: rows that break the schema"),
@@ -70,13 +71,19 @@ def report(dag, dag_run, store) -> None:
         result = stored.result
         print(f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
               f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count:,} rows")
-        for check in result.problems:
+        problems = result.problems
+        for check in problems[:MAX_SHOWN]:
             where = check.column or "(dataset)"
             print(f"    ✗ {where}: {check.check_name} [{check.status}]")
+            if check.details.get("kind") == "anomaly_explanation":
+                print(f"        {check.details['message']}")
+                continue
             print(f"        expected: {check.expected}")
             print(f"        observed: {check.observed}")
             if check.details.get("message"):
                 print(f"        {check.details['message']}")
+        if len(problems) > MAX_SHOWN:
+            print(f"    … and {len(problems) - MAX_SHOWN} more in check_results")
     blocked = [task for task, state in states.items() if state in ("upstream_failed", "skipped")]
     if blocked:
         print(f"  Blocked, did not run: {', '.join(sorted(blocked))}")
@@ -88,7 +95,8 @@ def main() -> int:
     from quality_gates.hooks import QualityStoreHook
 
     log_path = ROOT / ".demo" / "airflow-task-logs.txt"
-    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    with quiet(log_path):
+        bag = DagBag(dag_folder=str(ROOT / "dags"))
     if bag.import_errors:
         print(f"DAG import errors: {bag.import_errors}")
         return 1

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quality_gates.checks.anomaly.features import DERIVED, feature_matrix
+from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, feature_matrix
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
 
 OK, ANOMALOUS, INSUFFICIENT_HISTORY = "ok", "anomalous", "insufficient_history"
@@ -152,7 +152,7 @@ class PartitionAnomalyDetector:
             history_z = np.abs(matrix - center) / scale
             widest = np.max(np.where(np.isnan(history_z), -np.inf, history_z), axis=0, initial=-np.inf)
             base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features])
-            threshold = np.maximum(base, HISTORY_MARGIN * widest) / self.sensitivity
+            threshold = np.maximum(base * _short_history_factor(len(history)), HISTORY_MARGIN * widest) / self.sensitivity
             z = (vector - center) / scale
             severity = np.abs(z) / threshold
         enough = np.sum(~np.isnan(matrix), axis=0) >= self.min_history
@@ -210,6 +210,10 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
     rows = max(current.row_count, 1)
     n = min(rows, current.sample_rows or rows) if metric in _SAMPLE_BASED else rows
     center = 0.0 if not math.isfinite(center) else center
+    if metric == SHARE_SHIFT:
+        # The distance between a sample's shares and the typical ones is mostly sampling noise,
+        # whose spread is about a third of its mean (a sum of half-normal deviations).
+        return max(0.35 * center, 0.5 / n)
     if metric in _SHARES:
         p = min(max(center, 0.5 / n), 1 - 0.5 / n)
         return math.sqrt(p * (1 - p) / n)
@@ -225,12 +229,41 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
         return 3600.0
     if metric in _ORDER_STATISTICS:
         tiny = max(tiny, _value_grid(col.top_values) / 2)
+    quantile_error = _quantile_standard_error(col, metric, n)
+    if quantile_error is not None:
+        return max(tiny, quantile_error)
     spread = col.value("std") if not math.isnan(col.value("std")) else col.value("length_std")
     if metric.startswith("time_of_day"):
         spread = 86_400 / math.sqrt(12)  # a uniform day
     if math.isnan(spread) or spread == 0:
         return tiny
     return max(tiny, spread / math.sqrt(n))
+
+
+_NEIGHBOURS = {"p05": ("p05", "p25"), "p25": ("p05", "p50"), "p50": ("p25", "p75"), "p75": ("p50", "p95"), "p95": ("p75", "p95")}
+
+
+def _quantile_standard_error(col, metric: str, n: int) -> float | None:
+    """Sampling error of a quantile: √(p(1−p)/n) / density, the density read off the spacing of
+    the neighbouring quantiles (one-sided in the tails, where it is thinner: × 1.5)."""
+    prefix = "time_of_day_" if metric.startswith("time_of_day_") else ""
+    name = metric.removeprefix(prefix)
+    if name not in _NEIGHBOURS:
+        return None
+    low, high = _NEIGHBOURS[name]
+    spread = col.value(prefix + high) - col.value(prefix + low)
+    if not math.isfinite(spread) or spread <= 0:
+        return None
+    p = QUANTILES[name]
+    slope = spread / (QUANTILES[high] - QUANTILES[low])
+    tail = 1.5 if name in ("p05", "p95") else 1.0
+    return tail * slope * math.sqrt(p * (1 - p) / n)
+
+
+def _short_history_factor(partitions: int) -> float:
+    """A median and MAD of a few partitions are uncertain (relative error ≈ 1.2/√n): widen the
+    threshold accordingly, relative to the 30 partitions the defaults were tuned on."""
+    return max(1.0, (1 + 1.2 / math.sqrt(partitions)) / (1 + 1.2 / math.sqrt(30)))
 
 
 def _value_grid(top_values) -> float:

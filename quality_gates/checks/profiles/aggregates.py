@@ -1,0 +1,54 @@
+"""From per-column aggregates to exact profile metrics, shared by the polars and SQL engines.
+
+Both engines compute, their own way, the same aggregates over all rows of a column (counts,
+moments, extremes); this module turns them into the metrics the pandas engine defines, so the
+arithmetic from aggregates to metrics exists once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from quality_gates.checks.profiles.model import (
+    BOOLEAN, CATEGORICAL, DATETIME, METRICS_BY_KIND, NUMERIC, finite_or_nan, safe_ratio,
+)
+
+# What each engine computes per column. Means, std (population) and extremes are over finite
+# values only; "zeros", "negatives" and "integers" count finite values; infinities still count
+# as present ("non_null"), as in the pandas engine.
+AGGREGATES_BY_KIND: dict[str, tuple[str, ...]] = {
+    NUMERIC: ("non_null", "mean", "std", "min", "max", "zeros", "negatives", "integers"),
+    BOOLEAN: ("non_null", "trues"),
+    CATEGORICAL: ("non_null", "length_mean", "length_std", "length_min", "length_max", "empties"),
+    DATETIME: ("non_null", "span_seconds", "time_of_day_mean"),
+}
+
+
+def exact_metrics(kind: str, aggregates: Mapping[str, Any], rows: int) -> dict[str, float]:
+    non_null = int(aggregates["non_null"] or 0)
+
+    def share(count_name: str) -> float:
+        return safe_ratio(int(aggregates[count_name] or 0), non_null)
+
+    def present(name: str) -> float:  # a database returns NULL (None) where pandas has NaN
+        return finite_or_nan(aggregates[name]) if non_null else math.nan
+
+    metrics = {"null_fraction": safe_ratio(rows - non_null, rows)}
+    if kind == NUMERIC:
+        metrics |= {name: present(name) for name in ("mean", "std", "min", "max")}
+        metrics |= {"zero_fraction": share("zeros"), "negative_fraction": share("negatives"), "integer_fraction": share("integers")}
+    elif kind == BOOLEAN:
+        metrics["true_fraction"] = share("trues")
+    elif kind == CATEGORICAL:
+        metrics |= {name: present(name) for name in ("length_mean", "length_std", "length_min", "length_max")}
+        metrics["empty_fraction"] = share("empties")
+    else:
+        metrics |= {"span_seconds": present("span_seconds"), "time_of_day_mean": present("time_of_day_mean")}
+    return metrics
+
+
+def in_model_order(kind: str, metrics: Mapping[str, float]) -> dict[str, float]:
+    """The metrics in METRICS_BY_KIND order, as the pandas engine lists them."""
+    return {name: metrics[name] for name in METRICS_BY_KIND[kind]}

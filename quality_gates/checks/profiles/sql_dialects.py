@@ -1,0 +1,230 @@
+"""The aggregate expressions of a profile, for PostgreSQL and SQLite.
+
+Everything is built with SQLAlchemy Core: column names are quoted by SQLAlchemy and constants
+are bound parameters, so nothing a user controls is formatted into SQL text.
+
+Written for one scan of many columns: PostgreSQL evaluates every aggregate's argument anew
+(no common subexpressions), so arguments are kept cheap (no NUMERIC-to-float8 casts, which go
+through text; date_part, not EXTRACT's numeric, on every row), and ``avg`` and ``stddev_pop``
+get the very same argument, which lets PostgreSQL share one running state between them. On
+10M rows × 15 columns this took the scan from 24 s to 9 s.
+"""
+
+from __future__ import annotations
+
+import math
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from quality_gates.checks.profiles.model import BOOLEAN, CATEGORICAL, NUMERIC
+from quality_gates.checks.profiles.sql_columns import SqlColumn
+
+INFINITY = sa.literal(math.inf, sa.Double())
+MS_PER_DAY = 86_400_000
+UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
+ROW_HASH_SEED = 0x5DEECE66D  # any value but 0 (see Postgres.distinct_rows)
+
+
+class UnsupportedDialectError(ValueError):
+    """profile_sql knows PostgreSQL and SQLite; read other databases into pandas or polars."""
+
+
+class SqlDialect:
+    """Portable SQL; subclasses replace what their database spells differently."""
+
+    name: str
+
+    def __init__(self, server_version: tuple | None = None):
+        self.server_version = server_version or ()
+
+    def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        """The aggregates of ``AGGREGATES_BY_KIND`` (std as ``spread``, see ``spread_to_std``)."""
+        if column.kind == NUMERIC:
+            return self.numeric_aggregates(column)
+        if column.kind == BOOLEAN:
+            return {"non_null": sa.func.count(column.ref()), "trues": sa.func.count(sa.case((column.ref(), 1)))}
+        if column.kind == CATEGORICAL:
+            return self.text_aggregates(column)
+        return {"non_null": sa.func.count(column.ref()), **self.datetime_aggregates(column)}
+
+    # ---- numbers: moments and extremes of finite values; infinities are present values
+
+    def finite_condition(self, column: SqlColumn) -> ColumnElement:
+        value = column.ref()
+        return sa.and_(value > -INFINITY, value < INFINITY)
+
+    def present(self, column: SqlColumn) -> ColumnElement:
+        """Non-missing values (a NaN is missing, as in pandas)."""
+        return column.ref()
+
+    def numeric_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        value = column.ref()
+        if column.is_integer:  # always finite and integer-valued; float8 as pandas' float64
+            finite = sa.cast(value, sa.Double())
+            integers = sa.func.count(value)
+        else:
+            finite = sa.case((self.finite_condition(column), value))
+            integers = sa.func.count(sa.case((sa.func.round(finite) == finite, 1)))
+        return {
+            "non_null": sa.func.count(self.present(column)),
+            "mean": sa.func.avg(finite),
+            **self.spread(finite),
+            "min": sa.func.min(finite),
+            "max": sa.func.max(finite),
+            "zeros": sa.func.count(sa.case((value == 0, 1))),  # zero is finite; NaN = 0 is false
+            "negatives": sa.func.count(sa.case((finite < 0, 1))),
+            "integers": integers,
+        }
+
+    def spread(self, values: ColumnElement) -> dict[str, ColumnElement]:
+        """Aggregates from which ``spread_to_std`` gets the population standard deviation."""
+        return {"std": sa.func.stddev_pop(values)}
+
+    # ---- text: lengths in characters
+
+    def text(self, column: SqlColumn) -> ColumnElement:
+        return column.ref() if column.is_text else sa.cast(column.ref(), sa.Text())
+
+    def text_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        text = self.text(column)
+        lengths = sa.func.length(text)  # characters, on both databases
+        moments = sa.cast(lengths, sa.Double())
+        return {
+            "non_null": sa.func.count(text),
+            "length_mean": sa.func.avg(moments),
+            **{f"length_{name}": expression for name, expression in self.spread(moments).items()},
+            "length_min": sa.func.min(lengths),
+            "length_max": sa.func.max(lengths),
+            "empties": sa.func.count(sa.case((text == "", 1))),
+        }
+
+    def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        """``span_seconds`` and ``time_of_day_mean`` (seconds since midnight UTC)."""
+        raise NotImplementedError
+
+    def bernoulli(self, probability: float) -> ColumnElement:
+        """A condition true for each row independently with the given probability."""
+        raise NotImplementedError
+
+    def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
+        """The number of distinct rows (NULLs equal, NaN as NULL)."""
+        raise NotImplementedError
+
+
+def spread_to_std(spread: dict[str, object]) -> float:
+    if "std" in spread:
+        return math.nan if spread["std"] is None else float(spread["std"])
+    if spread["mean"] is None:
+        return math.nan
+    mean = float(spread["mean"])
+    # E[x²] - E[x]² loses about log10((mean/std)²) of float64's 16 digits to cancellation, and
+    # can dip below zero for a constant column: clamped.
+    return math.sqrt(max(float(spread["mean_of_squares"]) - mean * mean, 0.0))
+
+
+class Postgres(SqlDialect):
+    name = "postgresql"
+
+    def _special(self, column: SqlColumn, value: str) -> ColumnElement:
+        """'NaN' or 'Infinity' of the column's type; plain NUMERIC, as NUMERIC(p, s) cannot hold infinity."""
+        return sa.cast(sa.literal(value), sa.Double() if isinstance(column.type, sa.Float) else sa.Numeric())
+
+    def present(self, column: SqlColumn) -> ColumnElement:
+        if column.kind == NUMERIC and not column.is_integer:
+            return sa.func.nullif(column.ref(), self._special(column, "NaN"))
+        return column.ref()
+
+    def finite_condition(self, column: SqlColumn) -> ColumnElement:
+        # NaN sorts above +Infinity in PostgreSQL, so "< Infinity" leaves NaN out too.
+        if isinstance(column.type, sa.Float):
+            return super().finite_condition(column)
+        value = column.ref()  # NUMERIC, kept exact: casting it to float8 goes through text, 5x slower
+        if self.server_version < (14,):  # no infinite numerics before PostgreSQL 14
+            return value != self._special(column, "NaN")
+        infinity = self._special(column, "Infinity")
+        return sa.and_(value > -infinity, value < infinity)
+
+    def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        stamps = column.ref()
+        if isinstance(column.type, sa.DateTime):
+            naive_utc = sa.func.timezone("UTC", stamps) if column.has_time_zone else stamps
+            # date_part is float8; EXTRACT's numeric would cost a third more on every row.
+            time_of_day = sa.func.date_part("epoch", sa.cast(naive_utc, sa.Time()))
+        else:  # a DATE is midnight
+            time_of_day = sa.case((stamps.is_not(None), 0.0))
+        return {
+            # EXTRACT(epoch ...): exact microseconds, UTC-based for timestamptz; on two values only.
+            "span_seconds": sa.extract("epoch", sa.func.max(stamps)) - sa.extract("epoch", sa.func.min(stamps)),
+            "time_of_day_mean": sa.func.avg(time_of_day),
+        }
+
+    def bernoulli(self, probability: float) -> ColumnElement:
+        return sa.func.random() < probability
+
+    def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
+        # Rows are grouped by a hash of the whole row rather than by their columns: a 10M-row
+        # table takes ~9 s either way on 2 cores, but a hash also works for types without
+        # equality (json) and its cost does not depend on which columns tell rows apart.
+        if self.server_version >= (14,):
+            # hash_record_extended: a 64-bit hash of the row's values, without turning them into
+            # text (3x faster than md5 of the text). Like the pandas and polars engines' 64-bit
+            # hashes: ~3e-6 expected false duplicates among 10^7 rows. Columns of other types
+            # (json has no hash function) are hashed through their text form. The seed must not
+            # be 0: a NULL field adds 0 to the row's hash, and so does a 0.0 under seed 0.
+            fields = [self.text(column) if column.kind == CATEGORICAL else self.present(column) for column in columns]
+            hashed = sa.func.hash_record_extended(sa.func.row(*fields), ROW_HASH_SEED)
+        else:
+            # md5 of the row's text form, which is unambiguous: fields holding separators or
+            # quotes are quoted and escaped, NULL prints as nothing and '' as "", and every
+            # built-in type's output is one-to-one. A 128-bit hash: collisions are impossible
+            # in practice (~10^-25 among 10^7 rows); as uuid for cheap 16-byte comparisons.
+            row = sa.func.row(*(self.present(column) for column in columns))
+            hashed = sa.cast(sa.func.md5(sa.cast(row, sa.Text())), sa.Uuid())
+        groups = sa.select(hashed.label("row_hash")).select_from(relation).group_by(hashed).subquery("row_hashes")
+        return sa.select(sa.func.count()).select_from(groups)
+
+
+class Sqlite(SqlDialect):
+    name = "sqlite"
+
+    def spread(self, values: ColumnElement) -> dict[str, ColumnElement]:
+        # SQLite has no stddev; see spread_to_std for the precision this keeps.
+        return {"mean_of_squares": sa.func.avg(values * values)}
+
+    def _epoch_ms(self, column: SqlColumn) -> ColumnElement:
+        # SQLite keeps datetimes as text and resolves them to the millisecond: julianday() is
+        # exact to well under a millisecond, so rounding gives the exact millisecond count.
+        days = sa.func.julianday(column.ref()) - UNIX_EPOCH_JULIAN_DAY
+        return sa.cast(sa.func.round(days * MS_PER_DAY), sa.BigInteger())
+
+    def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        epoch_ms = self._epoch_ms(column)
+        time_of_day_ms = ((epoch_ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY  # SQLite's % keeps the sign
+        return {
+            "span_seconds": (sa.func.max(epoch_ms) - sa.func.min(epoch_ms)) / 1000.0,
+            "time_of_day_mean": sa.func.avg(time_of_day_ms) / 1000.0,
+        }
+
+    def bernoulli(self, probability: float) -> ColumnElement:
+        # random() is a signed 64-bit integer; abs() of the remainder never overflows, as
+        # abs(random()) can (for -2^63).
+        scale = 1_000_000_000
+        return sa.func.abs(sa.func.random() % scale) < math.ceil(probability * scale)
+
+    def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
+        # SQLite's DISTINCT compares whole rows, NULLs equal; small databases, no need to hash.
+        distinct = sa.select(*(column.ref() for column in columns)).select_from(relation).distinct().subquery("distinct_rows")
+        return sa.select(sa.func.count()).select_from(distinct)
+
+
+DIALECTS = {"postgresql": Postgres, "sqlite": Sqlite}
+
+
+def dialect_for(name: str, server_version: tuple | None = None) -> SqlDialect:
+    try:
+        return DIALECTS[name](server_version)
+    except KeyError:
+        raise UnsupportedDialectError(
+            f"SQL profiling runs on PostgreSQL and SQLite, not {name}: read the data into pandas or polars instead"
+        ) from None
