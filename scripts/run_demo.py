@@ -53,7 +53,9 @@ def seed_history(data_dir: Path, log_path: Path) -> None:
     command = ["backtest", str(path), "--dataset", "trips", "--partition-column", "pickup_date", "--record"]
     print(f"== History: {HISTORY_DAYS} earlier days, replayed with `quality-gates {' '.join(command[:1])} … --record` ==")
     with quiet(log_path):
-        cli(command)
+        status = cli(command)
+    if status != 0:
+        raise SystemExit(f"backtest failed; see {log_path}")
     print(f"  {_last_line(log_path)}\n")
 
 

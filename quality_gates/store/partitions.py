@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from sqlalchemy import Engine, delete, desc, insert, select, update
@@ -46,7 +47,7 @@ class PartitionStore:
                 ).scalar_one()
                 rows = [
                     {"partition_id": partition_id, "dataset": dataset, "partition_key": partition_key,
-                     "column_name": column, "metric": metric, "value": value if value == value else None}
+                     "column_name": column, "metric": metric, "value": _number(value)}
                     for column, metric, value in profile.metric_items()
                 ]
                 if rows:
@@ -88,6 +89,12 @@ class PartitionStore:
         with Session(self.engine) as session:
             rows = session.execute(select(PartitionRow.partition_key, PartitionRow.baseline_status).where(PartitionRow.dataset == dataset)).all()
         return dict(rows)
+
+
+def _number(value) -> float | None:
+    """A plain float for the driver (numpy scalars are not SQL literals), None for NaN."""
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 def _key(dataset: str, partition_key: str) -> Sequence:
