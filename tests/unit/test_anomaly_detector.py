@@ -204,3 +204,11 @@ def test_verdict_becomes_check_results(history):
     null_check = next(c for c in checks if (c.check_name, c.column) == ("null_fraction", "country"))
     assert null_check.status is Status.FAILED
     assert null_check.observed == "0.1" and " … " in null_check.expected
+
+
+def test_far_future_dates_do_not_break_profiling():
+    """"Valid until 9999-12-31" is a common sentinel: it is present, not null, and not a crash."""
+    valid_to = pd.Series(pd.to_datetime(["2024-01-01", "9999-12-31", None]).astype("datetime64[us]"))
+    column = profile_frame(pd.DataFrame({"valid_to": valid_to})).columns["valid_to"]
+    assert column.kind == "datetime"
+    assert column.metrics["null_fraction"] == pytest.approx(1 / 3)

@@ -2,13 +2,16 @@
 Shankar et al., CIKM 2023), changed where GATE is weak:
 
 * Robust normalisation over history only (median and MAD), so that the partition under test
-  cannot mask itself and one odd day in history does not inflate every scale.
+  cannot mask itself (GATE's z-scores include it, which caps them at (n−1)/√n).
 * Each metric is judged on its own against a threshold learnt from how far that metric strayed
   in history: a 5% corruption of one column is not diluted by dozens of quiet columns, and a
   metric that always wobbles does not alarm when it wobbles again.
 * Noise floors: a metric that never moved (a share of negatives that was always 0) gets the
-  scale of its sampling noise (binomial for shares, σ/√n for locations, Poisson for row counts),
-  so a change of a few rows stays quiet while a change of a few percent does not.
+  scale of its sampling noise (binomial for shares, the quantile's standard error, σ/√n for
+  means, Poisson for row counts, half the value grid for statistics of discrete data), so a
+  change of a few rows stays quiet while a change of a few percent does not.
+* Extremes and quantiles need more evidence than means and shares; a short history widens
+  every threshold by the uncertainty of its median and MAD.
 * Schema changes (a column added, missing or of another type) are findings, not crashes;
   too little history gives the verdict "insufficient history" instead of a guess.
 """
@@ -25,6 +28,7 @@ import numpy as np
 
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, feature_matrix
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
+from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
 
 OK, ANOMALOUS, INSUFFICIENT_HISTORY = "ok", "anomalous", "insufficient_history"
 
@@ -47,7 +51,7 @@ _THRESHOLD_FACTORS = {
 # Statistics that take the data's own values: on discrete data (hours, ratings on a 0.1 grid,
 # hourly timestamps) they move in whole steps, and one step is not news.
 _ORDER_STATISTICS = {*QUANTILES, "min", "max", "length_min", "length_max", "span_seconds", *(f"time_of_day_{q}" for q in QUANTILES)}
-_SAMPLE_BASED = {*QUANTILES, "distinct_ratio", "top_value_share", *DERIVED}
+_SAMPLE_BASED = SAMPLED_METRICS | set(DERIVED)
 _SHARES = FRACTION_METRICS | set(DERIVED)
 
 
@@ -147,7 +151,7 @@ class PartitionAnomalyDetector:
             center = np.nanmedian(matrix, axis=0)
             spread = _MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
             floor = np.array([_noise_floor(f, c, current) for f, c in zip(features, center)])
-            steps = np.array([_step(matrix[:, i], vector[i]) if f[1] in _ORDER_STATISTICS else 0.0 for i, f in enumerate(features)])
+            steps = np.array([_step(matrix[:, i]) if f[1] in _ORDER_STATISTICS else 0.0 for i, f in enumerate(features)])
             scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
             history_z = np.abs(matrix - center) / scale
             widest = np.max(np.where(np.isnan(history_z), -np.inf, history_z), axis=0, initial=-np.inf)
@@ -197,7 +201,7 @@ def _explanation_order(e: Explanation) -> tuple[float, int, float]:
         rank = _PRIORITY[e.metric]
     elif e.metric in _SHARES:
         rank = 2
-    elif e.metric in ("min", "max", "length_min", "length_max", "span_seconds"):
+    elif e.metric in _EXTREMES:
         rank = 4
     else:
         rank = 3
@@ -275,7 +279,7 @@ def _value_grid(top_values) -> float:
     return float(np.diff(values).min()) if len(values) > 1 else 0.0
 
 
-def _step(history: np.ndarray, current: float) -> float:
+def _step(history: np.ndarray) -> float:
     """The grid a discrete statistic moves on: the smallest gap between the distinct values it
     took in history (0 when history shows a single value or too many to be a grid)."""
     values = np.unique(history[np.isfinite(history)])

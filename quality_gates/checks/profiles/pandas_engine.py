@@ -129,9 +129,13 @@ def _categorical(series: pd.Series, sample: pd.Series) -> ColumnProfile:
 
 
 def _epoch_ns(series: pd.Series) -> np.ndarray:
+    """Non-null timestamps as UTC epoch nanoseconds. Dates beyond what nanoseconds hold
+    (years before 1677 or after 2262, like a "valid until 9999-12-31") are left out, as the
+    polars and SQL engines leave them out of time statistics too."""
     values = series.dropna()
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = values[(values >= pd.Timestamp.min) & (values <= pd.Timestamp.max)]
     return values.astype("datetime64[ns]").to_numpy().view("int64")
 
 
@@ -143,7 +147,7 @@ def _datetime(series: pd.Series, sample: pd.Series) -> ColumnProfile:
     sampled_time_of_day = (sampled % NS_PER_DAY) / 1e9
     quantiles = np.quantile(sampled_time_of_day, list(QUANTILES.values())) if len(sampled) else [math.nan] * len(QUANTILES)
     metrics = {
-        "null_fraction": safe_ratio(rows - len(stamps), rows),
+        "null_fraction": safe_ratio(rows - int(series.notna().sum()), rows),
         "distinct_ratio": safe_ratio(len(np.unique(sampled)), len(sampled)),
         "span_seconds": (stamps.max() - stamps.min()) / 1e9 if len(stamps) else math.nan,
         "time_of_day_mean": finite_or_nan(time_of_day.mean()) if len(stamps) else math.nan,
