@@ -10,7 +10,12 @@ def get_provider_info() -> dict:
         "description": "Data-quality gates for Apache Airflow: schema and statistical checks that block bad data.",
         "versions": [__version__],
         "hooks": [{"integration-name": "Quality Gates", "python-modules": ["quality_gates.hooks.store"]}],
-        "operators": [{"integration-name": "Quality Gates", "python-modules": ["quality_gates.operators.schema_gate"]}],
+        "operators": [
+            {
+                "integration-name": "Quality Gates",
+                "python-modules": ["quality_gates.operators.schema_gate", "quality_gates.operators.anomaly_gate"],
+            }
+        ],
         "integrations": [{"integration-name": "Quality Gates", "external-doc-url": "https://github.com/", "tags": ["software"]}],
         "config": {
             "quality_gates": {

@@ -38,3 +38,30 @@ def test_anomaly_gate_learns_history_then_blocks_a_corrupted_partition(gate_stor
     assert [p.partition_key for p in gate_store.partitions.history("daily_orders", before="2099-01-01")] == [
         d.date().isoformat() for d in days[:6]
     ]
+
+
+def test_anomaly_gate_profiles_a_sql_table_in_the_database(gate_store, store_url, postgres_database, dagbag, monkeypatch):
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from tests.airflow.conftest import airflow_uri
+    from tests.dags.gate_test_dags import daily_orders
+
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=30 * next(_RUNS))
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    frames = []
+    for i, day in enumerate(days):
+        key = day.date().isoformat()
+        frame = daily_orders(key, "negative_amounts" if i == 6 else "none")
+        frames.append(frame.assign(day=key))
+    url = postgres_database if store_url.startswith("postgresql") else store_url.replace("quality_gates.db", "warehouse.db")
+    engine = sa.create_engine(url)
+    pd.concat(frames).to_sql("daily_orders", engine, if_exists="replace", index=False)
+    engine.dispose()
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", airflow_uri(url))
+
+    states = [run_dag_on(dagbag, "anomaly_gate_sql", day)[1]["gate"] for day in days]
+    assert states == ["success"] * 6 + ["failed"]
+    blocked = gate_store.recent(dag_id="anomaly_gate_sql")[0].result
+    assert blocked.row_count == 1_000
+    assert blocked.checks[0].details["culprits"][0] == "amount"

@@ -69,3 +69,11 @@ with DAG("anomaly_gate", schedule=None, start_date=START, params={"corruption": 
         dataset="daily_orders",
         min_history=5,
     ) >> EmptyOperator(task_id="downstream")
+
+with DAG("anomaly_gate_sql", schedule=None, start_date=START) as anomaly_gate_sql:
+    PartitionAnomalyGateOperator(
+        task_id="gate",
+        source=SqlSource("warehouse", table="daily_orders", where={"day": "{{ ds }}"}),  # profiled in the database
+        dataset="daily_orders_sql",
+        min_history=5,
+    ) >> EmptyOperator(task_id="downstream")
