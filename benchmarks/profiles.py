@@ -69,7 +69,45 @@ def bench_in_memory() -> dict:
         "pandas_engine_s": median_seconds(lambda: profile_frame(frame), repeats=3, warmup=0),
         "polars_engine_s": median_seconds(lambda: profile_polars(polars_frame), repeats=3, warmup=1),
         "describe_s": median_seconds(lambda: frame.describe(), repeats=3, warmup=0),
+        "describe_all_s": median_seconds(lambda: frame.describe(include="all"), repeats=1, warmup=0),
+        "gate_summarize_s": gate_summarize_seconds(frame),
     }
+
+
+GATE_SUMMARIZE = """
+import sys, time
+import pandas as pd
+import gate
+frame = pd.read_parquet(sys.argv[1])
+columns = [c for c in frame.columns if c != "part"]
+start = time.perf_counter()
+gate.summarize(frame, columns=columns, partition_key="part")
+print(time.perf_counter() - start)
+"""
+
+
+def gate_summarize_seconds(frame: pd.DataFrame) -> float | None:
+    """The reference implementation's summary of the same frame, in its own virtual environment
+    (gate-drift pins old dependencies); None when it cannot be installed here."""
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks.detection_quality import ensure_gate_venv, to_gate_frame, write_parquet, write_stub
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            python = ensure_gate_venv(write_stub(Path(tmp) / "stub"))
+        except (RuntimeError, subprocess.CalledProcessError) as exc:
+            print(f"GATE unavailable: {exc}", file=sys.stderr)
+            return None
+        path = Path(tmp) / "frame.parquet"
+        write_parquet(to_gate_frame(frame, "p0"), path)
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "stub")}
+        done = subprocess.run([str(python), "-c", GATE_SUMMARIZE, str(path)], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"GATE summarize failed: {done.stderr[-500:]}", file=sys.stderr)
+            return None
+        return float(done.stdout.strip().splitlines()[-1])
 
 
 def prepare_sql_table(pg: str) -> float:
@@ -172,6 +210,10 @@ def main() -> str:
         [f"{shape} in memory: polars engine (frame already in polars)", f"{polars_s:.2f} s", "",
          f"{polars_s / describe:.2f}× describe(), {pandas_s / polars_s:.1f}× faster than pandas engine"],
         [f"{shape} in memory: pandas.DataFrame.describe() (numeric columns only)", f"{describe:.2f} s", "", "baseline"],
+        [f"{shape} in memory: pandas.DataFrame.describe(include='all') (every column)", f"{memory['describe_all_s']:.2f} s", "",
+         f"pandas engine {pandas_s / memory['describe_all_s']:.2f}×, polars engine {polars_s / memory['describe_all_s']:.2f}× of it"],
+        [f"{shape} in memory: GATE reference (gate-drift 0.1.5) summarize", _seconds(memory["gate_summarize_s"]), "",
+         _gate_ratio(memory["gate_summarize_s"], pandas_s, polars_s)],
         [f"{shape} in memory: pandas → polars conversion (once, not in the above)", f"{memory['pandas_to_polars_s']:.2f} s", "", ""],
         ["10M × 15 cols PostgreSQL table: SQL engine vs read_sql + pandas engine, time", f"{ours['seconds']:.1f} s",
          f"{baseline['seconds']:.1f} s", f"{baseline['seconds'] / ours['seconds']:.1f}× faster"],
@@ -183,6 +225,16 @@ def main() -> str:
     table = markdown_table(["measurement", "ours", "baseline", "ratio"], rows)
     write_results("profiles", "Partition profiling engines", table, {"in_memory": memory, "postgres": sql})
     return table
+
+
+def _seconds(value: float | None) -> str:
+    return "not installable here" if value is None else f"{value:.2f} s"
+
+
+def _gate_ratio(gate_s: float | None, pandas_s: float, polars_s: float) -> str:
+    if gate_s is None:
+        return ""
+    return f"pandas engine {pandas_s / gate_s:.2f}×, polars engine {polars_s / gate_s:.2f}× of GATE's time"
 
 
 if __name__ == "__main__":
