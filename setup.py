@@ -8,7 +8,11 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["quality_gates", "quality_gates.*"]),
-    package_data={"quality_gates": ["store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py"]},
+    package_data={
+        "quality_gates": [
+            "store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py", "notifiers/templates/*.j2",
+        ]
+    },
     include_package_data=True,
     # Lower bounds only: this installs into existing Airflow deployments.
     install_requires=[

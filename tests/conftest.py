@@ -59,7 +59,7 @@ def store_url(request, tmp_path) -> str:
 
     store = ResultStore.open(url)
     with store.engine.begin() as connection:
-        connection.exec_driver_sql("TRUNCATE gate_runs, check_results, partitions, partition_profiles RESTART IDENTITY")
+        connection.exec_driver_sql("TRUNCATE gate_runs, check_results, partitions, partition_profiles, alert_states RESTART IDENTITY")
     return url
 
 

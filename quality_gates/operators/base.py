@@ -35,6 +35,9 @@ class BaseGateOperator(BaseOperator):
     :param mode: ``fail`` blocks downstream tasks (they end upstream_failed); ``skip`` skips
         them; ``warn`` records the problems and lets the pipeline continue.
     :param store_conn_id: results store connection; see ``QualityStoreHook``.
+    :param on_warning_callback: callable(s) called with the task context when the gate's verdict
+        is a warning, or a failure in ``mode="warn"``: the task succeeds then, so
+        ``on_failure_callback`` never fires (e.g. a ``QualityGateNotifier``).
     """
 
     gate_kind: ClassVar[str]
@@ -48,6 +51,7 @@ class BaseGateOperator(BaseOperator):
         partition: str | None = None,
         mode: str = "fail",
         store_conn_id: str | None = None,
+        on_warning_callback: Any = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -57,6 +61,7 @@ class BaseGateOperator(BaseOperator):
         self.partition = partition
         self.mode = mode
         self.store_conn_id = store_conn_id
+        self.on_warning_callback = on_warning_callback
 
     def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
         # Airflow renders nested objects (sources) in place; the task object may be reused
@@ -108,7 +113,7 @@ class BaseGateOperator(BaseOperator):
             raise AirflowException(f"{self.task_id}: {exc}") from exc
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
-        self._decide(result, gate_run_id, store)
+        self._decide(result, gate_run_id, store, context)
         return summary
 
     def _open_store(self) -> ResultStore:
@@ -126,13 +131,22 @@ class BaseGateOperator(BaseOperator):
             # Never decide a gate whose verdict could not be recorded: retry instead.
             raise AirflowException(f"{self.task_id}: {exc}") from exc
 
-    def _decide(self, result: GateResult, gate_run_id: int, store: ResultStore) -> None:
+    def _warn(self, context: Any) -> None:
+        callbacks = self.on_warning_callback
+        for callback in callbacks if isinstance(callbacks, (list, tuple)) else [callbacks] if callbacks else []:
+            try:
+                callback(context)
+            except Exception as exc:  # an alert must never change the gate's outcome
+                self.log.warning("on_warning_callback %r failed: %s", callback, exc)
+
+    def _decide(self, result: GateResult, gate_run_id: int, store: ResultStore, context: Any) -> None:
         report = f"{result.describe()}\nResults: gate_runs.id={gate_run_id} in {store.location}"
         if result.status is Status.PASSED:
             self.log.info("%s", report)
             return
         if result.status is Status.WARNED or self.mode == "warn":
             self.log.warning("%s", report)
+            self._warn(context)
             return
         if self.mode == "skip":
             raise AirflowSkipException(report)

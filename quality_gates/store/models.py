@@ -107,3 +107,21 @@ class PartitionProfileRow(Base):
         Index(None, "dataset", "column_name", "metric"),
         Index(None, "partition_id"),
     )
+
+
+class AlertStateRow(Base):
+    """What was last said about a gate on a dataset, so that alerts go out on changes only."""
+
+    __tablename__ = "alert_states"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dag_id: Mapped[str] = mapped_column(String(250))
+    task_id: Mapped[str] = mapped_column(String(250))
+    dataset: Mapped[str] = mapped_column(String(500))
+    last_status: Mapped[str] = mapped_column(String(10))
+    last_gate_run_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    suppressed_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("dag_id", "task_id", "dataset"),)

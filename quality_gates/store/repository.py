@@ -16,6 +16,7 @@ from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, S
 from quality_gates.store import migrate
 from quality_gates.store.engine import engine_for
 from quality_gates.store.models import CheckResultRow, GateRunRow
+from quality_gates.store.alerts import AlertStates
 from quality_gates.store.partitions import PartitionStore
 
 MAX_TEXT_CHARS = 2000
@@ -50,6 +51,11 @@ class ResultStore:
     def partitions(self) -> PartitionStore:
         """Partition profiles and their baseline status (anomaly detection history)."""
         return PartitionStore(self.engine, StoreUnavailableError)
+
+    @property
+    def alert_states(self) -> AlertStates:
+        """What was last announced per gate and dataset (alerts on changes only)."""
+        return AlertStates(self.engine)
 
     @property
     def location(self) -> str:

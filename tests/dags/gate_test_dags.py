@@ -77,3 +77,23 @@ with DAG("anomaly_gate_sql", schedule=None, start_date=START) as anomaly_gate_sq
         dataset="daily_orders_sql",
         min_history=5,
     ) >> EmptyOperator(task_id="downstream")
+
+
+def _alerting():
+    from quality_gates.notifiers import EmailChannel, QualityGateNotifier, WebhookChannel
+
+    return QualityGateNotifier(
+        channels=[
+            EmailChannel(to=["oncall@example.com"], smtp_conn_id="test_smtp", from_email="gates@example.com"),
+            WebhookChannel(http_conn_id="test_webhook", endpoint="/hooks/quality", timeout=5),
+        ],
+        link="https://airflow.example.com/dags/{{ ti.dag_id }}/runs/{{ ti.run_id }}",
+    )
+
+
+for _mode in ("fail", "warn"):
+    _notifier = _alerting()
+    globals()[f"alerting_gate_{_mode}"] = gate_dag(
+        f"alerting_gate_{_mode}", mode=_mode, on_failure_callback=_notifier, on_success_callback=_notifier,
+        on_warning_callback=_notifier,
+    )

@@ -1,0 +1,6 @@
+"""Alerting through Airflow callbacks."""
+
+from quality_gates.notifiers.channels import EmailChannel, NotifierChannel, SlackChannel, WebhookChannel
+from quality_gates.notifiers.notifier import QualityGateNotifier
+
+__all__ = ["EmailChannel", "NotifierChannel", "QualityGateNotifier", "SlackChannel", "WebhookChannel"]
