@@ -18,6 +18,7 @@ setup(
     install_requires=[
         "apache-airflow>=3.1",
         "apache-airflow-providers-common-sql>=1.20",
+        "apache-airflow-providers-smtp>=1.0",
         "pandera[pandas,io]>=0.24",
         "pandas>=2.1",
         "numpy>=1.26",
@@ -30,10 +31,13 @@ setup(
     ],
     extras_require={
         "postgres": ["apache-airflow-providers-postgres>=6"],
+        "slack": ["apache-airflow-providers-slack>=8"],
         "polars": ["polars>=1.0"],
         "dev": [
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
+            "apache-airflow-providers-slack>=8",
+            "aiosmtpd>=1.4",
             "polars>=1.0",
             "pytest>=8",
             "pytest-xdist>=3.5",

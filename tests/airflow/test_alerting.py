@@ -121,3 +121,40 @@ def test_dead_smtp_server_and_failing_webhook_change_nothing_but_a_log_line(gate
     [stored] = gate_store.recent(dag_id="alerting_gate_fail")
     assert stored.result.status == "failed"  # results are kept
     assert len(received) == 1  # the webhook was tried once
+
+
+def test_slack_through_airflows_slack_provider(gate_store, run_dag, webhook_server, monkeypatch):
+    received, _ = webhook_server
+    url = f"http://127.0.0.1:{json.loads(__import__('os').environ['AIRFLOW_CONN_TEST_WEBHOOK'])['port']}/services/T000/B000/XXXX"
+    monkeypatch.setenv("AIRFLOW_CONN_TEST_SLACK", json.dumps({"conn_type": "slackwebhook", "password": url}))
+    dag_run, states = run_dag("alerting_gate_slack", scenario="bad")
+    assert states["gate"] == "failed"
+    [message] = received
+    assert message["path"] == "/services/T000/B000/XXXX"
+    header, section = message["json"]["blocks"]
+    assert header["text"]["text"].startswith("[failed] schema gate alerting_gate_slack.gate: orders")
+    assert "amount: greater_than_or_equal_to [failed]" in section["text"]["text"]
+    assert "expected >= 0; observed 5 of 100 rows (5.00%) fail" in section["text"]["text"]
+
+
+def test_webhook_timeout_raises_quickly():
+    import time
+
+    from quality_gates.notifiers import WebhookChannel
+    from quality_gates.notifiers.message import AlertMessage
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self):
+            time.sleep(3)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    channel = WebhookChannel(f"http://127.0.0.1:{server.server_address[1]}/hook", timeout=0.5)
+    start = time.perf_counter()
+    with pytest.raises(OSError):  # socket.timeout / URLError, both OSError
+        channel.send(AlertMessage("s", "t", "h", {}), {})
+    assert time.perf_counter() - start < 2.5
+    server.shutdown()

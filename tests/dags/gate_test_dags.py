@@ -97,3 +97,12 @@ for _mode in ("fail", "warn"):
         f"alerting_gate_{_mode}", mode=_mode, on_failure_callback=_notifier, on_success_callback=_notifier,
         on_warning_callback=_notifier,
     )
+
+
+def _slack_alerting():
+    from quality_gates.notifiers import QualityGateNotifier, SlackChannel
+
+    return QualityGateNotifier(channels=[SlackChannel(slack_webhook_conn_id="test_slack")])
+
+
+alerting_gate_slack = gate_dag("alerting_gate_slack", on_failure_callback=_slack_alerting())
