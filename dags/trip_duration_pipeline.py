@@ -16,12 +16,17 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import DAG, Asset, Param, task
 
+from quality_gates.notifiers import QualityGateNotifier, WebhookChannel
 from quality_gates.operators import PartitionAnomalyGateOperator, SchemaGateOperator
 from quality_gates.sources import FileSource
 
 DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
 TRIPS_FILE = str(DATA_DIR / "trips" / "{{ ds }}.parquet")
 VALIDATED_TRIPS = Asset("demo_validated_trips")
+# One message when a gate starts failing on the trips, one when it recovers. Add an
+# EmailChannel or SlackChannel for real people; `make demo` points this webhook at a local sink.
+ALERTS = QualityGateNotifier(channels=[WebhookChannel(http_conn_id="quality_gates_demo_alerts", endpoint="/alerts", timeout=5)])
+ALERTING = {"on_failure_callback": ALERTS, "on_success_callback": ALERTS, "on_warning_callback": ALERTS}
 
 with DAG(
     dag_id="trip_duration_pipeline",
@@ -48,6 +53,7 @@ with DAG(
         schema="../schemas/trips.yaml",
         dataset="trips",
         mode="fail",
+        **ALERTING,
     )
 
     detect_trip_anomalies = PartitionAnomalyGateOperator(
@@ -56,6 +62,7 @@ with DAG(
         dataset="trips",
         history=30,
         mode="fail",
+        **ALERTING,
         outlets=[VALIDATED_TRIPS],  # emitted only when both gates pass
     )
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pendulum
@@ -64,6 +67,37 @@ def _last_line(path: Path) -> str:
     return lines[-1] if lines else "(see the log)"
 
 
+@contextlib.contextmanager
+def alert_sink():
+    """A local webhook that receives the pipeline's alerts (the DAG's `quality_gates_demo_alerts`)."""
+    received: list[dict] = []
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    connection = {"conn_type": "http", "host": "127.0.0.1", "port": server.server_address[1], "schema": "http"}
+    os.environ["AIRFLOW_CONN_QUALITY_GATES_DEMO_ALERTS"] = json.dumps(connection)
+    try:
+        yield received
+    finally:
+        server.shutdown()
+
+
+def print_alerts(alerts: list[dict]) -> None:
+    for alert in alerts:
+        print(f"  Alert sent to the local webhook: {alert['subject']}")
+        for line in alert["text"].splitlines():
+            print(f"    | {line}")
+
+
 def report(dag, dag_run, store) -> None:
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     print(f"  DAG run {dag_run.run_id}: {dag_run.state}")
@@ -108,13 +142,16 @@ def main() -> int:
     print(f"Example pipeline '{DAG_ID}': {' → '.join(t.task_id for t in dag.topological_sort())}\n")
     seed_history(Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ["AIRFLOW_HOME"]) / "demo_data")), log_path)
     outcomes = {}
-    for day, scenario, words in SCENARIOS:
-        print(f"== {day}: {words} (scenario '{scenario}') ==")
-        with quiet(log_path):
-            dag_run = dag.test(logical_date=pendulum.parse(day), run_conf={"scenario": scenario})
-        report(dag, dag_run, store)
-        outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
-        print()
+    with alert_sink() as alerts:
+        for day, scenario, words in SCENARIOS:
+            print(f"== {day}: {words} (scenario '{scenario}') ==")
+            sent = len(alerts)
+            with quiet(log_path):
+                dag_run = dag.test(logical_date=pendulum.parse(day), run_conf={"scenario": scenario})
+            report(dag, dag_run, store)
+            print_alerts(alerts[sent:])
+            outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+            print()
     print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles).")
     print(f"Airflow's task logs: {log_path}")
     print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, task_id, partition_key, status from gate_runs\"")
