@@ -3,6 +3,7 @@ webhook, or any Airflow notifier. A channel raises when delivery fails; the noti
 
 from __future__ import annotations
 
+import copy
 import json
 import urllib.request
 from collections.abc import Sequence
@@ -113,5 +114,7 @@ class NotifierChannel:
 
     def send(self, message: AlertMessage, context: Any) -> None:
         context = {**context, "quality_gate_alert": message}
-        self.notifier.render_template_fields(context)
-        self.notifier.notify(context)
+        # Render a copy: Airflow renders template fields in place, and this notifier serves every run.
+        notifier = copy.copy(self.notifier)
+        notifier.render_template_fields(context)
+        notifier.notify(context)

@@ -158,3 +158,13 @@ def test_webhook_timeout_raises_quickly():
         channel.send(AlertMessage("s", "t", "h", {}), {})
     assert time.perf_counter() - start < 2.5
     server.shutdown()
+
+
+def test_any_airflow_notifier_as_a_channel(gate_store, run_dag, smtp_server):
+    for _ in range(2):  # on_change_only=False: every bad run speaks, each with its own partition
+        dag_run, states = run_dag("alerting_gate_any_notifier", scenario="bad")
+        assert states["gate"] == "failed"
+    first, second = smtp_server.messages
+    assert first["Subject"].startswith("[failed] schema gate alerting_gate_any_notifier.gate: orders [")
+    assert first["Subject"] != second["Subject"]  # rendered per run, not once
+    assert "amount: greater_than_or_equal_to [failed]" in second.get_body(("html",)).get_content()

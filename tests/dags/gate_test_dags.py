@@ -106,3 +106,16 @@ def _slack_alerting():
 
 
 alerting_gate_slack = gate_dag("alerting_gate_slack", on_failure_callback=_slack_alerting())
+
+
+def _any_notifier():
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    from quality_gates.notifiers import NotifierChannel, QualityGateNotifier
+
+    mail = SmtpNotifier(to="team@example.com", from_email="gates@example.com", smtp_conn_id="test_smtp",
+                        subject="{{ quality_gate_alert.subject }}", html_content="<pre>{{ quality_gate_alert.text }}</pre>")
+    return QualityGateNotifier(channels=[NotifierChannel(mail)], on_change_only=False)
+
+
+alerting_gate_any_notifier = gate_dag("alerting_gate_any_notifier", on_failure_callback=_any_notifier())
