@@ -105,6 +105,8 @@ class BaseGateOperator(BaseOperator):
         except SourceError as exc:
             self._record(store, identity, outcome(None, (), str(exc)))
             raise AirflowException(f"{self.task_id}: {exc} (will retry if retries are set)") from exc
+        except StoreUnavailableError as exc:  # e.g. the anomaly gate reading its history
+            raise AirflowException(f"{self.task_id}: {exc}") from exc
         result = outcome(row_count, checks)
         gate_run_id = self._record(store, identity, result)
         try:
