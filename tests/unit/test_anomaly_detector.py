@@ -212,3 +212,19 @@ def test_far_future_dates_do_not_break_profiling():
     column = profile_frame(pd.DataFrame({"valid_to": valid_to})).columns["valid_to"]
     assert column.kind == "datetime"
     assert column.metrics["null_fraction"] == pytest.approx(1 / 3)
+
+
+def test_an_earlier_partition_republished_under_a_new_key_is_caught(history):
+    stale = day_frame(28).sample(frac=1.0, random_state=3)  # same rows, another order
+    verdict = PartitionAnomalyDetector().evaluate(current(stale), history)
+    assert verdict.anomalous
+    top = verdict.explanations[0]
+    assert top.describe() == "partition is identical to the earlier partition 2024-03-29 (a stale copy?)"
+    checks = verdict_check_results(verdict)
+    assert [(c.check_name, c.observed) for c in checks if c.check_name == "identical_partition"] == [
+        ("identical_partition", "same data as 2024-03-29")]
+
+
+def test_datasets_that_never_change_are_not_called_stale():
+    same = profiles(day_frame(0) for _ in range(10))
+    assert not PartitionAnomalyDetector().evaluate(current(day_frame(0)), same).anomalous

@@ -31,6 +31,7 @@ from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TAB
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
 
 OK, ANOMALOUS, INSUFFICIENT_HISTORY = "ok", "anomalous", "insufficient_history"
+IDENTICAL = "identical_partition"
 
 # At sensitivity 1 a metric must be this many robust standard deviations from its median...
 BASE_THRESHOLD = 5.0
@@ -65,10 +66,13 @@ class Explanation:
     median: float | None
     z: float  # robust standard deviations from the historical median (signed)
     severity: float  # |z| / threshold: at least 1 when this metric alone flags the partition
+    detail: str | None = None  # for findings that are not a metric out of range
 
     def describe(self) -> str:
         if self.metric in ("column_added", "column_missing", "type_changed"):
             return f"{self.column}: {self.metric.replace('_', ' ')}"
+        if self.metric == IDENTICAL:
+            return f"partition is identical to the earlier partition {self.detail} (a stale copy?)"
         where = "partition" if self.column == TABLE else f"column '{self.column}'"
         return (
             f"{where} {self.metric} = {_fmt(self.observed)}, expected {_fmt(self.expected_low)} … "
@@ -116,7 +120,7 @@ class PartitionAnomalyDetector:
         if len(history) < self.min_history:
             note = f"{len(history)} earlier partition(s); at least {self.min_history} are needed to judge"
             return AnomalyVerdict(INSUFFICIENT_HISTORY, 0.0, history_size=len(history), notes=(*notes, note))
-        explanations = schema_changes(current, history)
+        explanations = schema_changes(current, history) + stale_copies(current, history)
         explanations += self._metric_outliers(current, history)
         explanations.sort(key=_explanation_order)
         flagged = [e for e in explanations if e.severity >= 1.0]
@@ -190,10 +194,39 @@ def schema_changes(current: PartitionProfile, history: Sequence[PartitionProfile
     return changes
 
 
+def stale_copies(current: PartitionProfile, history: Sequence[PartitionProfile]) -> list[Explanation]:
+    """An earlier partition republished under a new key: every exact statistic is equal.
+
+    Only for datasets whose partitions normally differ (the last two of history do), so that a
+    table that is legitimately the same every day is not flagged.
+    """
+    if current.row_count < 2 or len(history) < 2 or _same_data(history[-1], history[-2]):
+        return []
+    for earlier in reversed(history):
+        if _same_data(current, earlier):
+            return [Explanation(TABLE, IDENTICAL, None, None, None, None, math.inf, math.inf, detail=earlier.partition_key)]
+    return []
+
+
+def _same_data(a: PartitionProfile, b: PartitionProfile) -> bool:
+    """Equal row counts, columns and every exact (not sample-based) statistic."""
+    if a.row_count != b.row_count or a.columns.keys() != b.columns.keys():
+        return False
+    for name, column in a.columns.items():
+        other = b.columns[name]
+        for metric, value in column.metrics.items():
+            if metric in SAMPLED_METRICS:
+                continue
+            theirs = other.metrics.get(metric, math.nan)
+            if not (value == theirs or (math.isnan(value) and math.isnan(theirs)) or math.isclose(value, theirs, rel_tol=1e-12)):
+                return False
+    return True
+
+
 # Among metrics that are all clearly off, explain with the most telling one first: a share of
 # rows ("5% negative") says more than an extreme ("min = -120").
 _SATURATED = 5.0
-_PRIORITY = {"column_missing": 0, "column_added": 0, "type_changed": 0, "row_count": 1}
+_PRIORITY = {"column_missing": 0, "column_added": 0, "type_changed": 0, IDENTICAL: 0, "row_count": 1}
 
 
 def _explanation_order(e: Explanation) -> tuple[float, int, float]:

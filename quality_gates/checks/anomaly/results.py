@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from quality_gates.checks.anomaly.detector import ANOMALOUS, INSUFFICIENT_HISTORY, AnomalyVerdict, Explanation
+from quality_gates.checks.anomaly.detector import ANOMALOUS, IDENTICAL, INSUFFICIENT_HISTORY, AnomalyVerdict, Explanation
 from quality_gates.checks.profiles.model import TABLE
 from quality_gates.checks.results import CheckResult, Severity, Status
 
@@ -43,6 +43,8 @@ def _explanation_result(explanation: Explanation, status: Status) -> CheckResult
     column = None if explanation.column == TABLE else explanation.column
     if explanation.metric in ("column_added", "column_missing", "type_changed"):
         observed, expected = explanation.metric.replace("_", " "), "same columns and types as the latest partition"
+    elif explanation.metric == IDENTICAL:
+        observed, expected = f"same data as {explanation.detail}", "data that differs from earlier partitions"
     else:
         observed = _fmt(explanation.observed)
         expected = f"{_fmt(explanation.expected_low)} … {_fmt(explanation.expected_high)}"
