@@ -65,6 +65,14 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
 
         if hasattr(self.source, "statement"):  # SQL: computed where the data lives
             return profile_partition(self.source)
+        parquet = self.source.local_parquet() if hasattr(self.source, "local_parquet") else None
+        if parquet is not None and self.engine in ("auto", "polars"):
+            try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
+                import polars as pl
+            except ImportError:
+                pass
+            else:
+                return profile_partition(pl.scan_parquet(parquet))
         chunks = list(self.source.read_chunks(DEFAULT_CHUNK_SIZE))
         frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
         return profile_partition(frame, engine=self.engine)

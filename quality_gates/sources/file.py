@@ -37,6 +37,14 @@ class FileSource:
                 return _FORMATS[suffix]
         raise SourceConfigurationError(f"{self.path}: cannot tell the format from the name; pass format='csv' or 'parquet'")
 
+    def local_parquet(self) -> Path | None:
+        """The path when this is a local Parquet file that exists (for engines that read it
+        themselves, like polars); None otherwise."""
+        if "://" in self.path or self._resolved_format() != "parquet":
+            return None
+        path = Path(self.path)
+        return path if path.exists() else None
+
     def _open_path(self):
         if "://" in self.path:
             from airflow.sdk import ObjectStoragePath

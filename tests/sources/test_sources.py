@@ -152,3 +152,12 @@ def test_infer_schema_cli_reports_a_missing_file(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.strip() == f"quality-gates: file not found: {tmp_path / 'none.csv'}"
+
+
+def test_local_parquet_is_offered_to_engines_that_read_it_themselves(tmp_path, frame):
+    frame.to_parquet(tmp_path / "part.parquet")
+    frame.to_csv(tmp_path / "part.csv", index=False)
+    assert FileSource(str(tmp_path / "part.parquet")).local_parquet() == tmp_path / "part.parquet"
+    assert FileSource(str(tmp_path / "part.csv")).local_parquet() is None
+    assert FileSource(str(tmp_path / "missing.parquet")).local_parquet() is None
+    assert FileSource(f"file://{tmp_path}/part.parquet").local_parquet() is None
