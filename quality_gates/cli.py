@@ -63,12 +63,10 @@ def cmd_infer_schema(args: argparse.Namespace) -> int:
 def cmd_backtest(args: argparse.Namespace) -> int:
     from quality_gates import backtest
     from quality_gates.checks.anomaly import PartitionAnomalyDetector
-    from quality_gates.sources import FileSource
+    from quality_gates.sources import FileSource, read_frame
 
     if args.file:
-        chunks = list(FileSource(args.file).read_chunks())
-        frame = chunks[0] if len(chunks) == 1 else __import__("pandas").concat(chunks, ignore_index=True)
-        partitions = backtest.frame_partitions(frame, args.partition_column)
+        partitions = backtest.frame_partitions(read_frame(FileSource(args.file)), args.partition_column)
     elif args.conn_id and args.table:
         partitions = backtest.sql_partitions(args.conn_id, args.table, args.partition_column)
     else:

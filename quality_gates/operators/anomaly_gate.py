@@ -7,7 +7,7 @@ from typing import Any
 
 from quality_gates.checks.results import CheckResult, GateResult, Status
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
+from quality_gates.sources.base import Source, read_frame
 
 COLD_START = {"warn": Status.WARNED, "pass": Status.PASSED, "fail": Status.FAILED}
 
@@ -59,8 +59,6 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         return self.source.default_dataset()
 
     def _profile(self):
-        import pandas as pd
-
         from quality_gates.checks.profiles import profile_partition
 
         if hasattr(self.source, "statement"):  # SQL: computed where the data lives
@@ -73,9 +71,7 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
                 pass
             else:
                 return profile_partition(pl.scan_parquet(parquet))
-        chunks = list(self.source.read_chunks(DEFAULT_CHUNK_SIZE))
-        frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
-        return profile_partition(frame, engine=self.engine)
+        return profile_partition(read_frame(self.source), engine=self.engine)
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector

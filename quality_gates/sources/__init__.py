@@ -1,6 +1,6 @@
 """Where a gate's data comes from. All string fields are Airflow templates."""
 
-from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source, SourceConfigurationError, SourceError
+from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source, SourceConfigurationError, SourceError, read_frame
 from quality_gates.sources.callable import CallableSource
 from quality_gates.sources.file import FileSource
 from quality_gates.sources.sql import SqlSource
@@ -13,4 +13,5 @@ __all__ = [
     "SourceConfigurationError",
     "SourceError",
     "SqlSource",
+    "read_frame",
 ]

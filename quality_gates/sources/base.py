@@ -33,3 +33,9 @@ class Source(Protocol):
     def default_dataset(self) -> str | None:
         """A stable dataset name when the author gives none, or None."""
         ...
+
+
+def read_frame(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> pd.DataFrame:
+    """All of a source's rows in one frame, for work that needs the whole partition at once."""
+    chunks = list(source.read_chunks(chunk_size))
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
