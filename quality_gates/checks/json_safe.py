@@ -7,8 +7,6 @@ import decimal
 import math
 from typing import Any
 
-import pandas as pd
-
 MAX_VALUE_CHARS = 200
 
 
@@ -41,6 +39,8 @@ def json_safe(value: Any, limit: int = MAX_VALUE_CHARS) -> Any:
         if math.isinf(value):
             return "inf" if value > 0 else "-inf"
         return value
+    import pandas as pd  # here, not at module level: the store imports this module at DAG parse
+
     if pd.isna(value) is True:  # pandas NA / NaT; collections give arrays, not True
         return None
     if isinstance(value, decimal.Decimal):

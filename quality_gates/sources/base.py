@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
+    import pandas as pd
 
 DEFAULT_CHUNK_SIZE = 100_000
 
@@ -37,5 +38,7 @@ class Source(Protocol):
 
 def read_frame(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> pd.DataFrame:
     """All of a source's rows in one frame, for work that needs the whole partition at once."""
+    import pandas as pd
+
     chunks = list(source.read_chunks(chunk_size))
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)

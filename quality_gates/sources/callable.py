@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
+    import pandas as pd
 
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceError
 
@@ -30,6 +31,8 @@ class CallableSource:
         return None
 
     def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
+        import pandas as pd
+
         data = self.fn(**self.op_kwargs)
         if isinstance(data, pd.DataFrame):
             yield data

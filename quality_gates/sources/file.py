@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
+    import pandas as pd
 
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
@@ -53,6 +55,8 @@ class FileSource:
         return Path(self.path)
 
     def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
+        import pandas as pd
+
         file_format = self._resolved_format()
         path = self._open_path()
         try:

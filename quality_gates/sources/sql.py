@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sqlalchemy import and_, bindparam, column, inspect, literal_column, select, table, text
-from pandas.errors import DatabaseError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.types import NullType
+
+if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
+    import pandas as pd
 
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
@@ -88,6 +89,9 @@ class SqlSource:
         return query
 
     def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
+        import pandas as pd
+        from pandas.errors import DatabaseError
+
         engine = self.engine()
         try:
             statement = self.statement(engine)
