@@ -5,6 +5,7 @@ Set before anything imports Airflow, so that Airflow reads this configuration.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -17,7 +18,9 @@ TESTS = Path(__file__).resolve().parent
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix=f"qg-airflow-{WORKER}-"))
 PG_SERVER = os.environ.get("QG_TEST_PG_SERVER", "postgres@127.0.0.1:5432")
-PG_DATABASE = f"quality_gates_test_{WORKER}"
+# Named after the checkout too, so that two checkouts on one machine can run their suites at once.
+CHECKOUT_TAG = hashlib.sha1(str(TESTS.parent).encode()).hexdigest()[:6]
+PG_DATABASE = f"quality_gates_test_{CHECKOUT_TAG}_{WORKER}"
 
 os.environ.update(
     AIRFLOW_HOME=str(AIRFLOW_HOME),
@@ -57,9 +60,12 @@ def store_url(request, tmp_path) -> str:
     url = request.getfixturevalue("postgres_database")
     from quality_gates.store.repository import ResultStore
 
+    from quality_gates.store.models import Base
+
     store = ResultStore.open(url)
     with store.engine.begin() as connection:
-        connection.exec_driver_sql("TRUNCATE gate_runs, check_results, partitions, partition_profiles, alert_states RESTART IDENTITY")
+        tables = ", ".join(connection.dialect.identifier_preparer.format_table(t) for t in Base.metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY")
     return url
 
 
