@@ -32,7 +32,8 @@ demo: install
 
 test: install-dev
 	bash scripts/ensure_postgres.sh
-	$(BIN)/python -m pytest -n 2 tests
+	bash scripts/ensure_chromium.sh  # headless browser for tests/e2e
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 bench: install-dev
 	bash scripts/ensure_postgres.sh

@@ -43,6 +43,7 @@ setup(
             "pytest-xdist>=3.5",
             "hypothesis>=6.100",
             "psutil>=5.9",
+            "playwright>=1.45",  # drives the OS package Chromium in tests/e2e (never `playwright install`)
         ],
     },
     entry_points={

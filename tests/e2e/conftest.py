@@ -1,0 +1,132 @@
+"""Browser tests: one real api-server and one headless Chromium (the OS package) per test session.
+
+`make test` installs Chromium (scripts/ensure_chromium.sh) and runs these tests on one xdist worker
+(`--dist loadgroup`), so one server serves them all. Screenshots go to test-artifacts/ui/; when a
+test fails, the server's logs and a screenshot of the failing page go to test-artifacts/ui/failures/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import REPO, USERS, AirflowApiServer
+
+CHROMIUM = Path(os.environ.get("QG_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+FAILURES = ARTIFACTS / "failures"
+FAILED_KEY = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.xdist_group("e2e_browser"))  # one server, one worker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        item.session.stash[FAILED_KEY] = True
+        page = getattr(item, "funcargs", {}).get("page")
+        if page is not None and not page.is_closed():
+            FAILURES.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(FAILURES / f"{item.name}.png"), full_page=True)
+    return report
+
+
+@pytest.fixture(scope="session")
+def airflow_server(tmp_path_factory, request):
+    """A seeded `airflow api-server` on a free port; its logs are kept when a test fails."""
+    server = AirflowApiServer(tmp_path_factory.mktemp("e2e-airflow-home"))
+    try:
+        server.prepare()
+        server.start()
+        yield server
+    except Exception:
+        request.session.stash[FAILED_KEY] = True
+        raise
+    finally:
+        server.stop()
+        if request.session.stash.get(FAILED_KEY, False):
+            FAILURES.mkdir(parents=True, exist_ok=True)
+            for log in server.home.glob("*.log"):
+                shutil.copy(log, FAILURES / log.name)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make test` (scripts/ensure_chromium.sh installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def sign_in(page, server: AirflowApiServer, username: str) -> None:
+    """Sign in through Airflow's own login page, as a person does."""
+    page.goto(f"{server.base_url}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(USERS[username][1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.base_url}/")
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser, airflow_server, tmp_path_factory):
+    """Per user, the browser state (the `_token` cookie) after one real sign-in."""
+    states: dict[str, Path] = {}
+
+    def state_for(username: str) -> Path:
+        if username not in states:
+            context = browser.new_context()
+            sign_in(context.new_page(), airflow_server, username)
+            states[username] = tmp_path_factory.mktemp("browser-state") / f"{username}.json"
+            context.storage_state(path=str(states[username]))
+            context.close()
+        return states[username]
+
+    return state_for
+
+
+def _page_as(browser, signed_in_state, username: str):
+    context = browser.new_context(storage_state=str(signed_in_state(username)), viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, signed_in_state):
+    """A page signed in as admin (the e2e user who may do everything)."""
+    context, admin_page = _page_as(browser, signed_in_state, "admin")
+    yield admin_page
+    context.close()
+
+
+@pytest.fixture
+def viewer_page(browser, signed_in_state):
+    context, page = _page_as(browser, signed_in_state, "viewer")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a screenshot of a page under test-artifacts/ui/<name>.png."""
+
+    def save(page, name: str, **kwargs) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), **kwargs)
+        return path
+
+    return save
