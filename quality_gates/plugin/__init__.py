@@ -11,8 +11,8 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 
-URL_PREFIX = "/quality-gates"
-NAV_ROUTE, DAG_ROUTE, TASK_ROUTE = "data-quality", "quality", "quality-checks"
+from quality_gates.ui_links import APP_PREFIX as URL_PREFIX
+from quality_gates.ui_links import DAG_ROUTE, NAV_ROUTE, TASK_ROUTE
 
 
 def _root() -> str:

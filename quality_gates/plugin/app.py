@@ -14,7 +14,6 @@ from quality_gates import __version__
 from quality_gates.plugin import api, pages, security
 
 STATIC = Path(__file__).parent / "static"
-URL_PREFIX = "/quality-gates"
 STATIC_FILES = {"qg.css": "text/css", "qg.js": "text/javascript"}
 
 

@@ -103,3 +103,6 @@ def seed_partition(store, dataset: str, key: str, *, gate_run_id: int | None = N
     profile = PartitionProfile(rows, {column: ColumnProfile("numeric", {"mean": value, "null_fraction": 0.0})},
                                {"row_count": float(rows)})
     return store.partitions.save(dataset, key, profile, anomalous=anomalous, gate_run_id=gate_run_id)
+
+
+from tests.airflow.conftest import dagbag, run_dag  # noqa: E402,F401  (real dag.test() runs for the link tests)
