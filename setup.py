@@ -11,6 +11,7 @@ setup(
     package_data={
         "quality_gates": [
             "store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py", "notifiers/templates/*.j2",
+            "plugin/templates/*.html", "plugin/static/*",
         ]
     },
     include_package_data=True,
@@ -28,6 +29,7 @@ setup(
         "psycopg2-binary>=2.9",
         "PyYAML>=6",
         "Jinja2>=3.1",
+        "plotly>=5",  # the UI serves the plotly.js bundle this package ships (charts work offline)
     ],
     extras_require={
         "postgres": ["apache-airflow-providers-postgres>=6"],

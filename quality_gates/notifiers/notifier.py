@@ -13,6 +13,7 @@ from quality_gates.hooks.store import QualityStoreHook
 from quality_gates.notifiers.channels import Channel
 from quality_gates.notifiers.message import build_message
 from quality_gates.store.alerts import ALERT, RECOVERY
+from quality_gates.ui_links import quality_report_url
 
 
 class QualityGateNotifier(BaseNotifier):
@@ -25,7 +26,8 @@ class QualityGateNotifier(BaseNotifier):
     delivery never changes the gate's outcome.
 
     :param channels: ``EmailChannel``, ``SlackChannel``, ``WebhookChannel``, ``NotifierChannel``.
-    :param link: URL to the results (templated); default the task instance's page in Airflow.
+    :param link: URL to the results (templated); default the gate's "Quality checks" tab of the task
+        instance in Airflow's UI (``[api] base_url``).
     :param template_dir: a folder with subject.txt.j2, text.txt.j2 or html.html.j2 to override.
     """
 
@@ -70,7 +72,8 @@ class QualityGateNotifier(BaseNotifier):
         if decision.action not in (ALERT, RECOVERY):
             self.log.info("Quality gate alert for %s held back: %s", identity, decision.reason)
             return
-        link = self.render_template(self.link, context) if self.link else getattr(ti, "log_url", None)
+        link = self.render_template(self.link, context) if self.link else quality_report_url(
+            identity.dag_id, identity.run_id, identity.task_id, identity.map_index)
         message = build_message(stored, link=link, recovered=decision.action == RECOVERY, template_dir=self.template_dir)
         for channel in self.channels:
             try:

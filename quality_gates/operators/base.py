@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Status
 from quality_gates.checks.errors import SchemaDefinitionError
 from quality_gates.hooks.store import QualityStoreHook, StoreConfigurationError
+from quality_gates.operators.links import QualityReportLink
 from quality_gates.sources.base import SourceConfigurationError, SourceError
 from quality_gates.store.repository import ResultStore, StoreUnavailableError
 
@@ -43,6 +44,7 @@ class BaseGateOperator(BaseOperator):
     gate_kind: ClassVar[str]
     template_fields: Sequence[str] = ("dataset", "partition", "store_conn_id")
     ui_color = "#e8f4ea"
+    operator_extra_links = (QualityReportLink(),)
 
     def __init__(
         self,

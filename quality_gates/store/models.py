@@ -50,6 +50,10 @@ class GateRunRow(Base):
         Index(None, "dataset", "partition_key"),
         Index(None, "dag_id", "started_at"),
         Index(None, "status", "started_at"),
+        # The UI's overview filtered by DAG or dataset, and a DAG's grid (migration 0004).
+        Index(None, "dag_id", "status", "started_at"),
+        Index(None, "dataset", "status", "started_at"),
+        Index(None, "dag_id", "run_id"),
     )
 
 

@@ -168,3 +168,13 @@ def test_any_airflow_notifier_as_a_channel(gate_store, run_dag, smtp_server):
     assert first["Subject"].startswith("[failed] schema gate alerting_gate_any_notifier.gate: orders [")
     assert first["Subject"] != second["Subject"]  # rendered per run, not once
     assert "amount: greater_than_or_equal_to [failed]" in second.get_body(("html",)).get_content()
+
+
+def test_default_link_opens_the_gates_quality_report_in_airflow(gate_store, run_dag, smtp_server):
+    from quality_gates.ui_links import quality_report_url
+
+    dag_run, _ = run_dag("alerting_gate_any_notifier", scenario="bad")
+    [mail] = smtp_server.messages
+    link = quality_report_url("alerting_gate_any_notifier", dag_run.run_id, "gate")
+    assert link.endswith("/tasks/gate/plugin/quality-checks")
+    assert link in mail.get_body(("html",)).get_content()

@@ -1,0 +1,150 @@
+"""What the JSON API returns (and the pages render): the stored results, as they are stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class CheckOut(BaseModel):
+    """One check of a gate run: a ``check_results`` row."""
+
+    check_name: str
+    column: str | None
+    status: str
+    severity: str
+    observed: str | None
+    expected: str | None
+    failing_fraction: float | None = None
+    details: dict[str, Any] = Field(default_factory=dict, description="the check's details as recorded (failure_cases, message, explanation, culprits...)")
+
+
+class GateRunOut(BaseModel):
+    """One gate run: a ``gate_runs`` row with its summary."""
+
+    id: int
+    dag_id: str
+    task_id: str
+    run_id: str
+    map_index: int
+    try_number: int
+    dataset: str
+    partition_key: str
+    gate: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    row_count: int | None
+    checks: int = 0
+    counts: dict[str, int] = Field(default_factory=dict)
+    problems: list[dict[str, Any]] = Field(default_factory=list, description="failing, warning and error checks (from the summary)")
+    error: str | None = None
+    url: str = Field(description="this gate run's page")
+
+
+class GateRunPageOut(BaseModel):
+    runs: list[GateRunOut]
+    counts: dict[str, int] = Field(description="gate runs per status matching the filters (all pages)")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+class TryOut(BaseModel):
+    try_number: int
+    status: str
+
+
+class PartitionOut(BaseModel):
+    """A profiled partition and its place in the anomaly baseline."""
+
+    dataset: str
+    partition_key: str
+    baseline_status: Literal["included", "excluded", "confirmed_bad", "false_alarm"] | str
+    row_count: int
+    profiled_at: dt.datetime
+    gate_run_id: int | None
+    dag_id: str | None
+    task_id: str | None
+    run_id: str | None
+    status_changed_by: str | None
+    status_changed_at: dt.datetime | None
+    status_note: str | None
+    can_edit: bool = Field(False, description="whether the caller may mark it (edit permission on its DAG)")
+    url: str | None = Field(None, description="the page of the gate run that profiled it")
+
+
+class AlertStateOut(BaseModel):
+    last_status: str
+    alerted_at: dt.datetime | None
+    suppressed_count: int = Field(description="alerts held back since the last one sent (state unchanged)")
+
+
+class GateRunDetailOut(BaseModel):
+    run: GateRunOut
+    checks: list[CheckOut]
+    tries: list[TryOut]
+    culprits: list[str] = Field(default_factory=list, description="columns an anomaly/drift/model gate blames")
+    partition: PartitionOut | None = None
+    alert: AlertStateOut | None = None
+    dataset_url: str
+
+
+class GridCellOut(BaseModel):
+    run_id: str
+    status: str
+    gate_run_id: int
+    try_number: int
+    map_indexes: int
+    problems: int
+    partition_key: str
+    url: str
+
+
+class GridRowOut(BaseModel):
+    task_id: str
+    gate: str
+    dataset: str
+    cells: list[GridCellOut | None] = Field(description="one per run of `runs`, null where the gate did not run")
+
+
+class GridRunOut(BaseModel):
+    run_id: str
+    started_at: dt.datetime
+
+
+class DagGridOut(BaseModel):
+    dag_id: str
+    runs: list[GridRunOut] = Field(description="oldest first")
+    gates: list[GridRowOut]
+    older_cursor: str | None = Field(description="pass as `before` for older runs")
+
+
+class MetricSeriesOut(BaseModel):
+    metric: str
+    values: list[float | None]
+    band_low: list[float | None]
+    band_high: list[float | None]
+
+
+class DatasetOut(BaseModel):
+    dataset: str
+    columns: list[str]
+    partitions: list[PartitionOut]
+
+
+class SeriesOut(BaseModel):
+    dataset: str
+    column: str
+    partition_keys: list[str]
+    baseline_status: list[str]
+    gate_run_urls: list[str | None]
+    metrics: list[MetricSeriesOut]
+    band: str = Field(description="how the baseline band is computed")
+
+
+class BaselineStatusIn(BaseModel):
+    dataset: str = Field(min_length=1, max_length=500)
+    partition_key: str = Field(min_length=1, max_length=2000)
+    status: Literal["false_alarm", "confirmed_bad"]
+    note: str | None = Field(None, max_length=2000)

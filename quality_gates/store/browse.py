@@ -1,0 +1,376 @@
+"""Read side of the results store for the UI and its JSON API: lists, grids and series.
+
+Every query takes the set of DAG ids the caller may read and never returns rows of other
+DAGs. Lists are paginated with keysets over indexed columns (see migration 0004), so a page
+costs the same on the first and the thousandth page of 100,000 gate runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, desc, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from quality_gates.checks.results import Status
+from quality_gates.store.models import AlertStateRow, CheckResultRow, GateRunRow, PartitionProfileRow, PartitionRow
+
+# "Failing first": the order in which the overview lists statuses.
+STATUS_ORDER = (Status.FAILED.value, Status.ERROR.value, Status.WARNED.value, Status.PASSED.value)
+FLAGGED = ("excluded", "confirmed_bad")
+
+
+class BadCursorError(ValueError):
+    """A pagination cursor that this module did not make."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: the last row shown (its status, start time and id)."""
+
+    status: str
+    started_at: dt.datetime
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.status}~{self.started_at.isoformat()}~{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            status, started, ident = text.split("~")
+            if status not in STATUS_ORDER:
+                raise ValueError(status)
+            return cls(status, as_utc(dt.datetime.fromisoformat(started)), int(ident))
+        except ValueError:
+            raise BadCursorError(f"cursor {text!r} is not one this page made; start from the first page") from None
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    readable: frozenset[str]  # DAG ids the caller may read
+    dag_id: str | None = None
+    dataset: str | None = None
+    statuses: tuple[str, ...] = STATUS_ORDER
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def clauses(self) -> list[Any]:
+        clauses: list[Any] = [GateRunRow.dag_id.in_(sorted(self.readable))]
+        if self.dag_id:
+            clauses.append(GateRunRow.dag_id == self.dag_id)
+        if self.dataset:
+            clauses.append(GateRunRow.dataset == self.dataset)
+        if self.since:
+            clauses.append(GateRunRow.started_at >= as_utc(self.since))
+        if self.until:
+            clauses.append(GateRunRow.started_at < as_utc(self.until))
+        return clauses
+
+
+@dataclass(frozen=True)
+class RunPage:
+    runs: list[GateRunRow]
+    next_cursor: str | None
+    counts: dict[str, int]
+
+
+def list_gate_runs(engine: Engine, flt: RunFilter, *, limit: int = 50, cursor: Cursor | None = None) -> RunPage:
+    """Gate runs matching ``flt``, failing first, then newest first; one page of ``limit``."""
+    runs: list[GateRunRow] = []
+    wanted = [s for s in STATUS_ORDER if s in flt.statuses]
+    if cursor is not None:
+        wanted = wanted[wanted.index(cursor.status):] if cursor.status in wanted else []
+    with Session(engine) as session:
+        # One index range scan per status (status, started_at): no sort of the whole table.
+        for status in wanted:
+            query = select(GateRunRow).where(*flt.clauses(), GateRunRow.status == status)
+            if cursor is not None and status == cursor.status:
+                query = query.where(tuple_(GateRunRow.started_at, GateRunRow.id) < tuple_(cursor.started_at, cursor.id))
+            query = query.order_by(desc(GateRunRow.started_at), desc(GateRunRow.id)).limit(limit + 1 - len(runs))
+            runs.extend(session.scalars(query))
+            if len(runs) > limit:
+                break
+        counts = status_counts(session, flt)
+        session.expunge_all()
+    more = len(runs) > limit
+    runs = runs[:limit]
+    last = runs[-1] if runs else None
+    next_cursor = Cursor(last.status, as_utc(last.started_at), last.id).encode() if more and last is not None else None
+    return RunPage(runs, next_cursor, counts)
+
+
+def status_counts(session: Session, flt: RunFilter) -> dict[str, int]:
+    clauses = [c for c in flt.clauses()]
+    rows = session.execute(select(GateRunRow.status, func.count()).where(*clauses).group_by(GateRunRow.status)).all()
+    counts = {s: 0 for s in STATUS_ORDER}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def dataset_names(engine: Engine, readable: Collection[str], *, include_unowned: bool) -> list[str]:
+    """Datasets checked by the DAGs the caller may read, and (``include_unowned``) datasets
+    profiled without a gate run (backtests)."""
+    with Session(engine) as session:
+        names = set(session.scalars(select(GateRunRow.dataset).where(GateRunRow.dag_id.in_(sorted(readable))).distinct()))
+        if include_unowned:
+            names |= set(session.scalars(select(PartitionRow.dataset).where(PartitionRow.gate_run_id.is_(None)).distinct()))
+        return sorted(names)
+
+
+def dataset_gated_by(engine: Engine, dataset: str, readable: Collection[str]) -> bool:
+    """Whether a DAG the caller may read has a gate run on ``dataset``."""
+    with Session(engine) as session:
+        return session.scalar(select(GateRunRow.id).where(
+            GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).limit(1)) is not None
+
+
+# --- one task instance ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TaskGateRuns:
+    run: GateRunRow | None
+    checks: list[CheckResultRow]
+    tries: list[tuple[int, str]]  # (try_number, status) of every recorded try
+
+
+def task_gate_run(engine: Engine, dag_id: str, run_id: str, task_id: str, map_index: int = -1,
+                  try_number: int | None = None) -> TaskGateRuns:
+    """The gate run of one task instance: the given try, else the latest recorded one."""
+    with Session(engine) as session:
+        tries = session.execute(
+            select(GateRunRow.try_number, GateRunRow.status, GateRunRow.id)
+            .where(GateRunRow.dag_id == dag_id, GateRunRow.task_id == task_id, GateRunRow.run_id == run_id,
+                   GateRunRow.map_index == map_index)
+            .order_by(GateRunRow.try_number)
+        ).all()
+        chosen = [t for t in tries if try_number is None or t.try_number == try_number]
+        if not chosen:
+            return TaskGateRuns(None, [], [(t.try_number, t.status) for t in tries])
+        run = session.get(GateRunRow, chosen[-1].id)
+        checks = list(session.scalars(select(CheckResultRow).where(CheckResultRow.gate_run_id == run.id).order_by(CheckResultRow.id)))
+        session.expunge_all()
+    return TaskGateRuns(run, _problems_first(checks), [(t.try_number, t.status) for t in tries])
+
+
+def gate_run_by_id(engine: Engine, gate_run_id: int) -> GateRunRow | None:
+    with Session(engine) as session:
+        run = session.get(GateRunRow, gate_run_id)
+        if run is not None:
+            session.expunge(run)
+        return run
+
+
+def _problems_first(checks: list[CheckResultRow]) -> list[CheckResultRow]:
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    return sorted(checks, key=lambda c: rank.get(c.status, 0))
+
+
+def suppressed_alerts(engine: Engine, dag_id: str, task_id: str, dataset: str) -> AlertStateRow | None:
+    with Session(engine) as session:
+        row = session.scalars(select(AlertStateRow).where(
+            AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset)).one_or_none()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def partition_of_run(engine: Engine, gate_run: GateRunRow) -> PartitionInfo | None:
+    """The profiled partition a gate run wrote (anomaly gates), with its baseline status."""
+    with Session(engine) as session:
+        row = session.execute(_partition_query().where(
+            PartitionRow.dataset == gate_run.dataset, PartitionRow.partition_key == gate_run.partition_key)).one_or_none()
+    return _partition_info(row) if row is not None else None
+
+
+# --- one DAG: a row per gate, a cell per DAG run -------------------------------------------------
+
+@dataclass(frozen=True)
+class GridCell:
+    status: str
+    gate_run_id: int
+    try_number: int
+    map_indexes: int  # how many mapped instances the cell sums up (1 when not mapped)
+    dataset: str
+    partition_key: str
+    problems: int
+
+
+@dataclass(frozen=True)
+class DagGrid:
+    run_ids: list[str]  # oldest first, as in Airflow's grid
+    run_started: dict[str, dt.datetime]
+    gates: list[str]  # task ids
+    cells: dict[tuple[str, str], GridCell]  # (task_id, run_id) -> cell
+    older_cursor: str | None  # pass as ``before`` for older runs
+    gate_kinds: dict[str, str] = field(default_factory=dict)
+    datasets: dict[str, str] = field(default_factory=dict)
+
+
+def dag_grid(engine: Engine, dag_id: str, *, runs: int = 25, before: dt.datetime | None = None) -> DagGrid:
+    with Session(engine) as session:
+        recent = _recent_run_ids(session, dag_id, runs + 1, before)
+        more = len(recent) > runs
+        recent = recent[:runs]
+        rows = session.execute(
+            select(GateRunRow.id, GateRunRow.task_id, GateRunRow.run_id, GateRunRow.map_index, GateRunRow.try_number,
+                   GateRunRow.status, GateRunRow.started_at, GateRunRow.gate, GateRunRow.dataset, GateRunRow.partition_key,
+                   GateRunRow.summary)
+            .where(GateRunRow.dag_id == dag_id, GateRunRow.run_id.in_([r for r, _ in recent]))
+            .order_by(GateRunRow.try_number)
+        ).all() if recent else []
+    latest: dict[tuple[str, str, int], Any] = {}
+    for row in rows:  # ordered by try: the last one wins
+        latest[(row.task_id, row.run_id, row.map_index)] = row
+    cells: dict[tuple[str, str], GridCell] = {}
+    kinds: dict[str, str] = {}
+    datasets: dict[str, str] = {}
+    rank = {s: i for i, s in enumerate(reversed(STATUS_ORDER))}
+    for (task_id, run_id, _), row in sorted(latest.items(), key=lambda kv: kv[0][2]):
+        kinds[task_id], datasets[task_id] = row.gate, row.dataset
+        problems = sum(v for k, v in ((row.summary or {}).get("counts") or {}).items() if k != "passed")
+        previous = cells.get((task_id, run_id))
+        if previous is None:
+            cells[(task_id, run_id)] = GridCell(row.status, row.id, row.try_number, 1, row.dataset, row.partition_key, problems)
+        else:
+            worse = row if rank.get(row.status, 0) > rank.get(previous.status, 0) else None
+            cells[(task_id, run_id)] = GridCell(
+                worse.status if worse else previous.status, worse.id if worse else previous.gate_run_id,
+                worse.try_number if worse else previous.try_number, previous.map_indexes + 1,
+                previous.dataset, previous.partition_key, previous.problems + problems,
+            )
+    started = dict(recent)
+    order = sorted(started, key=lambda r: started[r])
+    gates = sorted(kinds)
+    older = as_utc(recent[-1][1]).isoformat() if more and recent else None
+    return DagGrid(order, {r: as_utc(started[r]) for r in order}, gates, cells, older, kinds, datasets)
+
+
+def _recent_run_ids(session: Session, dag_id: str, wanted: int, before: dt.datetime | None) -> list[tuple[str, dt.datetime]]:
+    """The ``wanted`` most recent DAG runs with gate runs, newest first, with their first start.
+
+    Walks the (dag_id, started_at) index backwards in chunks until enough distinct runs are
+    seen: cost grows with the page, not with the DAG's history.
+    """
+    seen: dict[str, dt.datetime] = {}
+    position: tuple[dt.datetime, int] | None = None
+    chunk = max(100, wanted * 4)
+    while len(seen) < wanted:
+        query = select(GateRunRow.run_id, GateRunRow.started_at, GateRunRow.id).where(GateRunRow.dag_id == dag_id)
+        if before is not None:
+            query = query.where(GateRunRow.started_at < as_utc(before))
+        if position is not None:
+            query = query.where(tuple_(GateRunRow.started_at, GateRunRow.id) < tuple_(*position))
+        rows = session.execute(query.order_by(desc(GateRunRow.started_at), desc(GateRunRow.id)).limit(chunk)).all()
+        for run_id, started_at, _ in rows:
+            if run_id not in seen and len(seen) < wanted:
+                seen[run_id] = started_at
+            elif run_id in seen:
+                seen[run_id] = min(seen[run_id], started_at)
+        if len(rows) < chunk:
+            break
+        position = (rows[-1].started_at, rows[-1].id)
+    return list(seen.items())
+
+
+# --- one dataset: partitions and metric series ----------------------------------------------------
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    partition_key: str
+    baseline_status: str
+    row_count: int
+    profiled_at: dt.datetime
+    gate_run_id: int | None
+    dag_id: str | None
+    task_id: str | None
+    run_id: str | None
+    map_index: int | None
+    status_changed_by: str | None
+    status_changed_at: dt.datetime | None
+    status_note: str | None
+
+    @property
+    def flagged(self) -> bool:
+        return self.baseline_status in FLAGGED or self.baseline_status == "false_alarm"
+
+
+def _partition_query():
+    return (
+        select(PartitionRow.partition_key, PartitionRow.baseline_status, PartitionRow.row_count, PartitionRow.profiled_at,
+               PartitionRow.gate_run_id, GateRunRow.dag_id, GateRunRow.task_id, GateRunRow.run_id, GateRunRow.map_index,
+               PartitionRow.status_changed_by, PartitionRow.status_changed_at, PartitionRow.status_note)
+        .outerjoin(GateRunRow, GateRunRow.id == PartitionRow.gate_run_id)
+    )
+
+
+def _partition_info(row) -> PartitionInfo:
+    return PartitionInfo(
+        row.partition_key, row.baseline_status, int(row.row_count), as_utc(row.profiled_at), row.gate_run_id, row.dag_id,
+        row.task_id, row.run_id, row.map_index, row.status_changed_by,
+        as_utc(row.status_changed_at) if row.status_changed_at else None, row.status_note,
+    )
+
+
+def dataset_partitions(engine: Engine, dataset: str, readable: Collection[str], *, include_unowned: bool) -> list[PartitionInfo]:
+    """Profiled partitions of a dataset in key order. Partitions written by gate runs of DAGs the
+    caller cannot read are left out; partitions recorded without a gate run (backtests) are
+    included when ``include_unowned``."""
+    owned = GateRunRow.dag_id.in_(sorted(readable))
+    query = _partition_query().where(
+        PartitionRow.dataset == dataset, or_(PartitionRow.gate_run_id.is_(None), owned) if include_unowned else owned,
+    ).order_by(PartitionRow.partition_key)
+    with Session(engine) as session:
+        return [_partition_info(row) for row in session.execute(query)]
+
+
+def dataset_exists(engine: Engine, dataset: str) -> bool:
+    with Session(engine) as session:
+        return (session.scalar(select(GateRunRow.id).where(GateRunRow.dataset == dataset).limit(1)) is not None
+                or session.scalar(select(PartitionRow.id).where(PartitionRow.dataset == dataset).limit(1)) is not None)
+
+
+def partition(engine: Engine, dataset: str, partition_key: str) -> PartitionInfo | None:
+    with Session(engine) as session:
+        row = session.execute(_partition_query().where(
+            PartitionRow.dataset == dataset, PartitionRow.partition_key == partition_key)).one_or_none()
+    return _partition_info(row) if row is not None else None
+
+
+def dataset_columns(engine: Engine, dataset: str, latest: int = 5) -> list[str]:
+    """Columns profiled in the dataset's latest partitions ("*" for partition-level metrics)."""
+    with Session(engine) as session:
+        keys = session.scalars(select(PartitionRow.partition_key).where(PartitionRow.dataset == dataset)
+                               .order_by(desc(PartitionRow.partition_key)).limit(latest)).all()
+        if not keys:
+            return []
+        columns = session.scalars(select(PartitionProfileRow.column_name).where(
+            PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key.in_(keys)).distinct()).all()
+    return sorted(columns, key=lambda c: (c != "*", c))
+
+
+def metric_series(engine: Engine, dataset: str, column: str, partition_keys: Sequence[str]) -> dict[str, list[float | None]]:
+    """{metric: value per partition key (None where not profiled)}, aligned with ``partition_keys``."""
+    position = {key: i for i, key in enumerate(partition_keys)}
+    series: dict[str, list[float | None]] = {}
+    with Session(engine) as session:
+        rows = session.execute(
+            select(PartitionProfileRow.partition_key, PartitionProfileRow.metric, PartitionProfileRow.value)
+            .where(PartitionProfileRow.dataset == dataset, PartitionProfileRow.column_name == column)
+        )
+        for key, metric, value in rows:
+            i = position.get(key)
+            if i is None:  # a partition the caller may not see
+                continue
+            series.setdefault(metric, [None] * len(partition_keys))[i] = value
+    return series
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """In UTC. SQLite returns naive datetimes (everything we write is UTC) and compares the
+    stored text, written without an offset: bound values must be UTC too."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
