@@ -1,8 +1,7 @@
 """DAGs whose runs the browser tests (tests/e2e) show in Airflow's UI; module level, as Airflow 3.3 requires.
 
-``ui_orders`` fails its schema gate on a hostile status value (the UI must show it as text);
-``ui_secret_orders`` is the same DAG under another id, for a user who may not read it. The history
-of daily profiles for the dataset chart comes from ``anomaly_gate`` in gate_test_dags.py.
+``e2e_orders`` fails its schema gate on a hostile status value (the UI must show it as text). The
+history of daily profiles for the dataset chart comes from ``anomaly_gate`` in gate_test_dags.py.
 """
 
 import datetime as dt
@@ -17,7 +16,7 @@ START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 HOSTILE_STATUS = "<script>alert(1)</script>"
 
 
-def ui_orders(scenario: str = "good"):
+def e2e_orders(scenario: str = "good"):
     import pandas as pd
 
     frame = pd.DataFrame({"order_id": range(50), "amount": [12.5] * 50, "status": ["paid"] * 50})
@@ -27,17 +26,11 @@ def ui_orders(scenario: str = "good"):
     return frame
 
 
-def _schema_gate_dag(dag_id: str) -> DAG:
-    with DAG(dag_id, schedule=None, start_date=START, params={"scenario": "good"}) as dag:
-        SchemaGateOperator(
-            task_id="validate_orders",
-            source=CallableSource(ui_orders, op_kwargs={"scenario": "{{ params.scenario }}"}),
-            schema="orders.yaml",
-            dataset=f"{dag_id}_dataset",
-        ) >> EmptyOperator(task_id="load_orders")
-    return dag
-
-
-ui_orders_dag = _schema_gate_dag("ui_orders")
-ui_secret_orders_dag = _schema_gate_dag("ui_secret_orders")
+with DAG("e2e_orders", schedule=None, start_date=START, params={"scenario": "good"}) as e2e_orders_dag:
+    SchemaGateOperator(
+        task_id="validate_orders",
+        source=CallableSource(e2e_orders, op_kwargs={"scenario": "{{ params.scenario }}"}),
+        schema="orders.yaml",
+        dataset="e2e_orders",
+    ) >> EmptyOperator(task_id="load_orders")
 

@@ -19,6 +19,7 @@ CHROMIUM = Path(os.environ.get("QG_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = REPO / "test-artifacts" / "ui"
 FAILURES = ARTIFACTS / "failures"
 FAILED_KEY = pytest.StashKey[bool]()
+HOSTILE_STATUS = "<script>alert(1)</script>"  # the failure case ui_orders records (tests/dags/ui_e2e_dags.py)
 
 
 def pytest_collection_modifyitems(items):
@@ -43,10 +44,12 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def airflow_server(tmp_path_factory, request):
     """A seeded `airflow api-server` on a free port; its logs are kept when a test fails."""
+    shutil.rmtree(FAILURES, ignore_errors=True)  # what is there belongs to an earlier session
     server = AirflowApiServer(tmp_path_factory.mktemp("e2e-airflow-home"))
     try:
         server.prepare()
         server.start()
+        print(f"e2e api-server at {server.base_url}: " + ", ".join(f"{k} {v:.1f} s" for k, v in server.timings.items()))
         yield server
     except Exception:
         request.session.stash[FAILED_KEY] = True
@@ -97,26 +100,27 @@ def signed_in_state(browser, airflow_server, tmp_path_factory):
     return state_for
 
 
-def _page_as(browser, signed_in_state, username: str):
-    context = browser.new_context(storage_state=str(signed_in_state(username)), viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
+@pytest.fixture
+def page_as(browser, signed_in_state):
+    """Open a new signed-in page as one of the e2e users (tests.e2e.server.USERS)."""
+    contexts = []
+
+    def open_page(username: str):
+        context = browser.new_context(storage_state=str(signed_in_state(username)), viewport={"width": 1400, "height": 900})
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.set_default_timeout(15_000)
+        return new_page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture
-def page(browser, signed_in_state):
-    """A page signed in as admin (the e2e user who may do everything)."""
-    context, admin_page = _page_as(browser, signed_in_state, "admin")
-    yield admin_page
-    context.close()
-
-
-@pytest.fixture
-def viewer_page(browser, signed_in_state):
-    context, page = _page_as(browser, signed_in_state, "viewer")
-    yield page
-    context.close()
+def page(page_as):
+    """A page signed in as admin (screenshotted into test-artifacts/ui/failures/ when its test fails)."""
+    return page_as("admin")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 
+SECRET_DAG = "ui_secret"
 DAILY_PARTITIONS = 14  # enough history for the anomaly detector and a readable chart
 
 
@@ -20,6 +21,21 @@ def _run(bag, dag_id: str, day: dt.datetime, **conf) -> dict:
     dag_run = bag.get_dag(dag_id).test(logical_date=day, run_conf=conf)
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     return {"dag_id": dag_id, "run_id": dag_run.run_id, "states": states, "partition": day.date().isoformat()}
+
+
+def _copy_to_secret_dag(run: dict) -> dict:
+    """Record a real gate result again under the DAG the restricted user may not read.
+
+    ``ui_secret`` (tests/dags/ui_test_dags.py) is the DAG that tests.ui.restricted_auth denies;
+    it has no gate of its own, so it gets the hostile run's stored result.
+    """
+    from quality_gates.checks.results import RunIdentity
+    from quality_gates.hooks.store import QualityStoreHook
+
+    store = QualityStoreHook().get_store()
+    stored = store.find(RunIdentity(run["dag_id"], "validate_orders", run["run_id"]))
+    store.record(RunIdentity(SECRET_DAG, "validate_orders", run["run_id"]), stored.result)
+    return {**run, "dag_id": SECRET_DAG}
 
 
 def seed() -> dict:
@@ -34,10 +50,11 @@ def seed() -> dict:
              corruption="negative_amounts" if i == DAILY_PARTITIONS - 1 else "none")
         for i in range(DAILY_PARTITIONS)
     ]
+    hostile = _run(bag, "e2e_orders", start + dt.timedelta(days=1), scenario="hostile")
     return {
-        "passed_run": _run(bag, "ui_orders", start, scenario="good"),
-        "hostile_run": _run(bag, "ui_orders", start + dt.timedelta(days=1), scenario="hostile"),
-        "secret_run": _run(bag, "ui_secret_orders", start, scenario="hostile"),
+        "passed_run": _run(bag, "e2e_orders", start, scenario="good"),
+        "hostile_run": hostile,
+        "secret_run": _copy_to_secret_dag(hostile),
         "daily_runs": daily,
         "flagged_run": daily[-1],
     }

@@ -20,7 +20,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO / "tests" / "dags"
 # username -> (role, password). The simple auth manager's roles: viewer, user, op, admin.
-USERS = {"admin": ("admin", "admin"), "viewer": ("viewer", "viewer")}
+USERS = {"admin": ("admin", "admin"), "viewer": ("viewer", "viewer"), "restricted": ("user", "restricted")}
+# SimpleAuthManager, except that "restricted" may not read DAG "ui_secret" (the UI's route tests use it too).
+AUTH_MANAGER = "tests.ui.restricted_auth.RestrictedAuthManager"
 START_TIMEOUT = 90  # seconds; the server is usually up in under 10
 
 
@@ -35,6 +37,7 @@ class AirflowApiServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = home / "api-server.log"
         self.seeded: dict = {}
+        self.timings: dict[str, float] = {}  # seconds per setup step, for the test log
         self._process: subprocess.Popen | None = None
         self.env = {
             **os.environ,
@@ -42,6 +45,7 @@ class AirflowApiServer:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{role}" for u, (role, _) in USERS.items()),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
             "AIRFLOW__API_AUTH__JWT_SECRET": "e2e-tests-only-secret",
@@ -60,6 +64,7 @@ class AirflowApiServer:
         self.seeded = json.loads(seeded_path.read_text())
 
     def start(self) -> None:
+        started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
@@ -71,6 +76,7 @@ class AirflowApiServer:
             if self._process.poll() is not None:
                 raise ServerError(f"airflow api-server exited with {self._process.returncode}:\n{self.log_tail()}")
             if self._healthy():
+                self.timings["api-server start"] = time.monotonic() - started
                 return
             time.sleep(0.5)
         self.stop()
@@ -107,8 +113,10 @@ class AirflowApiServer:
 
     def _step(self, name: str, command: list[str]) -> None:
         log_path = self.home / f"{name}.log"
+        start = time.monotonic()
         with open(log_path, "wb") as log:
             done = subprocess.run(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, timeout=180)
+        self.timings[name] = time.monotonic() - start
         if done.returncode != 0:
             tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-40:])
             raise ServerError(f"{' '.join(command[1:4])} failed ({done.returncode}), log {log_path}:\n{tail}")
