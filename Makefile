@@ -6,7 +6,9 @@ DEMO_HOME := $(CURDIR)/.demo/airflow_home
 
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
-.PHONY: demo test bench install install-dev clean
+UI_PORT ?= 8080
+
+.PHONY: demo ui test bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,13 @@ demo: install
 	rm -rf $(CURDIR)/.demo && mkdir -p $(DEMO_HOME)
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/airflow db migrate > $(CURDIR)/.demo/airflow-db-migrate.log 2>&1
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/python scripts/run_demo.py
+
+# Airflow's UI (API server, simple auth manager) over the demo's results: run `make demo` first.
+ui: install
+	@test -d $(DEMO_HOME) || (echo "run 'make demo' first" && exit 1)
+	@echo "Open http://localhost:$(UI_PORT) and log in as admin; the password is printed below on the first start and kept in $(DEMO_HOME)/simple_auth_manager_passwords.json.generated"
+	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__API__BASE_URL=http://localhost:$(UI_PORT) \
+		$(BIN)/airflow api-server --port $(UI_PORT)
 
 test: install-dev
 	bash scripts/ensure_postgres.sh

@@ -155,6 +155,8 @@ def main() -> int:
     print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles).")
     print(f"Airflow's task logs: {log_path}")
     print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, task_id, partition_key, status from gate_runs\"")
+    print("See them in Airflow's UI: `make ui`, then http://localhost:8080 (user admin, password printed by `make ui`);"
+          " DAG trip_duration_pipeline → a gate task → tab \"Quality checks\", or \"Data quality\" in the navigation.")
     # The demo proves something only if each gate did its job.
     expected = (
         outcomes["good"].get("serve_predictions") == "success"

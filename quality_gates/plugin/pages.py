@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quality_gates.plugin import security, service
 from quality_gates.plugin.deps import ResultsStore, base_url, int_or, parse_time
-from quality_gates.store.browse import STATUS_ORDER
+from quality_gates.store.browse import COUNT_CAP, STATUS_ORDER
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Scripts only from this app (no inline code, no CDN); Plotly sets inline styles; no framing by other sites.
@@ -34,6 +34,7 @@ def _environment() -> jinja2.Environment:
     env.filters["duration"] = lambda run: f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=True, default=str)
     env.filters["count"] = lambda value: f"{value:,}" if isinstance(value, int) else ("" if value is None else value)
+    env.filters["capped"] = lambda n: f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
     return env
 
 
@@ -101,9 +102,10 @@ def gate_run(request: Request, gate_run_id: int, user: security.CurrentUser, sto
 def dataset_page(request: Request, dataset: str, user: security.CurrentUser, store: ResultsStore,
                  column: str | None = None) -> HTMLResponse:
     base = base_url(request)
-    detail = service.dataset_detail(store, user, base, dataset)
+    partitions = service.visible_partitions(store, user, dataset)  # one query (and one permission check) for both
+    detail = service.dataset_detail(store, user, base, dataset, partitions)
     chosen = column or _default_column(detail)
-    series = service.series(store, user, base, dataset, chosen) if chosen else None
+    series = service.series(store, user, base, dataset, chosen, partitions) if chosen else None
     flagged = [p for p in detail.partitions if p.baseline_status != "included"]
     return render(request, "dataset.html", d=detail, column=chosen, series=series, flagged=list(reversed(flagged)),
                   series_json=script_json(series.model_dump_json()) if series else "null")

@@ -46,7 +46,8 @@ class GateRunOut(BaseModel):
 
 class GateRunPageOut(BaseModel):
     runs: list[GateRunOut]
-    counts: dict[str, int] = Field(description="gate runs per status matching the filters (all pages)")
+    counts: dict[str, int] = Field(description="gate runs per status matching the filters (all pages), each counted up to "
+                                   "10,000: 10001 means more than 10,000")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 

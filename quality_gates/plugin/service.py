@@ -155,7 +155,7 @@ def dag_grid(store: ResultStore, base: str, dag_id: str, runs: int, before: dt.d
 
 # --- one dataset ----------------------------------------------------------------------------
 
-def _visible_partitions(store: ResultStore, user: BaseUser, dataset: str) -> list[browse.PartitionInfo]:
+def visible_partitions(store: ResultStore, user: BaseUser, dataset: str) -> list[browse.PartitionInfo]:
     readable = security.readable_dag_ids(user)
     partitions = browse.dataset_partitions(store.engine, dataset, readable,
                                            include_unowned=security.may_access_dag(user, None))
@@ -166,8 +166,9 @@ def _visible_partitions(store: ResultStore, user: BaseUser, dataset: str) -> lis
     return partitions
 
 
-def dataset_detail(store: ResultStore, user: BaseUser, base: str, dataset: str) -> DatasetOut:
-    partitions = _visible_partitions(store, user, dataset)
+def dataset_detail(store: ResultStore, user: BaseUser, base: str, dataset: str,
+                   partitions: list[browse.PartitionInfo] | None = None) -> DatasetOut:
+    partitions = visible_partitions(store, user, dataset) if partitions is None else partitions
     edit = _edit_permissions(user, {p.dag_id for p in partitions})
     outs = [partition_out(p, dataset, base, edit[p.dag_id]) for p in partitions]
     return DatasetOut(dataset=dataset, columns=browse.dataset_columns(store.engine, dataset), partitions=outs)
@@ -189,8 +190,9 @@ def partition_out(p: browse.PartitionInfo, dataset: str, base: str, can_edit: bo
     )
 
 
-def series(store: ResultStore, user: BaseUser, base: str, dataset: str, column: str) -> SeriesOut:
-    partitions = _visible_partitions(store, user, dataset)
+def series(store: ResultStore, user: BaseUser, base: str, dataset: str, column: str,
+           partitions: list[browse.PartitionInfo] | None = None) -> SeriesOut:
+    partitions = visible_partitions(store, user, dataset) if partitions is None else partitions
     keys = [p.partition_key for p in partitions]
     in_baseline = [p.baseline_status in IN_BASELINE for p in partitions]
     metrics = []

@@ -198,3 +198,16 @@ def test_openapi_document_describes_the_api(client, tokens, ui_store):
     assert {"/api/gate-runs", "/api/gate-runs/{gate_run_id}", "/api/dags/{dag_id}/grid", "/api/dataset/series",
             "/api/dataset/baseline-status", "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"} <= set(document["paths"])
     assert "GateRunOut" in document["components"]["schemas"]
+
+
+def test_status_counts_stop_at_a_cap_so_that_they_stay_cheap(ui_store):
+    from sqlalchemy.orm import Session
+
+    from quality_gates.store import browse
+
+    for i in range(4):
+        seed_run(ui_store, READABLE_DAG, run_id=f"r{i}", status="failed")
+    seed_run(ui_store, READABLE_DAG, run_id="ok", status="passed")
+    with Session(ui_store.engine) as session:
+        counts = browse.status_counts(session, browse.RunFilter(frozenset({READABLE_DAG})), cap=2)
+    assert counts == {"failed": 3, "error": 0, "warned": 0, "passed": 1}  # 3 = "more than 2"
