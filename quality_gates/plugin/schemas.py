@@ -107,6 +107,7 @@ class GridRowOut(BaseModel):
     gate: str
     dataset: str
     cells: list[GridCellOut | None] = Field(description="one per run of `runs`, null where the gate did not run")
+    suppressed_alerts: int = Field(0, description="repeat alerts held back since the gate's last alert (alert_states)")
 
 
 class GridRunOut(BaseModel):

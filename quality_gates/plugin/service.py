@@ -85,7 +85,8 @@ def task_detail(store: ResultStore, user: BaseUser, base: str, dag_id: str, run_
     found = browse.task_gate_run(store.engine, dag_id, run_id, task_id, map_index, try_number)
     if found.run is None:
         which = f"try {try_number} of " if try_number is not None and found.tries else ""
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate results for {which}task {task_id!r} of run {run_id!r} in DAG {dag_id!r}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate results for {which}task {task_id!r} of run {run_id!r} in DAG {dag_id!r}: "
+                            "the task is not a quality gate, or it has not recorded results yet")
     run = found.run
     checks = [check_out(c) for c in found.checks]
     culprits: list[str] = []
@@ -136,6 +137,7 @@ def dag_grid(store: ResultStore, base: str, dag_id: str, runs: int, before: dt.d
     if not 1 <= runs <= 100:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"runs must be between 1 and 100, not {runs}")
     grid = browse.dag_grid(store.engine, dag_id, runs=runs, before=before)
+    held_back = {(a.task_id, a.dataset): a for a in browse.alert_states_of_dag(store.engine, dag_id)}
     rows = []
     for task_id in grid.gates:
         cells = []
@@ -146,7 +148,9 @@ def dag_grid(store: ResultStore, base: str, dag_id: str, runs: int, before: dt.d
                 map_indexes=cell.map_indexes, problems=cell.problems, partition_key=cell.partition_key,
                 url=f"{base}/gate-runs/{cell.gate_run_id}",
             ))
-        rows.append(GridRowOut(task_id=task_id, gate=grid.gate_kinds[task_id], dataset=grid.datasets[task_id], cells=cells))
+        alert = held_back.get((task_id, grid.datasets[task_id]))
+        rows.append(GridRowOut(task_id=task_id, gate=grid.gate_kinds[task_id], dataset=grid.datasets[task_id], cells=cells,
+                               suppressed_alerts=alert.suppressed_count or 0 if alert else 0))
     return DagGridOut(
         dag_id=dag_id, runs=[GridRunOut(run_id=r, started_at=grid.run_started[r]) for r in grid.run_ids],
         gates=rows, older_cursor=grid.older_cursor,

@@ -113,6 +113,8 @@ def test_task_instance_tab_explains_anomaly_gates_and_renders_any_details(client
 
 
 def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store):
+    from quality_gates.checks.results import Status
+
     for i, (schema_status, anomaly_status) in enumerate([("passed", "passed"), ("failed", None), ("passed", "warned")]):
         started = T0 + dt.timedelta(days=i)
         seed_run(ui_store, READABLE_DAG, task_id="validate", run_id=f"r{i}", status=schema_status, started=started)
@@ -123,6 +125,10 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
     assert [r["run_id"] for r in grid["runs"]] == ["r0", "r1", "r2"]
     cells = {row["task_id"]: [c and c["status"] for c in row["cells"]] for row in grid["gates"]}
     assert cells == {"detect": ["passed", None, "warned"], "validate": ["passed", "failed", "passed"]}
+    ui_store.alert_states.decide(READABLE_DAG, "validate", "orders", Status.FAILED, 1)
+    ui_store.alert_states.decide(READABLE_DAG, "validate", "orders", Status.FAILED, 2)  # held back
+    grid = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", headers=auth(tokens, "viewer")).json()
+    assert [row["suppressed_alerts"] for row in grid["gates"]] == [0, 1]
     older = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid?runs=2", headers=auth(tokens, "viewer")).json()
     assert [r["run_id"] for r in older["runs"]] == ["r1", "r2"] and older["older_cursor"]
     rest = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", params={"runs": 2, "before": older["older_cursor"]},
@@ -136,6 +142,7 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
     redirect = client.get(cell["url"], headers=auth(tokens, "viewer"), follow_redirects=False)
     assert redirect.status_code == 303
     assert redirect.headers["location"] == f"{PREFIX}/dags/{READABLE_DAG}/runs/r1/tasks/validate?try_number=1"
+    assert 'data-testid="qg-suppressed-count" data-suppressed="1"' in html
 
 
 def test_dataset_page_charts_each_metric_with_its_band_and_flagged_partitions(client, tokens, ui_store):
