@@ -158,7 +158,8 @@ def test_dataset_page_charts_each_metric_with_its_band_and_flagged_partitions(cl
     assert mean["band_low"][:7] == [None] * 7  # too little history for a band
     low, high = mean["band_low"][11], mean["band_high"][11]
     assert low < 10.0 and 12.0 < high < 100.0  # the flagged partition did not widen the band
-    assert series["gate_run_urls"][10].startswith(f"{PREFIX}/gate-runs/")
+    assert series["gate_run_url"].replace("{id}", str(series["gate_run_ids"][10])) == f"{PREFIX}/gate-runs/{series['gate_run_ids'][10]}"
+    assert series["gate_run_ids"][10] is not None
     html = client.get(f"{PREFIX}/dataset?dataset=orders", headers=auth(tokens, "editor")).text
     assert 'data-testid="qg-charts"' in html and 'data-metric="mean"' in html and 'data-points="12"' in html
     assert f'src="{PREFIX}/static/vendor/plotly.min.js"' in html
@@ -218,3 +219,10 @@ def test_status_counts_stop_at_a_cap_so_that_they_stay_cheap(ui_store):
     with Session(ui_store.engine) as session:
         counts = browse.status_counts(session, browse.RunFilter(frozenset({READABLE_DAG})), cap=2)
     assert counts == {"failed": 3, "error": 0, "warned": 0, "passed": 1}  # 3 = "more than 2"
+
+
+def test_chart_values_keep_six_significant_digits():
+    from quality_gates.plugin.service import significant
+
+    assert significant([23.49602074527523, None, 0.0, -0.000123456789, 1e300, 123456789.123]) == [
+        23.496, None, 0.0, -0.000123457, 1e300, 123457000.0]
