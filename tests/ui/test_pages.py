@@ -226,3 +226,23 @@ def test_chart_values_keep_six_significant_digits():
 
     assert significant([23.49602074527523, None, 0.0, -0.000123456789, 1e300, 123456789.123]) == [
         23.496, None, 0.0, -0.000123457, 1e300, 123457000.0]
+
+
+def test_a_store_that_cannot_be_reached_is_a_503_naming_it(client, tokens, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_QUALITY_GATES_DEFAULT", "postgresql://postgres@127.0.0.1:1/nowhere")
+    response = client.get(f"{PREFIX}/api/gate-runs", headers=auth(tokens, "viewer"))
+    assert response.status_code == 503
+    assert "results store unavailable" in response.json()["detail"] and "127.0.0.1:1/nowhere" in response.json()["detail"]
+    assert client.get(f"{PREFIX}/api/gate-runs").status_code == 401  # who asks is checked first
+
+
+def test_task_instance_tab_of_a_mapped_gate(client, tokens, ui_store):
+    seed_run(ui_store, READABLE_DAG, map_index=0, status="passed")
+    seed_run(ui_store, READABLE_DAG, map_index=2, status="failed")
+    url = f"{PREFIX}/dags/{READABLE_DAG}/runs/run_1/tasks/validate"
+    assert 'data-testid="qg-gate-status" data-status="failed"' in client.get(url + "?map_index=2", headers=auth(tokens, "viewer")).text
+    assert 'data-testid="qg-gate-status" data-status="passed"' in client.get(url + "?map_index=0", headers=auth(tokens, "viewer")).text
+    assert client.get(url, headers=auth(tokens, "viewer")).status_code == 404  # no unmapped instance
+    grid = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", headers=auth(tokens, "viewer")).json()
+    [cell] = grid["gates"][0]["cells"]
+    assert (cell["status"], cell["map_indexes"]) == ("failed", 2)  # the worst of the mapped instances
