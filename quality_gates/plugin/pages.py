@@ -102,12 +102,13 @@ def gate_run(request: Request, gate_run_id: int, user: security.CurrentUser, sto
 def dataset_page(request: Request, dataset: str, user: security.CurrentUser, store: ResultsStore,
                  column: str | None = None) -> HTMLResponse:
     base = base_url(request)
-    partitions = service.visible_partitions(store, user, dataset)  # one query (and one permission check) for both
-    detail = service.dataset_detail(store, user, base, dataset, partitions)
-    chosen = column or _default_column(detail)
+    partitions = service.visible_partitions(store, user, dataset)  # one query (and one permission check) for all
+    columns = service.dataset_columns(store, dataset)
+    chosen = column or _default_column(columns)
     series = service.series(store, user, base, dataset, chosen, partitions) if chosen else None
-    flagged = [p for p in detail.partitions if p.baseline_status != "included"]
-    return render(request, "dataset.html", d=detail, column=chosen, series=series, flagged=list(reversed(flagged)),
+    flagged = service.partition_outs(user, base, dataset, [p for p in reversed(partitions) if p.baseline_status != "included"])
+    return render(request, "dataset.html", dataset=dataset, columns=columns, partition_count=len(partitions),
+                  column=chosen, series=series, flagged=flagged,
                   series_json=script_json(series.model_dump_json()) if series else "null")
 
 
@@ -116,10 +117,10 @@ def script_json(text: str) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _default_column(detail) -> str | None:
+def _default_column(columns: list[str]) -> str | None:
     """The first column that is not the partition-level "*", else "*"."""
-    named = [c for c in detail.columns if c != "*"]
-    return named[0] if named else (detail.columns[0] if detail.columns else None)
+    named = [c for c in columns if c != "*"]
+    return named[0] if named else (columns[0] if columns else None)
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:

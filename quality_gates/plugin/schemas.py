@@ -107,6 +107,7 @@ class GridRowOut(BaseModel):
     gate: str
     dataset: str
     cells: list[GridCellOut | None] = Field(description="one per run of `runs`, null where the gate did not run")
+    suppressed_alerts: int = Field(0, description="repeat alerts held back since the gate's last alert (alert_states)")
 
 
 class GridRunOut(BaseModel):
@@ -122,6 +123,8 @@ class DagGridOut(BaseModel):
 
 
 class MetricSeriesOut(BaseModel):
+    """Values and band rounded to 6 significant digits (exact values: the gate run's page, the tables)."""
+
     metric: str
     values: list[float | None]
     band_low: list[float | None]
@@ -139,7 +142,8 @@ class SeriesOut(BaseModel):
     column: str
     partition_keys: list[str]
     baseline_status: list[str]
-    gate_run_urls: list[str | None]
+    gate_run_ids: list[int | None] = Field(description="the gate run that profiled each partition (null: a backtest)")
+    gate_run_url: str = Field(description="page of a gate run: replace {id}")
     metrics: list[MetricSeriesOut]
     band: str = Field(description="how the baseline band is computed")
 

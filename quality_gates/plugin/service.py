@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import quote, urlencode
 
+import numpy as np
 from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from fastapi import HTTPException, status
 
@@ -25,6 +26,7 @@ from quality_gates.store.partitions import IN_BASELINE
 from quality_gates.store.repository import ResultStore
 
 MAX_PAGE = 200
+CHART_DIGITS = 6
 BAND_HISTORY = 30
 
 
@@ -85,7 +87,8 @@ def task_detail(store: ResultStore, user: BaseUser, base: str, dag_id: str, run_
     found = browse.task_gate_run(store.engine, dag_id, run_id, task_id, map_index, try_number)
     if found.run is None:
         which = f"try {try_number} of " if try_number is not None and found.tries else ""
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate results for {which}task {task_id!r} of run {run_id!r} in DAG {dag_id!r}")
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate results for {which}task {task_id!r} of run {run_id!r} in DAG {dag_id!r}: "
+                            "the task is not a quality gate, or it has not recorded results yet")
     run = found.run
     checks = [check_out(c) for c in found.checks]
     culprits: list[str] = []
@@ -136,6 +139,7 @@ def dag_grid(store: ResultStore, base: str, dag_id: str, runs: int, before: dt.d
     if not 1 <= runs <= 100:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"runs must be between 1 and 100, not {runs}")
     grid = browse.dag_grid(store.engine, dag_id, runs=runs, before=before)
+    held_back = {(a.task_id, a.dataset): a for a in browse.alert_states_of_dag(store.engine, dag_id)}
     rows = []
     for task_id in grid.gates:
         cells = []
@@ -146,7 +150,9 @@ def dag_grid(store: ResultStore, base: str, dag_id: str, runs: int, before: dt.d
                 map_indexes=cell.map_indexes, problems=cell.problems, partition_key=cell.partition_key,
                 url=f"{base}/gate-runs/{cell.gate_run_id}",
             ))
-        rows.append(GridRowOut(task_id=task_id, gate=grid.gate_kinds[task_id], dataset=grid.datasets[task_id], cells=cells))
+        alert = held_back.get((task_id, grid.datasets[task_id]))
+        rows.append(GridRowOut(task_id=task_id, gate=grid.gate_kinds[task_id], dataset=grid.datasets[task_id], cells=cells,
+                               suppressed_alerts=alert.suppressed_count or 0 if alert else 0))
     return DagGridOut(
         dag_id=dag_id, runs=[GridRunOut(run_id=r, started_at=grid.run_started[r]) for r in grid.run_ids],
         gates=rows, older_cursor=grid.older_cursor,
@@ -169,9 +175,16 @@ def visible_partitions(store: ResultStore, user: BaseUser, dataset: str) -> list
 def dataset_detail(store: ResultStore, user: BaseUser, base: str, dataset: str,
                    partitions: list[browse.PartitionInfo] | None = None) -> DatasetOut:
     partitions = visible_partitions(store, user, dataset) if partitions is None else partitions
+    return DatasetOut(dataset=dataset, columns=dataset_columns(store, dataset), partitions=partition_outs(user, base, dataset, partitions))
+
+
+def dataset_columns(store: ResultStore, dataset: str) -> list[str]:
+    return browse.dataset_columns(store.engine, dataset)
+
+
+def partition_outs(user: BaseUser, base: str, dataset: str, partitions: list[browse.PartitionInfo]) -> list[PartitionOut]:
     edit = _edit_permissions(user, {p.dag_id for p in partitions})
-    outs = [partition_out(p, dataset, base, edit[p.dag_id]) for p in partitions]
-    return DatasetOut(dataset=dataset, columns=browse.dataset_columns(store.engine, dataset), partitions=outs)
+    return [partition_out(p, dataset, base, edit[p.dag_id]) for p in partitions]
 
 
 def _edit_permissions(user: BaseUser, dag_ids: set[str | None]) -> dict[str | None, bool]:
@@ -199,15 +212,29 @@ def series(store: ResultStore, user: BaseUser, base: str, dataset: str, column: 
     for metric, values in sorted(browse.metric_series(store.engine, dataset, column, keys).items()):
         bounds = (0.0, 1.0) if metric in FRACTION_METRICS else None
         low, high = baseline_band(values, in_baseline, window=BAND_HISTORY, bounds=bounds)
-        metrics.append(MetricSeriesOut(metric=metric, values=values, band_low=low, band_high=high))
+        metrics.append(MetricSeriesOut(metric=metric, values=significant(values), band_low=significant(low), band_high=significant(high)))
     if not metrics and keys:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {dataset!r} has no profiled column {column!r}")
     return SeriesOut(
         dataset=dataset, column=column, partition_keys=keys, baseline_status=[p.baseline_status for p in partitions],
-        gate_run_urls=[f"{base}/gate-runs/{p.gate_run_id}" if p.gate_run_id else None for p in partitions],
+        gate_run_ids=[p.gate_run_id for p in partitions], gate_run_url=f"{base}/gate-runs/{{id}}",
         metrics=metrics,
         band=f"median ± 5 robust σ (1.4826 × MAD) of the {BAND_HISTORY} earlier baseline partitions",
     )
+
+
+def significant(values: list[float | None], digits: int = CHART_DIGITS) -> list[float | None]:
+    """Values rounded to ``digits`` significant digits: what a chart can show, and a third of the bytes.
+    (Exact values are on the gate run's page and in the tables.)"""
+    array = np.array([np.nan if v is None else v for v in values], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        magnitude = np.where(array == 0, 0, np.floor(np.log10(np.abs(array))))
+        exponent = digits - 1 - np.nan_to_num(magnitude, nan=0.0, posinf=0.0, neginf=0.0)
+        # Scale by powers of ten >= 1 only (exact in binary up to 1e22), up or down.
+        factor = np.power(10.0, np.abs(exponent))
+        rounded = np.where(exponent >= 0, np.round(array * factor) / factor, np.round(array / factor) * factor)
+    rounded = np.where(np.isfinite(rounded), rounded, array)  # extreme magnitudes stay as they are
+    return [None if v != v else v for v in rounded.tolist()]
 
 
 def set_baseline_status(store: ResultStore, user: BaseUser, base: str, change: BaselineStatusIn) -> PartitionOut:

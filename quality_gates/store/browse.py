@@ -190,6 +190,13 @@ def suppressed_alerts(engine: Engine, dag_id: str, task_id: str, dataset: str) -
         return row
 
 
+def alert_states_of_dag(engine: Engine, dag_id: str) -> list[AlertStateRow]:
+    with Session(engine) as session:
+        rows = list(session.scalars(select(AlertStateRow).where(AlertStateRow.dag_id == dag_id)))
+        session.expunge_all()
+        return rows
+
+
 def partition_of_run(engine: Engine, gate_run: GateRunRow) -> PartitionInfo | None:
     """The profiled partition a gate run wrote (anomaly gates), with its baseline status."""
     with Session(engine) as session:

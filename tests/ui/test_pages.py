@@ -113,6 +113,8 @@ def test_task_instance_tab_explains_anomaly_gates_and_renders_any_details(client
 
 
 def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store):
+    from quality_gates.checks.results import Status
+
     for i, (schema_status, anomaly_status) in enumerate([("passed", "passed"), ("failed", None), ("passed", "warned")]):
         started = T0 + dt.timedelta(days=i)
         seed_run(ui_store, READABLE_DAG, task_id="validate", run_id=f"r{i}", status=schema_status, started=started)
@@ -123,6 +125,10 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
     assert [r["run_id"] for r in grid["runs"]] == ["r0", "r1", "r2"]
     cells = {row["task_id"]: [c and c["status"] for c in row["cells"]] for row in grid["gates"]}
     assert cells == {"detect": ["passed", None, "warned"], "validate": ["passed", "failed", "passed"]}
+    ui_store.alert_states.decide(READABLE_DAG, "validate", "orders", Status.FAILED, 1)
+    ui_store.alert_states.decide(READABLE_DAG, "validate", "orders", Status.FAILED, 2)  # held back
+    grid = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", headers=auth(tokens, "viewer")).json()
+    assert [row["suppressed_alerts"] for row in grid["gates"]] == [0, 1]
     older = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid?runs=2", headers=auth(tokens, "viewer")).json()
     assert [r["run_id"] for r in older["runs"]] == ["r1", "r2"] and older["older_cursor"]
     rest = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", params={"runs": 2, "before": older["older_cursor"]},
@@ -136,6 +142,7 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
     redirect = client.get(cell["url"], headers=auth(tokens, "viewer"), follow_redirects=False)
     assert redirect.status_code == 303
     assert redirect.headers["location"] == f"{PREFIX}/dags/{READABLE_DAG}/runs/r1/tasks/validate?try_number=1"
+    assert 'data-testid="qg-suppressed-count" data-suppressed="1"' in html
 
 
 def test_dataset_page_charts_each_metric_with_its_band_and_flagged_partitions(client, tokens, ui_store):
@@ -151,7 +158,8 @@ def test_dataset_page_charts_each_metric_with_its_band_and_flagged_partitions(cl
     assert mean["band_low"][:7] == [None] * 7  # too little history for a band
     low, high = mean["band_low"][11], mean["band_high"][11]
     assert low < 10.0 and 12.0 < high < 100.0  # the flagged partition did not widen the band
-    assert series["gate_run_urls"][10].startswith(f"{PREFIX}/gate-runs/")
+    assert series["gate_run_url"].replace("{id}", str(series["gate_run_ids"][10])) == f"{PREFIX}/gate-runs/{series['gate_run_ids'][10]}"
+    assert series["gate_run_ids"][10] is not None
     html = client.get(f"{PREFIX}/dataset?dataset=orders", headers=auth(tokens, "editor")).text
     assert 'data-testid="qg-charts"' in html and 'data-metric="mean"' in html and 'data-points="12"' in html
     assert f'src="{PREFIX}/static/vendor/plotly.min.js"' in html
@@ -211,3 +219,30 @@ def test_status_counts_stop_at_a_cap_so_that_they_stay_cheap(ui_store):
     with Session(ui_store.engine) as session:
         counts = browse.status_counts(session, browse.RunFilter(frozenset({READABLE_DAG})), cap=2)
     assert counts == {"failed": 3, "error": 0, "warned": 0, "passed": 1}  # 3 = "more than 2"
+
+
+def test_chart_values_keep_six_significant_digits():
+    from quality_gates.plugin.service import significant
+
+    assert significant([23.49602074527523, None, 0.0, -0.000123456789, 1e300, 123456789.123]) == [
+        23.496, None, 0.0, -0.000123457, 1e300, 123457000.0]
+
+
+def test_a_store_that_cannot_be_reached_is_a_503_naming_it(client, tokens, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_QUALITY_GATES_DEFAULT", "postgresql://postgres@127.0.0.1:1/nowhere")
+    response = client.get(f"{PREFIX}/api/gate-runs", headers=auth(tokens, "viewer"))
+    assert response.status_code == 503
+    assert "results store unavailable" in response.json()["detail"] and "127.0.0.1:1/nowhere" in response.json()["detail"]
+    assert client.get(f"{PREFIX}/api/gate-runs").status_code == 401  # who asks is checked first
+
+
+def test_task_instance_tab_of_a_mapped_gate(client, tokens, ui_store):
+    seed_run(ui_store, READABLE_DAG, map_index=0, status="passed")
+    seed_run(ui_store, READABLE_DAG, map_index=2, status="failed")
+    url = f"{PREFIX}/dags/{READABLE_DAG}/runs/run_1/tasks/validate"
+    assert 'data-testid="qg-gate-status" data-status="failed"' in client.get(url + "?map_index=2", headers=auth(tokens, "viewer")).text
+    assert 'data-testid="qg-gate-status" data-status="passed"' in client.get(url + "?map_index=0", headers=auth(tokens, "viewer")).text
+    assert client.get(url, headers=auth(tokens, "viewer")).status_code == 404  # no unmapped instance
+    grid = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", headers=auth(tokens, "viewer")).json()
+    [cell] = grid["gates"][0]["cells"]
+    assert (cell["status"], cell["map_indexes"]) == ("failed", 2)  # the worst of the mapped instances

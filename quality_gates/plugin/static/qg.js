@@ -77,7 +77,8 @@
     var block = document.getElementById("qg-series");
     if (!block || !window.Plotly) return;
     var data = JSON.parse(block.textContent);
-    var keys = data.partition_keys, statuses = data.baseline_status, urls = data.gate_run_urls;
+    var keys = data.partition_keys, statuses = data.baseline_status;
+    var urls = data.gate_run_ids.map(function (id) { return id === null ? null : data.gate_run_url.replace("{id}", String(id)); });
     var flagged = [], falseAlarm = [];
     statuses.forEach(function (s, i) { if (s === "excluded" || s === "confirmed_bad") flagged.push(i); else if (s === "false_alarm") falseAlarm.push(i); });
     var fg = css("--qg-fg"), muted = css("--qg-muted"), grid = css("--qg-border");
