@@ -120,6 +120,33 @@ def test_dataset_chart_renders_partitions_with_the_flagged_one_marked(page, airf
     screenshot(page, "dataset_chart")
 
 
+def test_click_on_a_chart_point_opens_the_gate_run_that_profiled_it(page, airflow_server):
+    first = airflow_server.seeded["daily_runs"][0]
+    page.goto(f"{airflow_server.base_url}/quality-gates/dataset?dataset=daily_orders&column=amount")
+    chart = page.locator('[data-testid="qg-chart"][data-rendered="true"]').first
+    chart.wait_for()
+    # Traces: band low, band high, the values (one point per partition, oldest first), flagged, false alarms.
+    point = chart.locator("svg .scatterlayer .trace").nth(2).locator(".point").first
+    box = point.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(r"/quality-gates/dags/anomaly_gate/runs/"))
+    assert page.get_by_test_id("qg-partition-key").inner_text() == first["partition"]
+    assert quote(first["run_id"], safe="") in page.url or first["run_id"] in page.url
+
+
+def test_pages_follow_airflow_dark_mode(page, airflow_server, screenshot):
+    page.emulate_media(color_scheme="dark")  # Airflow's theme follows the system's by default
+    page.goto(ti_url(airflow_server, airflow_server.seeded["hostile_run"], "validate_orders") + "/plugin/quality-checks")
+    assert "dark" in (page.locator("html").get_attribute("class") or "")
+    frame = plugin_frame(page)
+    frame.get_by_test_id("qg-check-row").first.wait_for()
+    assert frame.locator("html").get_attribute("data-theme") == "dark"
+    red, green, blue = map(int, re.findall(r"\d+", frame.locator("body").evaluate("b => getComputedStyle(b).color"))[:3])
+    assert min(red, green, blue) > 150  # light text on a dark page
+    screenshot(page, "ti_quality_checks_dark")
+
+
 def test_false_alarm_action_rejoins_baseline_and_records_who_and_when(page, airflow_server, screenshot):
     flagged = airflow_server.seeded["flagged_run"]
     page.goto(ti_url(airflow_server, flagged, "gate") + "/plugin/quality-checks")
