@@ -88,6 +88,9 @@ def test_task_instance_tab_shows_checks_and_hostile_failure_case_as_text(page, a
     assert isin.get_attribute("data-status") == "failed"
     assert "6.00%" in isin.get_by_test_id("qg-failing-fraction").inner_text()
     assert HOSTILE_STATUS in isin.inner_text()  # shown as text...
+    isin.get_by_test_id("qg-failure-cases").locator("summary").click()  # the sample of failing rows
+    cases = isin.get_by_test_id("qg-failure-case")
+    assert [cases.nth(i).locator("code").inner_text() for i in range(cases.count())] == [HOSTILE_STATUS] * 3
     assert frame.locator("script", has_text="alert(1)").count() == 0  # ...never as markup
     amount = frame.locator('[data-testid="qg-check-row"][data-check="greater_than_or_equal_to"]')
     assert amount.get_attribute("data-status") == "failed" and ">= 0" in amount.inner_text()
