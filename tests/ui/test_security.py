@@ -12,7 +12,7 @@ PREFIX = "/quality-gates"
 def all_get_urls(gate_run_id: int) -> list[str]:
     return [
         "/", "/dags/ui_orders", "/dags/ui_orders/runs/run_1/tasks/validate", f"/gate-runs/{gate_run_id}",
-        "/dataset?dataset=orders", "/static/qg.css", "/static/qg.js", "/static/vendor/plotly.min.js",
+        "/dataset?dataset=orders", "/static/qg.css", "/static/qg.js", "/static/icon.svg", "/static/vendor/plotly.min.js",
         "/api/openapi.json", "/api/gate-runs", f"/api/gate-runs/{gate_run_id}", "/api/dags/ui_orders/runs/run_1/tasks/validate",
         "/api/dags/ui_orders/grid", "/api/datasets", "/api/dataset?dataset=orders", "/api/dataset/series?dataset=orders&column=amount",
     ]
