@@ -14,7 +14,7 @@ from quality_gates import __version__
 from quality_gates.plugin import api, pages, security
 
 STATIC = Path(__file__).parent / "static"
-STATIC_FILES = {"qg.css": "text/css", "qg.js": "text/javascript"}
+STATIC_FILES = {"qg.css": "text/css", "qg.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-dark.svg": "image/svg+xml"}
 
 
 @asynccontextmanager

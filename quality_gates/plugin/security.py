@@ -32,9 +32,13 @@ def readable_dag_ids(user: BaseUser) -> frozenset[str]:
 
 
 def may_access_dag(user: BaseUser, dag_id: str | None, method: str = READ) -> bool:
-    """``dag_id=None`` asks about DAGs in general (results not tied to one DAG, e.g. backtests)."""
+    """``dag_id=None`` asks about DAGs in general (results not tied to one DAG, e.g. backtests).
+
+    Reading results is reading the DAG's runs; marking a partition needs edit permission on the
+    DAG itself (no sub-entity), as the issue asks."""
     return get_auth_manager().is_authorized_dag(
-        method=method, access_entity=DagAccessEntity.RUN, details=DagDetails(id=dag_id, team_name=_team(dag_id)), user=user
+        method=method, access_entity=DagAccessEntity.RUN if method == READ else None,
+        details=DagDetails(id=dag_id, team_name=_team(dag_id)), user=user,
     )
 
 

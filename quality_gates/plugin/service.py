@@ -97,6 +97,8 @@ def task_detail(store: ResultStore, user: BaseUser, base: str, dag_id: str, run_
             if isinstance(column, str) and column not in culprits:
                 culprits.append(column)
     partition = browse.partition_of_run(store.engine, run) if run.gate != "schema" else None
+    if partition is not None and partition.dag_id not in (None, run.dag_id) and not security.may_access_dag(user, partition.dag_id):
+        partition = None  # the same partition, last profiled by a DAG this user may not read
     alert = browse.suppressed_alerts(store.engine, run.dag_id, run.task_id, run.dataset)
     return GateRunDetailOut(
         run=gate_run_out(run, base), checks=checks, tries=[TryOut(try_number=t, status=s) for t, s in found.tries],
@@ -117,19 +119,21 @@ def check_out(row: CheckResultRow) -> CheckOut:
     )
 
 
-def gate_run_page_url(store: ResultStore, user: BaseUser, base: str, gate_run_id: int) -> str:
+def _readable_run(store: ResultStore, user: BaseUser, gate_run_id: int) -> GateRunRow:
     run = browse.gate_run_by_id(store.engine, gate_run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate run {gate_run_id}")
     security.require_dag_access(user, run.dag_id)
+    return run
+
+
+def gate_run_page_url(store: ResultStore, user: BaseUser, base: str, gate_run_id: int) -> str:
+    run = _readable_run(store, user, gate_run_id)
     return task_url(base, run.dag_id, run.run_id, run.task_id, run.map_index, run.try_number)
 
 
 def gate_run_detail(store: ResultStore, user: BaseUser, base: str, gate_run_id: int) -> GateRunDetailOut:
-    run = browse.gate_run_by_id(store.engine, gate_run_id)
-    if run is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate run {gate_run_id}")
-    security.require_dag_access(user, run.dag_id)
+    run = _readable_run(store, user, gate_run_id)
     return task_detail(store, user, base, run.dag_id, run.run_id, run.task_id, run.map_index, run.try_number)
 
 

@@ -29,6 +29,7 @@ def test_the_plugin_puts_the_tabs_into_airflows_ui(client, tokens):
     [ours] = [p for p in plugins if p["name"] == "quality_gates"]
     views = {v["name"]: v for v in ours["external_views"]}
     assert views["Data quality"]["destination"] == "nav" and views["Data quality"]["url_route"] == "data-quality"
+    assert client.get(views["Data quality"]["icon"], headers=auth(tokens, "viewer")).headers["content-type"] == "image/svg+xml"
     assert views["Quality"]["href"].endswith("/quality-gates/dags/{DAG_ID}")
     assert views["Quality checks"]["href"].endswith("/quality-gates/dags/{DAG_ID}/runs/{RUN_ID}/tasks/{TASK_ID}?map_index={MAP_INDEX}")
     assert [a["url_prefix"] for a in ours["fastapi_apps"]] == ["/quality-gates"]

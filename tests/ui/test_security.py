@@ -12,7 +12,7 @@ PREFIX = "/quality-gates"
 def all_get_urls(gate_run_id: int) -> list[str]:
     return [
         "/", "/dags/ui_orders", "/dags/ui_orders/runs/run_1/tasks/validate", f"/gate-runs/{gate_run_id}",
-        "/dataset?dataset=orders", "/static/qg.css", "/static/qg.js", "/static/vendor/plotly.min.js",
+        "/dataset?dataset=orders", "/static/qg.css", "/static/qg.js", "/static/icon.svg", "/static/vendor/plotly.min.js",
         "/api/openapi.json", "/api/gate-runs", f"/api/gate-runs/{gate_run_id}", "/api/dags/ui_orders/runs/run_1/tasks/validate",
         "/api/dags/ui_orders/grid", "/api/datasets", "/api/dataset?dataset=orders", "/api/dataset/series?dataset=orders&column=amount",
     ]
@@ -178,3 +178,13 @@ def test_user_data_is_escaped(client, tokens, ui_store):
     # Scripts only from the app itself, and only this site may frame the pages.
     policy = pages[0].headers["content-security-policy"]
     assert "script-src 'self'" in policy and "frame-ancestors 'self'" in policy
+
+
+def test_a_partition_last_profiled_by_an_unreadable_dag_is_not_shown_on_a_readable_run(client, tokens, ui_store):
+    readable_run = seed_run(ui_store, READABLE_DAG, gate="anomaly")
+    secret_run = seed_run(ui_store, SECRET, gate="anomaly")
+    seed_partition(ui_store, "orders", "2024-06-01", gate_run_id=secret_run, anomalous=True)
+    ui_store.partitions.set_baseline_status("orders", "2024-06-01", "confirmed_bad", by="someone", note="secret note")
+    url = f"{PREFIX}/api/gate-runs/{readable_run}"
+    assert client.get(url, headers=auth(tokens, "admin")).json()["partition"]["status_note"] == "secret note"
+    assert client.get(url, headers=auth(tokens, "restricted")).json()["partition"] is None
