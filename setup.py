@@ -43,6 +43,7 @@ setup(
             "pytest-xdist>=3.5",
             "hypothesis>=6.100",
             "psutil>=5.9",
+            "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
         ],
     },
     entry_points={

@@ -23,6 +23,7 @@ SCENARIOS = [
     ("2024-06-01", "good", "a clean day of trips"),
     ("2024-06-02", "broken", "a broken day: rows that break the schema"),
     ("2024-06-03", "drifted", "a drifted day: every row plausible, the day as a whole is not"),
+    ("2024-06-04", "worse_model", "a worse model: clean data, but the candidate was trained without the rush-hour feature"),
 ]
 
 
@@ -107,7 +108,8 @@ def report(dag, dag_run, store) -> None:
         result = stored.result
         print(f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
               f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count:,} rows")
-        problems = result.problems
+        # Failures first: they are why a task was blocked.
+        problems = sorted(result.problems, key=lambda c: c.status != "failed")
         for check in problems[:MAX_SHOWN]:
             where = check.column or "(dataset)"
             print(f"    ✗ {where}: {check.check_name} [{check.status}]")
@@ -161,6 +163,9 @@ def main() -> int:
         and outcomes["broken"].get("validate_trips") == "failed"
         and outcomes["drifted"].get("validate_trips") == "success"
         and outcomes["drifted"].get("detect_trip_anomalies") == "failed"
+        and outcomes["good"].get("deploy_model") == "success"
+        and outcomes["worse_model"].get("gate_model") == "failed"
+        and outcomes["worse_model"].get("deploy_model") == "upstream_failed"
     )
     return 0 if expected else 1
 
