@@ -96,7 +96,7 @@ class ModelMetricGateOperator(BaseGateOperator):
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         from quality_gates.checks.model_metrics.evaluate import EvaluationDataError, evaluate_frame
         from quality_gates.checks.model_metrics.findings import findings_check_results
-        from quality_gates.checks.model_metrics.judge import judge_estimate
+        from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
 
         frame = read_frame(self.source)
         try:
@@ -111,26 +111,10 @@ class ModelMetricGateOperator(BaseGateOperator):
         checks = findings_check_results(evaluation.findings, self.spec)
         for estimate in evaluation.estimates:
             checks.append(judge_estimate(
-                estimate, self._baseline(estimate, production), tolerance=self._tolerance(estimate.metric),
+                estimate, baseline_for(estimate, self.thresholds, production), tolerance=tolerance_for(self.tolerance, estimate.metric),
                 min_rows=self.min_slice_rows, confidence=self.spec.confidence, cold_start=COLD_START[self.cold_start],
             ))
         return len(frame), checks
-
-    def _baseline(self, estimate, production):
-        from quality_gates.checks.model_metrics.judge import PRODUCTION, THRESHOLD, Baseline
-
-        for key in ((estimate.metric, estimate.slice), estimate.metric):
-            if key in self.thresholds:
-                return Baseline(float(self.thresholds[key]), THRESHOLD, "threshold")
-        stored = production.get(estimate.metric, estimate.slice) if production else None
-        if stored is None:
-            return None
-        return Baseline(stored.value, PRODUCTION, f"production model {production.version}")
-
-    def _tolerance(self, metric: str) -> float:
-        if isinstance(self.tolerance, Mapping):
-            return float(self.tolerance.get(metric, 0.0))
-        return float(self.tolerance)
 
     def after_record(self, store: Any, gate_run_id: int, result: GateResult) -> None:
         if not self.promote_on_pass or result.status is not Status.PASSED:

@@ -5,7 +5,7 @@ import datetime as dt
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, task
 
-from quality_gates.operators import ModelMetricGateOperator, promote_model_baseline
+from quality_gates.operators import ModelMetricGateOperator, ServingMetricGateOperator, promote_model_baseline
 from quality_gates.sources import CallableSource
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -50,3 +50,44 @@ with DAG("model_gate", schedule=None, start_date=START, params={"candidate": "go
         return promote_model_baseline("model_gate")
 
     gate >> deploy_model() >> EmptyOperator(task_id="serve")
+
+
+
+def write_serving_log(url: str, day: str = "2024-06-01", scenario: str = "settled") -> None:
+    import sqlalchemy as sa
+
+    from dags.trips_example.serving_log import serving_log, write_serving_log as write
+
+    engine = sa.create_engine(url)
+    write(engine, *serving_log(day, scenario))
+    engine.dispose()
+
+
+with DAG("serving_gate", schedule=None, start_date=START, params={"scenario": "settled", "label_wait_hours": 240}) as serving_gate:
+
+    @task
+    def log_serving_day(ds=None, params=None):
+        import pandas as pd
+
+        from dags.trips_example.serving_log import serving_log, write_serving_log as write
+        from quality_gates.sources import SqlSource
+
+        predictions, labels = serving_log(ds, params["scenario"])
+        arrived_by = pd.Timestamp(ds, tz="UTC") + pd.Timedelta(days=1, hours=int(params["label_wait_hours"]))
+        write(SqlSource("serving_db", table="served_predictions").engine(), predictions, labels, arrived_by=arrived_by)
+
+    log_serving_day() >> ServingMetricGateOperator(
+        task_id="serving_gate",
+        conn_id="serving_db",
+        predictions_table="served_predictions",
+        labels_table="arrived_labels",
+        task="classification",
+        score_column="score",
+        slice_columns=["channel"],
+        window_start="{{ ds }}T00:00:00+00:00",
+        window_end="{{ macros.ds_add(ds, 1) }}T00:00:00+00:00",
+        metrics=["roc_auc", "recall"],
+        thresholds={"roc_auc": 0.8, "recall": 0.45},
+        min_coverage=0.9,
+        resamples=300,
+    ) >> EmptyOperator(task_id="downstream")

@@ -16,6 +16,7 @@ The rule (the same for every metric, slice and gate):
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from quality_gates.checks.model_metrics.evaluate import MetricEstimate
@@ -31,6 +32,22 @@ class Baseline:
     value: float
     source: str  # THRESHOLD or PRODUCTION
     label: str  # how messages name it: "threshold", "production model v12"
+
+
+def baseline_for(estimate: MetricEstimate, thresholds: Mapping, production) -> Baseline | None:
+    """A fixed threshold (per metric and slice, or per metric) wins over the production model's
+    value for the same metric and slice (a ``ProductionBaseline`` from the store, or None)."""
+    for key in ((estimate.metric, estimate.slice), estimate.metric):
+        if key in thresholds:
+            return Baseline(float(thresholds[key]), THRESHOLD, "threshold")
+    stored = production.get(estimate.metric, estimate.slice) if production is not None else None
+    if stored is None:
+        return None
+    return Baseline(stored.value, PRODUCTION, f"production model {production.version}")
+
+
+def tolerance_for(tolerance: float | Mapping[str, float], metric: str) -> float:
+    return float(tolerance.get(metric, 0.0)) if isinstance(tolerance, Mapping) else float(tolerance)
 
 
 def bar_for(estimate: MetricEstimate, baseline: Baseline, tolerance: float) -> float:

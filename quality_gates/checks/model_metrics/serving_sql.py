@@ -1,0 +1,215 @@
+"""The delayed-label join, computed in the database where predictions and labels live.
+
+Predictions logged at serving time and labels that arrive later (two tables keyed by prediction
+id) are joined over a time window and reduced in the database to a few thousand rows of sums:
+counts per (slice, time block, label, predicted class) for classification, error sums per
+(slice, time block) for regression, counts per (recency band, score, label) for ROC AUC, a
+histogram of label delays, and the problems (duplicate ids, labels without a prediction).
+Nothing row-level leaves the database.
+
+Built with SQLAlchemy Core for PostgreSQL and SQLite: identifiers are quoted by SQLAlchemy and
+every value (window bounds, thresholds) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from quality_gates.checks.model_metrics.definitions import CLASSIFICATION
+
+UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
+BLOCKS = 1000  # time blocks of the window: the bootstrap's buckets
+RECENCY_BANDS = 20  # coarser time bands for the ROC AUC groups (weights by recency)
+SCORE_DECIMALS = 4  # ROC AUC in the database ranks scores rounded to 1e-4 (ties count half)
+# Label delay histogram: upper bounds in seconds, then "longer".
+DELAY_BINS = ((60, "≤ 1 min"), (900, "≤ 15 min"), (3600, "≤ 1 h"), (6 * 3600, "≤ 6 h"), (86_400, "≤ 1 day"),
+              (3 * 86_400, "≤ 3 days"), (7 * 86_400, "≤ 7 days"))
+LONGER = "> 7 days"
+MAX_EXAMPLES = 5
+
+
+class UnsupportedDatabaseError(ValueError):
+    """The delayed-label join knows PostgreSQL and SQLite."""
+
+
+@dataclass(frozen=True)
+class DelayedLabelTables:
+    """Where predictions and labels are, and what their columns are called."""
+
+    predictions_table: str
+    labels_table: str
+    id_column: str = "prediction_id"
+    predicted_at_column: str = "predicted_at"
+    prediction_column: str | None = "prediction"
+    score_column: str | None = None
+    label_column: str = "label"
+    labeled_at_column: str = "labeled_at"
+    slice_columns: tuple[str, ...] = ()
+
+    def predictions(self) -> sa.TableClause:
+        names = [self.id_column, self.predicted_at_column, self.prediction_column, self.score_column, *self.slice_columns]
+        return _table(self.predictions_table, names)
+
+    def labels(self) -> sa.TableClause:
+        return _table(self.labels_table, [self.id_column, self.label_column, self.labeled_at_column])
+
+
+def _table(qualified: str, names: Sequence[str | None]) -> sa.TableClause:
+    schema, _, name = qualified.rpartition(".")
+    return sa.table(name, *(sa.column(n) for n in dict.fromkeys(n for n in names if n)), schema=schema or None)
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime
+    end: dt.datetime
+    as_of: dt.datetime  # labels that arrived later are not known yet
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+class _Time:
+    """Timestamps as each database compares and subtracts them."""
+
+    def __init__(self, dialect_name: str):
+        if dialect_name not in ("postgresql", "sqlite"):
+            raise UnsupportedDatabaseError(f"the delayed-label join runs on PostgreSQL or SQLite, not {dialect_name}")
+        self.sqlite = dialect_name == "sqlite"
+
+    def value(self, column):
+        # SQLite keeps timestamps as text in more than one format: compare them as Julian days.
+        return sa.func.julianday(column) if self.sqlite else column
+
+    def bound(self, name: str, moment: dt.datetime):
+        if self.sqlite:
+            return sa.func.julianday(sa.bindparam(name, moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"), type_=sa.String()))
+        return sa.bindparam(name, moment, type_=sa.DateTime(timezone=True))
+
+    def seconds_between(self, later, earlier):
+        if self.sqlite:
+            return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86_400.0
+        return sa.extract("epoch", later - earlier)
+
+    def seconds_since(self, column, name: str, moment: dt.datetime):
+        if self.sqlite:
+            return (sa.func.julianday(column) - self.bound(name, moment)) * 86_400.0
+        return sa.extract("epoch", column - sa.bindparam(name, moment, type_=sa.DateTime(timezone=True)))
+
+    def floor(self, value):
+        return sa.cast(value, sa.Integer) if self.sqlite else sa.func.floor(value)  # non-negative here: CAST truncates
+
+
+@dataclass(frozen=True)
+class JoinedAggregates:
+    """What the database returns: small tables of sums, and the problems it found."""
+
+    predictions: int
+    duplicate_prediction_ids: int
+    duplicate_prediction_examples: tuple[str, ...]
+    duplicate_label_ids: int
+    duplicate_label_examples: tuple[str, ...]
+    orphan_labels: int
+    orphan_label_examples: tuple[str, ...]
+    # Classification: (slice values..., block, label, predicted, count); regression: (slice
+    # values..., block, has_label, has_prediction, count, Σy, Σy², Σ|error|, Σerror²).
+    groups: list[tuple]
+    score_groups: list[tuple]  # (slice values..., band, score × 10^SCORE_DECIMALS, label, count)
+    delays: dict[str, int]
+    delay_mean_seconds: float | None
+    delay_max_seconds: float | None
+
+
+def aggregate_delayed_labels(
+    connection: Connection, tables: DelayedLabelTables, window: Window, *, task: str,
+    positive_label=1, decision_threshold: float = 0.5, with_scores: bool = False,
+) -> JoinedAggregates:
+    time = _Time(connection.dialect.name)
+    p, l = tables.predictions(), tables.labels()
+    pid, lid = p.c[tables.id_column], l.c[tables.id_column]
+    predicted_at, labeled_at = p.c[tables.predicted_at_column], l.c[tables.labeled_at_column]
+    in_window = sa.and_(time.value(predicted_at) >= time.bound("window_start", window.start),
+                        time.value(predicted_at) < time.bound("window_end", window.end))
+    arrived = time.value(labeled_at) <= time.bound("as_of", window.as_of)
+    windowed = sa.select(pid).where(in_window)
+    slices = [p.c[c] for c in tables.slice_columns]
+
+    total = connection.execute(sa.select(sa.func.count()).where(in_window)).scalar_one()
+    duplicate_predictions = _duplicates(connection, pid, sa.select(pid).where(in_window).subquery())
+    known_labels = sa.select(lid).where(arrived, lid.in_(windowed)).subquery()
+    duplicate_labels = _duplicates(connection, lid, known_labels)
+    orphans = sa.select(lid).where(
+        arrived, time.value(labeled_at) >= time.bound("window_start", window.start),
+        ~sa.exists().where(pid == lid),
+    ).subquery()
+    orphan_count = connection.execute(sa.select(sa.func.count()).select_from(orphans)).scalar_one()
+    orphan_examples = tuple(str(v) for v in connection.execute(sa.select(orphans.c[0]).limit(MAX_EXAMPLES)).scalars())
+
+    joined = p.outerjoin(l, sa.and_(lid == pid, arrived))
+    block = time.floor(time.seconds_since(predicted_at, "window_start_b", window.start) * (BLOCKS / max(window.seconds, 1e-9)))
+    label = l.c[tables.label_column]
+    if task == CLASSIFICATION:
+        if tables.prediction_column is not None:
+            predicted = p.c[tables.prediction_column]
+        else:
+            score = p.c[tables.score_column]
+            predicted = sa.case((score >= sa.bindparam("decision_threshold", decision_threshold), 1), else_=0)
+        measures = [sa.func.count()]
+        keys = [*slices, block.label("block"), label.label("label"), predicted.label("predicted")]
+    else:
+        prediction = p.c[tables.prediction_column]
+        error = prediction - label
+        has_label = sa.case((label.is_not(None), 1), else_=0)
+        has_prediction = sa.case((prediction.is_not(None), 1), else_=0)
+        measures = [sa.func.count(), sa.func.sum(label), sa.func.sum(label * label),
+                    sa.func.sum(sa.func.abs(error)), sa.func.sum(error * error)]
+        keys = [*slices, block.label("block"), has_label.label("has_label"), has_prediction.label("has_prediction")]
+    query = sa.select(*keys, *measures).select_from(joined).where(in_window).group_by(*keys)
+    groups = [tuple(row) for row in connection.execute(query)]
+
+    score_groups = []
+    if with_scores and tables.score_column is not None:
+        band = time.floor(time.seconds_since(predicted_at, "window_start_c", window.start) * (RECENCY_BANDS / max(window.seconds, 1e-9)))
+        # round(x) of a float exists on both databases (PostgreSQL has no round(float, digits)).
+        score = sa.func.round(p.c[tables.score_column] * sa.bindparam("score_scale", 10.0**SCORE_DECIMALS))
+        keys = [*slices, band.label("band"), score.label("score"), label.label("label")]
+        score_query = (sa.select(*keys, sa.func.count()).select_from(joined)
+                       .where(in_window, label.is_not(None), p.c[tables.score_column].is_not(None)).group_by(*keys))
+        score_groups = [tuple(row) for row in connection.execute(score_query)]
+
+    delays, mean_delay, max_delay = _delay_histogram(connection, time, joined, in_window, label, predicted_at, labeled_at)
+    return JoinedAggregates(
+        predictions=int(total), duplicate_prediction_ids=duplicate_predictions[0], duplicate_prediction_examples=duplicate_predictions[1],
+        duplicate_label_ids=duplicate_labels[0], duplicate_label_examples=duplicate_labels[1],
+        orphan_labels=int(orphan_count), orphan_label_examples=orphan_examples, groups=groups, score_groups=score_groups,
+        delays=delays, delay_mean_seconds=mean_delay, delay_max_seconds=max_delay,
+    )
+
+
+def _duplicates(connection: Connection, key, ids: sa.Subquery) -> tuple[int, tuple[str, ...]]:
+    repeated = sa.select(ids.c[0].label("id")).group_by(ids.c[0]).having(sa.func.count() > 1).subquery()
+    count = connection.execute(sa.select(sa.func.count()).select_from(repeated)).scalar_one()
+    examples = tuple(str(v) for v in connection.execute(sa.select(repeated.c.id).order_by(repeated.c.id).limit(MAX_EXAMPLES)).scalars()) if count else ()
+    return int(count), examples
+
+
+def _delay_histogram(connection, time: _Time, joined, in_window, label, predicted_at, labeled_at):
+    delay = time.seconds_between(labeled_at, predicted_at)
+    bins = sa.case(*((delay <= sa.bindparam(f"delay_{i}", bound), i) for i, (bound, _) in enumerate(DELAY_BINS)), else_=len(DELAY_BINS))
+    query = (sa.select(bins.label("bin"), sa.func.count(), sa.func.sum(delay), sa.func.max(delay))
+             .select_from(joined).where(in_window, label.is_not(None)).group_by(bins))
+    names = [name for _, name in DELAY_BINS] + [LONGER]
+    counts = dict.fromkeys(names, 0)
+    total, seconds, longest = 0, 0.0, None
+    for index, count, summed, maximum in connection.execute(query):
+        counts[names[int(index)]] = int(count)
+        total += int(count)
+        seconds += float(summed or 0.0)
+        longest = float(maximum) if longest is None or (maximum is not None and float(maximum) > longest) else longest
+    return counts, (seconds / total if total else None), longest
