@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SCENARIOS = ("settled", "fresh", "degraded", "duplicates", "orphans")
+SCENARIOS = ("settled", "fresh", "degraded", "duplicates", "duplicate_labels", "orphans")
 
 
 def serving_log(day: str = "2024-06-01", scenario: str = "settled", rows: int = 2000) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A day of predictions and all their labels (``labeled_at`` says when each arrives).
 
     ``degraded``: the model's scores are much noisier (a broken feature); ``duplicates``: two
-    predictions logged twice; ``orphans``: two labels for predictions that were never logged.
+    predictions logged twice; ``duplicate_labels``: two labels arrived twice; ``orphans``: two labels for predictions that were never logged.
     """
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, not {scenario!r}")
@@ -32,6 +32,8 @@ def serving_log(day: str = "2024-06-01", scenario: str = "settled", rows: int = 
     labels = pd.DataFrame({"prediction_id": ids, "label": label, "labeled_at": predicted_at + delay})
     if scenario == "duplicates":
         predictions = pd.concat([predictions, predictions.iloc[[5, 6]]], ignore_index=True)
+    if scenario == "duplicate_labels":
+        labels = pd.concat([labels, labels.iloc[[8, 9]]], ignore_index=True)
     if scenario == "orphans":
         orphans = pd.DataFrame({"prediction_id": ["x-1", "x-2"], "label": [1, 0], "labeled_at": [start + pd.Timedelta(hours=3)] * 2})
         labels = pd.concat([labels, orphans], ignore_index=True)

@@ -66,3 +66,14 @@ def test_nan_predictions_block_and_name_the_rows(gate_store, dagbag):
     assert missing.details["explanation"].startswith(
         "3 of 4,000 labelled rows have no prediction (NaN or empty in 'predicted'; ids in 'trip_id': 3, 10, 42)"
     )
+
+
+def test_promote_on_pass_records_the_baseline_when_thresholds_pass(gate_store, dagbag):
+    day = dt.datetime(2024, 5, 1, tzinfo=dt.UTC) + dt.timedelta(days=next(_DAYS))
+    _, states = run_dag_on(dagbag, "model_gate_promote_on_pass", day)
+    assert states == {"model_gate": "success"}
+    result = gate_store.recent(dag_id="model_gate_promote_on_pass")[0].result
+    assert result.status == "passed" and {c.details["baseline_source"] for c in result.checks} == {"threshold"}
+    production = gate_store.model_baselines.current("trip_duration_thresholds")
+    assert production.version == day.date().isoformat()
+    assert production.get("mae", "overall").value == next(c.details["value"] for c in result.checks if c.check_name == "mae")

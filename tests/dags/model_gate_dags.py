@@ -91,3 +91,18 @@ with DAG("serving_gate", schedule=None, start_date=START, params={"scenario": "s
         min_coverage=0.9,
         resamples=300,
     ) >> EmptyOperator(task_id="downstream")
+
+
+with DAG("model_gate_promote_on_pass", schedule=None, start_date=START) as model_gate_promote_on_pass:
+    # Passing means deploying here: the gate itself records the production baseline.
+    ModelMetricGateOperator(
+        task_id="model_gate",
+        source=CallableSource(candidate_predictions),
+        model="trip_duration_thresholds",
+        task="regression",
+        label_column="duration",
+        prediction_column="predicted",
+        thresholds={"mae": 2.0, "rmse": 2.5, "r2": 0.9},
+        promote_on_pass=True,
+        resamples=200,
+    )

@@ -115,6 +115,16 @@ def test_duplicate_prediction_ids_stop_the_judging(database):
         "2 prediction ids appear more than once in served_predictions.prediction_id (e.g. p-00005, p-00006)")
 
 
+def test_duplicate_label_ids_stop_the_judging(database):
+    window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
+    aggregates, evaluation = _evaluate(database, window, scenario="duplicate_labels")
+    checks, judgeable = report_check_results(aggregates, evaluation, TABLES, window, min_coverage=0.5)
+    duplicates = next(c for c in checks if c.check_name == "duplicate_label_ids")
+    assert not judgeable and duplicates.status == "error"
+    assert duplicates.details["explanation"].startswith(
+        "2 prediction ids appear more than once in arrived_labels.prediction_id (e.g. p-00008, p-00009)")
+
+
 def test_labels_without_predictions_are_reported(database):
     window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
     aggregates, evaluation = _evaluate(database, window, scenario="orphans")

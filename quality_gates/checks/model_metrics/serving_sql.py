@@ -95,12 +95,13 @@ class _Time:
     def seconds_between(self, later, earlier):
         if self.sqlite:
             return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86_400.0
-        return sa.extract("epoch", later - earlier)
+        # date_part gives a float; EXTRACT gives NUMERIC on PostgreSQL ≥ 14, several times slower per row.
+        return sa.func.date_part("epoch", later - earlier)
 
     def seconds_since(self, column, name: str, moment: dt.datetime):
         if self.sqlite:
             return (sa.func.julianday(column) - self.bound(name, moment)) * 86_400.0
-        return sa.extract("epoch", column - sa.bindparam(name, moment, type_=sa.DateTime(timezone=True)))
+        return sa.func.date_part("epoch", column - sa.bindparam(name, moment, type_=sa.DateTime(timezone=True)))
 
     def floor(self, value):
         return sa.cast(value, sa.Integer) if self.sqlite else sa.func.floor(value)  # non-negative here: CAST truncates
@@ -130,6 +131,9 @@ def aggregate_delayed_labels(
     connection: Connection, tables: DelayedLabelTables, window: Window, *, task: str,
     positive_label=1, decision_threshold: float = 0.5, with_scores: bool = False,
 ) -> JoinedAggregates:
+    """Everything the serving gate needs: metric sums and label delays from one pass over the
+    join, ROC AUC score counts from a second; ids are checked for duplicates unless a primary
+    key or unique index already guarantees them."""
     time = _Time(connection.dialect.name)
     p, l = tables.predictions(), tables.labels()
     pid, lid = p.c[tables.id_column], l.c[tables.id_column]
@@ -137,53 +141,48 @@ def aggregate_delayed_labels(
     in_window = sa.and_(time.value(predicted_at) >= time.bound("window_start", window.start),
                         time.value(predicted_at) < time.bound("window_end", window.end))
     arrived = time.value(labeled_at) <= time.bound("as_of", window.as_of)
-    windowed = sa.select(pid).where(in_window)
     slices = [p.c[c] for c in tables.slice_columns]
 
     total = connection.execute(sa.select(sa.func.count()).where(in_window)).scalar_one()
-    duplicate_predictions = _duplicates(connection, pid, sa.select(pid).where(in_window).subquery())
-    known_labels = sa.select(lid).where(arrived, lid.in_(windowed)).subquery()
-    duplicate_labels = _duplicates(connection, lid, known_labels)
+    duplicate_predictions = (0, ()) if _unique(connection, tables.predictions_table, tables.id_column) else \
+        _duplicates(connection, sa.select(pid).where(in_window).subquery())
     orphans = sa.select(lid).where(
-        arrived, time.value(labeled_at) >= time.bound("window_start", window.start),
-        ~sa.exists().where(pid == lid),
+        arrived, time.value(labeled_at) >= time.bound("window_start", window.start), ~sa.exists().where(pid == lid),
     ).subquery()
     orphan_count = connection.execute(sa.select(sa.func.count()).select_from(orphans)).scalar_one()
-    orphan_examples = tuple(str(v) for v in connection.execute(sa.select(orphans.c[0]).limit(MAX_EXAMPLES)).scalars())
+    orphan_examples = tuple(str(v) for v in connection.execute(sa.select(orphans.c[0]).limit(MAX_EXAMPLES)).scalars()) if orphan_count else ()
 
     joined = p.outerjoin(l, sa.and_(lid == pid, arrived))
-    block = time.floor(time.seconds_since(predicted_at, "window_start_b", window.start) * (BLOCKS / max(window.seconds, 1e-9)))
     label = l.c[tables.label_column]
-    if task == CLASSIFICATION:
-        if tables.prediction_column is not None:
-            predicted = p.c[tables.prediction_column]
-        else:
-            score = p.c[tables.score_column]
-            predicted = sa.case((score >= sa.bindparam("decision_threshold", decision_threshold), 1), else_=0)
-        measures = [sa.func.count()]
-        keys = [*slices, block.label("block"), label.label("label"), predicted.label("predicted")]
-    else:
-        prediction = p.c[tables.prediction_column]
-        error = prediction - label
-        has_label = sa.case((label.is_not(None), 1), else_=0)
-        has_prediction = sa.case((prediction.is_not(None), 1), else_=0)
-        measures = [sa.func.count(), sa.func.sum(label), sa.func.sum(label * label),
-                    sa.func.sum(sa.func.abs(error)), sa.func.sum(error * error)]
-        keys = [*slices, block.label("block"), has_label.label("has_label"), has_prediction.label("has_prediction")]
-    query = sa.select(*keys, *measures).select_from(joined).where(in_window).group_by(*keys)
-    groups = [tuple(row) for row in connection.execute(query)]
-
-    score_groups = []
+    keys, measures = _metric_keys_and_measures(tables, task, p, label, time, predicted_at, window, decision_threshold)
+    delay = time.seconds_between(labeled_at, predicted_at)  # NULL without a label
+    # Cumulative counts per delay bound, then the sum and maximum: no extra GROUP BY key.
+    delay_measures = [sa.func.sum(sa.case((delay <= sa.bindparam(f"delay_{i}", bound), 1), else_=0)) for i, (bound, _) in enumerate(DELAY_BINS)]
+    delay_measures += [sa.func.count(delay), sa.func.sum(delay), sa.func.max(delay)]
+    score_keys = None
     if with_scores and tables.score_column is not None:
         band = time.floor(time.seconds_since(predicted_at, "window_start_c", window.start) * (RECENCY_BANDS / max(window.seconds, 1e-9)))
+        score = p.c[tables.score_column]
         # round(x) of a float exists on both databases (PostgreSQL has no round(float, digits)).
-        score = sa.func.round(p.c[tables.score_column] * sa.bindparam("score_scale", 10.0**SCORE_DECIMALS))
-        keys = [*slices, band.label("band"), score.label("score"), label.label("label")]
-        score_query = (sa.select(*keys, sa.func.count()).select_from(joined)
-                       .where(in_window, label.is_not(None), p.c[tables.score_column].is_not(None)).group_by(*keys))
-        score_groups = [tuple(row) for row in connection.execute(score_query)]
+        score_key = sa.case((label.is_not(None), sa.func.round(score * sa.bindparam("score_scale", 10.0**SCORE_DECIMALS))))
+        score_keys = [*slices, band, score_key, label]
 
-    delays, mean_delay, max_delay = _delay_histogram(connection, time, joined, in_window, label, predicted_at, labeled_at)
+    main_width = len(keys) + len(measures)
+    query = sa.select(*keys, *measures, *delay_measures).select_from(joined).where(in_window).group_by(*keys)
+    groups = [tuple(row) for row in connection.execute(query)]
+    score_groups = []
+    if score_keys is not None:
+        score_query = sa.select(*score_keys, sa.func.count()).select_from(joined).where(in_window).group_by(*score_keys)
+        score_groups = [tuple(row) for row in connection.execute(score_query)]
+    score_groups = [row for row in score_groups if row[-2] is not None and row[-3] is not None]
+    delays, mean_delay, max_delay = _delay_histogram([row[main_width:] for row in groups])
+    groups = [row[:main_width] for row in groups]
+
+    joined_rows = sum(int(row[len(keys)]) for row in groups)
+    duplicate_labels = (0, ())
+    if joined_rows > total:  # a prediction matched more than one label: find which (rare, so only then)
+        known_labels = sa.select(lid).where(arrived, lid.in_(sa.select(pid).where(in_window))).subquery()
+        duplicate_labels = _duplicates(connection, known_labels)
     return JoinedAggregates(
         predictions=int(total), duplicate_prediction_ids=duplicate_predictions[0], duplicate_prediction_examples=duplicate_predictions[1],
         duplicate_label_ids=duplicate_labels[0], duplicate_label_examples=duplicate_labels[1],
@@ -192,24 +191,49 @@ def aggregate_delayed_labels(
     )
 
 
-def _duplicates(connection: Connection, key, ids: sa.Subquery) -> tuple[int, tuple[str, ...]]:
+def _metric_keys_and_measures(tables, task, p, label, time: _Time, predicted_at, window: Window, decision_threshold: float):
+    slices = [p.c[c] for c in tables.slice_columns]
+    block = time.floor(time.seconds_since(predicted_at, "window_start_b", window.start) * (BLOCKS / max(window.seconds, 1e-9)))
+    if task == CLASSIFICATION:
+        if tables.prediction_column is not None:
+            predicted = p.c[tables.prediction_column]
+        else:
+            score = p.c[tables.score_column]
+            predicted = sa.case((score >= sa.bindparam("decision_threshold", decision_threshold), 1), else_=0)
+        return [*slices, block, label, predicted], [sa.func.count()]
+    prediction = p.c[tables.prediction_column]
+    error = prediction - label
+    has_label = sa.case((label.is_not(None), 1), else_=0)
+    has_prediction = sa.case((prediction.is_not(None), 1), else_=0)
+    measures = [sa.func.count(), sa.func.sum(label), sa.func.sum(label * label), sa.func.sum(sa.func.abs(error)), sa.func.sum(error * error)]
+    return [*slices, block, has_label, has_prediction], measures
+
+
+def _unique(connection: Connection, qualified: str, column: str) -> bool:
+    """Whether the database itself guarantees ``column`` unique (primary key, unique constraint or index)."""
+    schema, _, name = qualified.rpartition(".")
+    inspector = sa.inspect(connection)
+    keys = [inspector.get_pk_constraint(name, schema=schema or None).get("constrained_columns") or []]
+    keys += [u["column_names"] for u in inspector.get_unique_constraints(name, schema=schema or None)]
+    keys += [i["column_names"] for i in inspector.get_indexes(name, schema=schema or None) if i.get("unique")]
+    return [column] in keys
+
+
+def _duplicates(connection: Connection, ids: sa.Subquery) -> tuple[int, tuple[str, ...]]:
     repeated = sa.select(ids.c[0].label("id")).group_by(ids.c[0]).having(sa.func.count() > 1).subquery()
     count = connection.execute(sa.select(sa.func.count()).select_from(repeated)).scalar_one()
     examples = tuple(str(v) for v in connection.execute(sa.select(repeated.c.id).order_by(repeated.c.id).limit(MAX_EXAMPLES)).scalars()) if count else ()
     return int(count), examples
 
 
-def _delay_histogram(connection, time: _Time, joined, in_window, label, predicted_at, labeled_at):
-    delay = time.seconds_between(labeled_at, predicted_at)
-    bins = sa.case(*((delay <= sa.bindparam(f"delay_{i}", bound), i) for i, (bound, _) in enumerate(DELAY_BINS)), else_=len(DELAY_BINS))
-    query = (sa.select(bins.label("bin"), sa.func.count(), sa.func.sum(delay), sa.func.max(delay))
-             .select_from(joined).where(in_window, label.is_not(None)).group_by(bins))
-    names = [name for _, name in DELAY_BINS] + [LONGER]
-    counts = dict.fromkeys(names, 0)
-    total, seconds, longest = 0, 0.0, None
-    for index, count, summed, maximum in connection.execute(query):
-        counts[names[int(index)]] = int(count)
-        total += int(count)
-        seconds += float(summed or 0.0)
-        longest = float(maximum) if longest is None or (maximum is not None and float(maximum) > longest) else longest
-    return counts, (seconds / total if total else None), longest
+def _delay_histogram(rows: list[tuple]) -> tuple[dict[str, int], float | None, float | None]:
+    """From per-group (cumulative counts per bound..., count, Σ delay, max delay) to a histogram."""
+    bins = len(DELAY_BINS)
+    cumulative = [sum(int(row[i] or 0) for row in rows) for i in range(bins)]
+    labelled = sum(int(row[bins] or 0) for row in rows)
+    seconds = sum(float(row[bins + 1] or 0.0) for row in rows)
+    maxima = [float(row[bins + 2]) for row in rows if row[bins + 2] is not None]
+    names = [name for _, name in DELAY_BINS]
+    counts = {name: upto - below for name, upto, below in zip(names, cumulative, [0, *cumulative])}
+    counts[LONGER] = labelled - (cumulative[-1] if cumulative else 0)
+    return counts, (seconds / labelled if labelled else None), (max(maxima) if maxima else None)
