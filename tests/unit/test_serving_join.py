@@ -105,24 +105,18 @@ def test_a_window_with_no_predictions(database):
     assert checks[0].details["explanation"].startswith("no predictions were logged in served_predictions in the window")
 
 
-def test_duplicate_prediction_ids_stop_the_judging(database):
+@pytest.mark.parametrize("scenario, check, where, ids", [
+    ("duplicates", "duplicate_prediction_ids", "served_predictions", "p-00005, p-00006"),
+    ("duplicate_labels", "duplicate_label_ids", "arrived_labels", "p-00008, p-00009"),
+])
+def test_duplicate_ids_stop_the_judging(database, scenario, check, where, ids):
     window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
-    aggregates, evaluation = _evaluate(database, window, scenario="duplicates")
+    aggregates, evaluation = _evaluate(database, window, scenario=scenario)
     checks, judgeable = report_check_results(aggregates, evaluation, TABLES, window, min_coverage=0.5)
-    duplicates = next(c for c in checks if c.check_name == "duplicate_prediction_ids")
+    duplicates = next(c for c in checks if c.check_name == check)
     assert not judgeable and duplicates.status == "error"
-    assert duplicates.details["explanation"].startswith(
-        "2 prediction ids appear more than once in served_predictions.prediction_id (e.g. p-00005, p-00006)")
-
-
-def test_duplicate_label_ids_stop_the_judging(database):
-    window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
-    aggregates, evaluation = _evaluate(database, window, scenario="duplicate_labels")
-    checks, judgeable = report_check_results(aggregates, evaluation, TABLES, window, min_coverage=0.5)
-    duplicates = next(c for c in checks if c.check_name == "duplicate_label_ids")
-    assert not judgeable and duplicates.status == "error"
-    assert duplicates.details["explanation"].startswith(
-        "2 prediction ids appear more than once in arrived_labels.prediction_id (e.g. p-00008, p-00009)")
+    assert duplicates.details["explanation"] == (
+        f"2 prediction ids appear more than once in {where}.prediction_id (e.g. {ids}): the join would count them twice, so no metric is judged.")
 
 
 def test_labels_without_predictions_are_reported(database):
@@ -151,3 +145,19 @@ def test_recency_weighting_leans_on_recent_predictions(tmp_path):
         evaluation = evaluate_aggregates(aggregates, TABLES, window, task="classification", metrics=("accuracy",), half_life_seconds=half_life, resamples=100)
         accuracy[half_life] = evaluation.estimates[0].value
     assert accuracy[3 * 3600] < accuracy[None] - 0.1
+
+
+def test_a_unique_index_on_the_ids_spares_the_duplicate_scan(database):
+    from quality_gates.checks.model_metrics.serving_sql import _unique
+
+    window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
+    _, plain = _evaluate(database, window)
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        assert not _unique(connection, "served_predictions", "prediction_id")
+        connection.exec_driver_sql("CREATE UNIQUE INDEX served_predictions_id ON served_predictions (prediction_id)")
+        assert _unique(connection, "served_predictions", "prediction_id")
+        aggregates = aggregate_delayed_labels(connection, TABLES, window, task="classification", with_scores=True)
+    engine.dispose()
+    keyed = evaluate_aggregates(aggregates, TABLES, window, task="classification", metrics=None, resamples=200)
+    assert keyed.estimates == plain.estimates and aggregates.duplicate_prediction_ids == 0
