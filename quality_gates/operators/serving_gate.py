@@ -9,7 +9,7 @@ from typing import Any
 from quality_gates.checks.results import CheckResult
 from quality_gates.operators.anomaly_gate import COLD_START
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import SourceConfigurationError, SourceError
+from quality_gates.sources.base import Source, SourceConfigurationError, SourceError, read_frame
 
 
 class ServingMetricGateOperator(BaseGateOperator):
@@ -18,6 +18,9 @@ class ServingMetricGateOperator(BaseGateOperator):
 
     :param conn_id: Airflow SQL connection of the database holding both tables.
     :param predictions_table, labels_table: ``[schema.]table`` names; keyed by ``id_column``.
+    :param predictions_source, labels_source: instead of ``conn_id``, any two sources (files,
+        callables; templated): they are loaded into an in-memory SQLite database and joined by the
+        very same SQL. For data of a size that fits in memory; big logs belong in a database.
     :param predicted_at_column, labeled_at_column: timestamps; the window applies to
         ``predicted_at``, and only labels with ``labeled_at <= as_of`` are known.
     :param prediction_column, score_column, label_column: as in ``ModelMetricGateOperator``;
@@ -35,15 +38,19 @@ class ServingMetricGateOperator(BaseGateOperator):
     """
 
     gate_kind = "serving_metric"
-    template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "conn_id", "window_start", "window_end", "as_of")
+    template_fields: Sequence[str] = (
+        *BaseGateOperator.template_fields, "conn_id", "window_start", "window_end", "as_of", "predictions_source", "labels_source",
+    )
 
     def __init__(
         self,
         *,
-        conn_id: str,
-        predictions_table: str,
-        labels_table: str,
         task: str,
+        conn_id: str | None = None,
+        predictions_table: str = "predictions",
+        labels_table: str = "labels",
+        predictions_source: Source | None = None,
+        labels_source: Source | None = None,
         id_column: str = "prediction_id",
         predicted_at_column: str = "predicted_at",
         prediction_column: str | None = "prediction",
@@ -72,7 +79,7 @@ class ServingMetricGateOperator(BaseGateOperator):
         from quality_gates.checks.model_metrics.definitions import TASKS
         from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables
 
-        kwargs.setdefault("dataset", predictions_table)
+        kwargs.setdefault("dataset", predictions_table if conn_id else None)
         super().__init__(**kwargs)
         if task not in TASKS:
             raise ValueError(f"{self.task_id}: task must be one of {', '.join(TASKS)}, not {task!r}")
@@ -80,9 +87,12 @@ class ServingMetricGateOperator(BaseGateOperator):
             raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
         if not 0 <= min_coverage <= 1:
             raise ValueError(f"{self.task_id}: min_coverage is a share between 0 and 1, not {min_coverage}")
+        if (conn_id is None) == (predictions_source is None or labels_source is None):
+            raise ValueError(f"{self.task_id}: give conn_id (two tables in a database) or both predictions_source and labels_source")
         if prediction_column is None and score_column is None:
             raise ValueError(f"{self.task_id}: give prediction_column, score_column or both")
         self.conn_id = conn_id
+        self.predictions_source, self.labels_source = predictions_source, labels_source
         self.tables = DelayedLabelTables(
             predictions_table, labels_table, id_column, predicted_at_column, prediction_column, score_column, label_column,
             labeled_at_column, tuple(slice_columns),
@@ -116,6 +126,8 @@ class ServingMetricGateOperator(BaseGateOperator):
         from quality_gates.checks.model_metrics.serving_sql import aggregate_delayed_labels
         from quality_gates.sources.sql import SqlSource
 
+        if self.conn_id is None:
+            return self._aggregate_sources(window)
         engine = SqlSource(self.conn_id, table=self.tables.predictions_table).engine()
         try:
             for qualified in (self.tables.predictions_table, self.tables.labels_table):
@@ -130,6 +142,30 @@ class ServingMetricGateOperator(BaseGateOperator):
         except SQLAlchemyError as exc:
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise SourceError(f"cannot join {self.tables.predictions_table} with {self.tables.labels_table} (connection '{self.conn_id}'): {message}") from exc
+
+    def _aggregate_sources(self, window):
+        """Both sources into an in-memory SQLite database, then the same join as for tables."""
+        import sqlalchemy as sa
+        from sqlalchemy.pool import StaticPool
+
+        from quality_gates.checks.model_metrics.serving_sql import aggregate_delayed_labels
+
+        tables = self.tables
+        engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+        with engine.connect() as connection:
+            for source, table, table_clause in ((self.predictions_source, tables.predictions_table, tables.predictions()),
+                                                (self.labels_source, tables.labels_table, tables.labels())):
+                frame = read_frame(source)
+                missing = [c.name for c in table_clause.columns if c.name not in frame.columns]
+                if missing:
+                    raise SourceConfigurationError(
+                        f"{source.describe()}: column(s) {', '.join(map(repr, missing))} missing (columns: {', '.join(map(str, frame.columns))})"
+                    )
+                frame.to_sql(table, connection, index=False)
+            return aggregate_delayed_labels(
+                connection, tables, window, task=self.task, positive_label=self.positive_label,
+                decision_threshold=self.decision_threshold, with_scores=tables.score_column is not None,
+            )
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for

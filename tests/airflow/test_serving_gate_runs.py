@@ -40,3 +40,15 @@ def test_serving_gate_reports_coverage_and_refuses_to_judge_on_too_few_labels(ga
     assert states == {"log_serving_day": "success", "serving_gate": "failed", "downstream": "upstream_failed"}
     failed = {(c.check_name, c.column) for c in result.checks if c.status == "failed"}
     assert ("roc_auc", None) in failed and ("roc_auc", "channel=app") in failed
+
+
+def test_serving_gate_joins_two_sources_without_a_database(gate_store, dagbag):
+    day = dt.datetime(2024, 8, 1, tzinfo=dt.UTC) + dt.timedelta(days=next(_DAYS))
+    _, states = run_dag_on(dagbag, "serving_gate_sources", day, scenario="degraded")
+    assert states == {"serving_gate": "failed", "downstream": "upstream_failed"}
+    result = gate_store.recent(dag_id="serving_gate_sources")[0].result
+    assert result.dataset == "serving_gate_sources.serving_gate"
+    auc = next(c for c in result.checks if c.check_name == "roc_auc")
+    assert auc.status == "failed" and auc.details["explanation"].startswith("roc_auc overall regressed: 0.70")
+    coverage = next(c for c in result.checks if c.check_name == "label_coverage")
+    assert coverage.details["labelled"] == 1999 and coverage.status == "passed"  # one label takes > 9 days

@@ -106,3 +106,27 @@ with DAG("model_gate_promote_on_pass", schedule=None, start_date=START) as model
         promote_on_pass=True,
         resamples=200,
     )
+
+
+def serving_frames(part: str, day: str = "2024-06-01", scenario: str = "settled"):
+    from dags.trips_example.serving_log import serving_log
+
+    predictions, labels = serving_log(day, scenario)
+    return predictions if part == "predictions" else labels
+
+
+with DAG("serving_gate_sources", schedule=None, start_date=START, params={"scenario": "settled"}) as serving_gate_sources:
+    # No database: the two frames are joined in an in-memory SQLite by the same SQL.
+    ServingMetricGateOperator(
+        task_id="serving_gate",
+        predictions_source=CallableSource(serving_frames, op_kwargs={"part": "predictions", "day": "{{ ds }}", "scenario": "{{ params.scenario }}"}),
+        labels_source=CallableSource(serving_frames, op_kwargs={"part": "labels", "day": "{{ ds }}", "scenario": "{{ params.scenario }}"}),
+        task="classification",
+        score_column="score",
+        window_start="{{ ds }}T00:00:00+00:00",
+        window_end="{{ macros.ds_add(ds, 1) }}T00:00:00+00:00",
+        as_of="{{ macros.ds_add(ds, 10) }}T00:00:00+00:00",
+        metrics=["roc_auc"],
+        thresholds={"roc_auc": 0.8},
+        resamples=200,
+    ) >> EmptyOperator(task_id="downstream")
