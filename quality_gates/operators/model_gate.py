@@ -72,6 +72,7 @@ class ModelMetricGateOperator(BaseGateOperator):
         model_version: str | None = None,
         **kwargs: Any,
     ):
+        from quality_gates.checks.model_metrics.definitions import resolve_metrics
         from quality_gates.checks.model_metrics.evaluate import EvaluationSpec
 
         kwargs.setdefault("dataset", model)
@@ -85,6 +86,8 @@ class ModelMetricGateOperator(BaseGateOperator):
             slice_columns=tuple(slice_columns), metrics=tuple(metrics) if metrics else None, positive_label=positive_label,
             decision_threshold=decision_threshold, id_column=id_column, confidence=confidence, resamples=resamples, seed=seed,
         )
+        if metrics:  # a metric that cannot fit the task or columns is a DAG error, found at parse time
+            resolve_metrics(task, tuple(metrics), has_score=score_column is not None)
         self.thresholds = dict(thresholds or {})
         self.compare_with_production = compare_with_production
         self.tolerance = tolerance
@@ -94,6 +97,7 @@ class ModelMetricGateOperator(BaseGateOperator):
         self.model_version = model_version
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+        from quality_gates.checks.model_metrics.definitions import MetricDefinitionError
         from quality_gates.checks.model_metrics.evaluate import EvaluationDataError, evaluate_frame
         from quality_gates.checks.model_metrics.findings import findings_check_results
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
@@ -101,7 +105,7 @@ class ModelMetricGateOperator(BaseGateOperator):
         frame = read_frame(self.source)
         try:
             evaluation = evaluate_frame(frame, self.spec)
-        except EvaluationDataError as exc:
+        except (EvaluationDataError, MetricDefinitionError) as exc:  # e.g. roc_auc asked of a 3-class model
             message = f"{self.source.describe()}: {exc}"
             return len(frame), [CheckResult("evaluation_data", None, Status.ERROR, Severity.ERROR, message, "rows with labels and predictions",
                                             {"kind": "evaluation_data", "explanation": message, "message": message})]

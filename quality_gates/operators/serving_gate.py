@@ -77,6 +77,7 @@ class ServingMetricGateOperator(BaseGateOperator):
         **kwargs: Any,
     ):
         from quality_gates.checks.model_metrics.definitions import TASKS
+        from quality_gates.checks.model_metrics.serving import database_metrics
         from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables
 
         kwargs.setdefault("dataset", predictions_table if conn_id else None)
@@ -91,6 +92,8 @@ class ServingMetricGateOperator(BaseGateOperator):
             raise ValueError(f"{self.task_id}: give conn_id (two tables in a database) or both predictions_source and labels_source")
         if prediction_column is None and score_column is None:
             raise ValueError(f"{self.task_id}: give prediction_column, score_column or both")
+        if metrics:  # found at parse time: a metric that does not fit the task or is not computed in the database
+            database_metrics(task, tuple(metrics), has_score=score_column is not None, classes=None)
         self.conn_id = conn_id
         self.predictions_source, self.labels_source = predictions_source, labels_source
         self.tables = DelayedLabelTables(
@@ -168,16 +171,20 @@ class ServingMetricGateOperator(BaseGateOperator):
             )
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+        from quality_gates.checks.model_metrics.definitions import MetricDefinitionError
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
         from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
 
         window = self._window()
         aggregates = self._aggregate(window)
         half_life = self.recency_half_life.total_seconds() if self.recency_half_life else None
-        evaluation = evaluate_aggregates(
-            aggregates, self.tables, window, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
-            half_life_seconds=half_life, confidence=self.confidence, resamples=self.resamples, seed=self.seed,
-        )
+        try:
+            evaluation = evaluate_aggregates(
+                aggregates, self.tables, window, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
+                half_life_seconds=half_life, confidence=self.confidence, resamples=self.resamples, seed=self.seed,
+            )
+        except MetricDefinitionError as exc:  # e.g. roc_auc asked of labels with three classes
+            raise SourceConfigurationError(f"{self.tables.labels_table}: {exc}") from exc
         checks, judgeable = report_check_results(aggregates, evaluation, self.tables, window, min_coverage=self.min_coverage)
         self.log.info("%s predictions in [%s, %s), %.1f%% labelled as of %s", f"{aggregates.predictions:,}", window.start, window.end,
                       100 * evaluation.report["coverage"], window.as_of)

@@ -77,3 +77,20 @@ def test_promote_on_pass_records_the_baseline_when_thresholds_pass(gate_store, d
     production = gate_store.model_baselines.current("trip_duration_thresholds")
     assert production.version == day.date().isoformat()
     assert production.get("mae", "overall").value == next(c.details["value"] for c in result.checks if c.check_name == "mae")
+
+
+def test_metrics_that_cannot_fit_are_dag_errors_at_parse_time():
+    import pytest
+
+    from quality_gates.checks.model_metrics import MetricDefinitionError
+    from quality_gates.operators import ModelMetricGateOperator, ServingMetricGateOperator
+    from quality_gates.sources import CallableSource
+
+    with pytest.raises(MetricDefinitionError, match="metric 'roc_auc' needs a score"):
+        ModelMetricGateOperator(task_id="g", source=CallableSource(dict), model="m", task="classification",
+                                label_column="y", prediction_column="p", metrics=["roc_auc"])
+    with pytest.raises(MetricDefinitionError, match="log_loss is not available in the serving gate"):
+        ServingMetricGateOperator(task_id="s", conn_id="db", predictions_table="p", labels_table="l",
+                                  task="classification", score_column="score", metrics=["log_loss"])
+    with pytest.raises(ValueError, match="s: give conn_id"):
+        ServingMetricGateOperator(task_id="s", task="regression")

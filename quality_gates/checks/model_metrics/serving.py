@@ -58,7 +58,7 @@ def evaluate_aggregates(
     if task == CLASSIFICATION:
         parts, n_classes, positive, report_extra = _classification_parts(keyed, tables, width, weights, positive_label)
         has_score = tables.score_column is not None and positive is not None
-        chosen = _database_metrics(task, metrics, has_score=has_score, classes=n_classes)
+        chosen = database_metrics(task, metrics, has_score=has_score, classes=n_classes)
         if has_score:
             parts = _with_scores(parts, aggregates.score_groups, tables, width, window, half_life_seconds, positive_label)
     else:
@@ -76,7 +76,7 @@ def evaluate_aggregates(
     return ServingEvaluation(report, tuple(estimates), chosen)
 
 
-def _database_metrics(task: str, metrics: Sequence[str] | None, *, has_score: bool, classes: int) -> tuple[str, ...]:
+def database_metrics(task: str, metrics: Sequence[str] | None, *, has_score: bool, classes: int | None) -> tuple[str, ...]:
     # Log loss needs each row's probability; the join keeps scores rounded and grouped.
     if metrics is None:
         return tuple(m for m in resolve_metrics(task, None, has_score=has_score, classes=classes) if m != "log_loss")
@@ -88,13 +88,14 @@ def _database_metrics(task: str, metrics: Sequence[str] | None, *, has_score: bo
 def _classification_parts(keyed, tables: DelayedLabelTables, width: int, weights: np.ndarray, positive_label):
     rows = keyed.get(OVERALL, [])
     labels = [r[width + 1] for r in rows if r[width + 1] is not None]
+    to_class = None
     if tables.prediction_column is None:  # predicted from the score: 1 = positive class
         others = [c for c in _class_order(labels) if c != positive_label]
-        negative = others[0] if others else f"not {positive_label}"
-        to_class = {1: positive_label, 0: negative}
-        rows_class = lambda value: None if value is None else to_class[int(value)]  # noqa: E731
-    else:
-        rows_class = lambda value: value  # noqa: E731
+        to_class = {1: positive_label, 0: others[0] if others else f"not {positive_label}"}
+
+    def rows_class(value):
+        return value if to_class is None or value is None else to_class[int(value)]
+
     classes = _class_order([*labels, *(rows_class(r[width + 2]) for r in rows if r[width + 2] is not None)])
     if tables.prediction_column is None and positive_label not in classes:
         classes = _class_order([*classes, positive_label])
