@@ -72,8 +72,8 @@ class ModelMetricGateOperator(BaseGateOperator):
         model_version: str | None = None,
         **kwargs: Any,
     ):
-        from quality_gates.checks.model_metrics.definitions import resolve_metrics
-        from quality_gates.checks.model_metrics.evaluate import EvaluationSpec
+        from quality_gates.checks.model_metrics.catalogue import resolve_metrics
+        from quality_gates.checks.model_metrics.spec import EvaluationSpec
 
         kwargs.setdefault("dataset", model)
         super().__init__(**kwargs)
@@ -97,7 +97,7 @@ class ModelMetricGateOperator(BaseGateOperator):
         self.model_version = model_version
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
-        from quality_gates.checks.model_metrics.definitions import MetricDefinitionError
+        from quality_gates.checks.model_metrics.catalogue import MetricDefinitionError
         from quality_gates.checks.model_metrics.evaluate import EvaluationDataError, evaluate_frame
         from quality_gates.checks.model_metrics.findings import findings_check_results
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for

@@ -76,8 +76,7 @@ class ServingMetricGateOperator(BaseGateOperator):
         cold_start: str = "warn",
         **kwargs: Any,
     ):
-        from quality_gates.checks.model_metrics.definitions import TASKS
-        from quality_gates.checks.model_metrics.serving import database_metrics
+        from quality_gates.checks.model_metrics.catalogue import TASKS, database_metrics
         from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables
 
         kwargs.setdefault("dataset", predictions_table if conn_id else None)
@@ -171,7 +170,7 @@ class ServingMetricGateOperator(BaseGateOperator):
             )
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
-        from quality_gates.checks.model_metrics.definitions import MetricDefinitionError
+        from quality_gates.checks.model_metrics.catalogue import MetricDefinitionError
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
         from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
 

@@ -4,59 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from quality_gates.checks.model_metrics.definitions import (
-    CLASSIFICATION, METRICS, REGRESSION, MetricDefinitionError, metric_function, resolve_metrics,
-)
-from quality_gates.checks.model_metrics.intervals import (
-    DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, bootstrap_interval, replicate_weights, roc_auc_interval,
-)
-from quality_gates.checks.model_metrics.sums import DEFAULT_MAX_BUCKETS, OVERALL, SliceSums, slice_name, sums_for_rows
+from quality_gates.checks.model_metrics.catalogue import METRICS, REGRESSION, MetricDefinitionError, resolve_metrics
+from quality_gates.checks.model_metrics.definitions import metric_function
+from quality_gates.checks.model_metrics.intervals import bootstrap_interval, replicate_weights, roc_auc_interval
+from quality_gates.checks.model_metrics.spec import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, EvaluationDataError, EvaluationSpec
+from quality_gates.checks.model_metrics.sums import OVERALL, SliceSums, slice_name, sums_for_rows
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_EXAMPLES = 5
-
-
-class EvaluationDataError(ValueError):
-    """The evaluation data cannot be judged at all (no rows, a missing column)."""
-
-
-@dataclass(frozen=True)
-class EvaluationSpec:
-    """What to evaluate and how. ``slice_columns`` are judged one column at a time."""
-
-    task: str
-    label_column: str
-    prediction_column: str | None = None
-    score_column: str | None = None
-    slice_columns: tuple[str, ...] = ()
-    metrics: tuple[str, ...] | None = None
-    positive_label: Any = 1
-    decision_threshold: float = 0.5
-    id_column: str | None = None
-    weight_column: str | None = None
-    confidence: float = DEFAULT_CONFIDENCE
-    resamples: int = DEFAULT_RESAMPLES
-    seed: int = 0
-    max_buckets: int = DEFAULT_MAX_BUCKETS
-
-    def __post_init__(self):
-        if self.task == REGRESSION and self.prediction_column is None:
-            raise MetricDefinitionError("regression needs prediction_column")
-        if self.task == CLASSIFICATION and self.prediction_column is None and self.score_column is None:
-            raise MetricDefinitionError("classification needs prediction_column, score_column or both")
-        if not 0.5 <= self.confidence < 1:
-            raise MetricDefinitionError(f"confidence must be in [0.5, 1), not {self.confidence}")
-
-    @property
-    def columns(self) -> list[str]:
-        named = [self.label_column, self.prediction_column, self.score_column, self.id_column, self.weight_column, *self.slice_columns]
-        return [c for c in dict.fromkeys(named) if c is not None]
 
 
 @dataclass(frozen=True)

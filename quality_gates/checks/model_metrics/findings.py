@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from quality_gates.checks.model_metrics.evaluate import DataFindings, EvaluationSpec
+from quality_gates.checks.model_metrics.evaluate import DataFindings
+from quality_gates.checks.model_metrics.spec import EvaluationSpec
 from quality_gates.checks.results import CheckResult, Severity, Status
 
 KIND = "evaluation_data"

@@ -19,9 +19,6 @@ import numpy as np
 
 from quality_gates.checks.model_metrics.sums import ScoreGroups
 
-DEFAULT_RESAMPLES = 1000
-DEFAULT_CONFIDENCE = 0.95
-
 
 def replicate_weights(buckets: int, resamples: int, seed: int, name: str) -> np.ndarray:
     """(resamples, buckets) counts: each row a draw of ``buckets`` buckets with replacement."""

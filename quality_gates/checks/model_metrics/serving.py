@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quality_gates.checks.model_metrics.definitions import CLASSIFICATION, MetricDefinitionError, classification_width, resolve_metrics
+from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, database_metrics, resolve_metrics
+from quality_gates.checks.model_metrics.definitions import classification_width
 from quality_gates.checks.model_metrics.evaluate import MetricEstimate, estimates_for
 from quality_gates.checks.model_metrics.serving_sql import BLOCKS, RECENCY_BANDS, SCORE_DECIMALS, DelayedLabelTables, JoinedAggregates, Window
 from quality_gates.checks.model_metrics.sums import OVERALL, ScoreGroups, SliceSums, slice_name
@@ -74,15 +75,6 @@ def evaluate_aggregates(
     estimates = estimates_for(parts, task=task, metrics=chosen, n_classes=n_classes, positive=positive,
                               confidence=confidence, resamples=resamples, seed=seed) if report["labelled"] else []
     return ServingEvaluation(report, tuple(estimates), chosen)
-
-
-def database_metrics(task: str, metrics: Sequence[str] | None, *, has_score: bool, classes: int | None) -> tuple[str, ...]:
-    # Log loss needs each row's probability; the join keeps scores rounded and grouped.
-    if metrics is None:
-        return tuple(m for m in resolve_metrics(task, None, has_score=has_score, classes=classes) if m != "log_loss")
-    if "log_loss" in metrics:
-        raise MetricDefinitionError("log_loss is not available in the serving gate: it needs row-level probabilities, and the join is reduced in the database")
-    return resolve_metrics(task, metrics, has_score=has_score, classes=classes)
 
 
 def _classification_parts(keyed, tables: DelayedLabelTables, width: int, weights: np.ndarray, positive_label):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from quality_gates.checks.model_metrics.definitions import CLASSIFICATION
+from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION
 
 UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
 BLOCKS = 1000  # time blocks of the window: the bootstrap's buckets

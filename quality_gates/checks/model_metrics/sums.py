@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quality_gates.checks.model_metrics.definitions import REGRESSION, classification_width
+from quality_gates.checks.model_metrics.catalogue import REGRESSION
+from quality_gates.checks.model_metrics.definitions import classification_width
+from quality_gates.checks.model_metrics.spec import DEFAULT_MAX_BUCKETS
 
 OVERALL = "overall"
-DEFAULT_MAX_BUCKETS = 1000
 # Probabilities are clipped like scikit-learn's log_loss, so that a confident miss costs a lot, not infinity.
 EPSILON = np.finfo(np.float64).eps
 
