@@ -28,6 +28,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
+	$(BIN)/pip install -q "apache-airflow-providers-sqlite>=4"  # the serving demo's log database
 	rm -rf $(CURDIR)/.demo && mkdir -p $(DEMO_HOME)
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/airflow db migrate > $(CURDIR)/.demo/airflow-db-migrate.log 2>&1
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/python scripts/run_demo.py

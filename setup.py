@@ -46,6 +46,7 @@ setup(
             "hypothesis>=6.100",
             "psutil>=5.9",
             "playwright>=1.45",  # drives the OS package Chromium in tests/e2e (never `playwright install`)
+            "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
         ],
     },
     entry_points={

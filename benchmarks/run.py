@@ -14,6 +14,7 @@ BENCHMARKS = {
     "anomaly_evaluate": "benchmarks.anomaly_evaluate",
     "detection_quality": "benchmarks.detection_quality",
     "ui_pages": "benchmarks.ui_pages",
+    "model_metrics": "benchmarks.model_metrics",
 }
 
 

@@ -1,11 +1,13 @@
 """Example ML pipeline with quality gates:
-extract → schema gate → anomaly gate → features → train → serve.
+extract → schema gate → anomaly gate → features → train → model gate → deploy → serve.
 
 Run it with `make demo`. Each daily partition of trips lands as a parquet file. The schema
 gate checks every row against the rules in schemas/trips.yaml; the anomaly gate compares the
 day's profile with earlier days and catches breakage no row rule sees. Trigger with conf
 {"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"} (every row
-plausible, the day as a whole is not) and watch the gates block training and serving.
+plausible, the day as a whole is not) and watch the gates block training and serving. With
+{"scenario": "worse_model"} the data is clean but the candidate model is worse on rush-hour trips:
+the model gate blocks its deployment and names the metric and the slice.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param, task
 
 from quality_gates.notifiers import QualityGateNotifier, WebhookChannel
-from quality_gates.operators import PartitionAnomalyGateOperator, SchemaGateOperator
+from quality_gates.operators import ModelMetricGateOperator, PartitionAnomalyGateOperator, SchemaGateOperator, promote_model_baseline
 from quality_gates.sources import FileSource
 
 DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
 TRIPS_FILE = str(DATA_DIR / "trips" / "{{ ds }}.parquet")
+CANDIDATE_EVALUATION_FILE = str(DATA_DIR / "evaluation" / "{{ ds }}.candidate.parquet")
 VALIDATED_TRIPS = Asset("demo_validated_trips")
 # One message when a gate starts failing on the trips, one when it recovers. Add an
 # EmailChannel or SlackChannel for real people; `make demo` points this webhook at a local sink.
@@ -33,7 +36,7 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
     catchup=False,
-    params={"scenario": Param("good", enum=["good", "broken", "drifted"], description="land a clean, broken or drifted partition")},
+    params={"scenario": Param("good", enum=["good", "broken", "drifted", "worse_model"], description="land a clean, broken or drifted partition, or train a worse model")},
     tags=["quality-gates", "example"],
 ) as dag:
 
@@ -76,15 +79,56 @@ with DAG(
         return str(features_path)
 
     @task
-    def train_model(features_path: str) -> str:
+    def train_model(features_path: str, params=None) -> str:
         import pandas as pd
-        from trips_example.model import save, train
+        from trips_example.model import holdout, save, train, train_worse
 
-        model = train(pd.read_parquet(features_path))
+        features = pd.read_parquet(features_path)
+        training = features[~holdout(features)]
+        model = train_worse(training) if params["scenario"] == "worse_model" else train(training)
         model_path = DATA_DIR / "models" / f"{Path(features_path).name.split('.')[0]}.json"
         model_path.parent.mkdir(parents=True, exist_ok=True)
         save(model, model_path)
         return str(model_path)
+
+    @task
+    def evaluate_candidate(model_path: str, features_path: str, ds=None) -> str:
+        import json
+
+        import pandas as pd
+        from trips_example.model import evaluation_frame, holdout
+
+        features = pd.read_parquet(features_path)
+        path = Path(CANDIDATE_EVALUATION_FILE.replace("{{ ds }}", ds))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        evaluation_frame(json.loads(Path(model_path).read_text()), features[holdout(features)]).to_parquet(path, index=False)
+        return str(path)
+
+    # Blocks a candidate that is worse than the model in production on any time of day, judged
+    # with confidence intervals; the first model (no production yet) is deployed with a warning.
+    gate_model = ModelMetricGateOperator(
+        task_id="gate_model",
+        source=FileSource(CANDIDATE_EVALUATION_FILE),
+        model="trip_duration_model",
+        task="regression",
+        label_column="duration_min",
+        prediction_column="predicted_duration_min",
+        slice_columns=["time_of_day"],
+        id_column="trip_id",
+        tolerance=0.05,
+        mode="fail",
+        **ALERTING,
+    )
+
+    @task
+    def deploy_model(model_path: str) -> str:
+        import shutil
+
+        production = DATA_DIR / "models" / "production.json"
+        shutil.copyfile(model_path, production)
+        # Deployed: this candidate's metrics are what the next candidates must match.
+        promote_model_baseline("gate_model", version=Path(model_path).stem)
+        return str(production)
 
     @task
     def serve_predictions(model_path: str, features_path: str) -> str:
@@ -104,4 +148,8 @@ with DAG(
     trips >> validate_trips >> detect_trip_anomalies
     features = build_features(trips)
     detect_trip_anomalies >> features
-    serve_predictions(train_model(features), features)
+    candidate = train_model(features)
+    evaluate_candidate(candidate, features) >> gate_model
+    deployed = deploy_model(candidate)
+    gate_model >> deployed
+    serve_predictions(deployed, features)

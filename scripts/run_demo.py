@@ -23,6 +23,13 @@ SCENARIOS = [
     ("2024-06-01", "good", "a clean day of trips"),
     ("2024-06-02", "broken", "a broken day: rows that break the schema"),
     ("2024-06-03", "drifted", "a drifted day: every row plausible, the day as a whole is not"),
+    ("2024-06-04", "worse_model", "a worse model: clean data, but the candidate was trained without the rush-hour feature"),
+]
+SERVING_DAG_ID = "fare_dispute_serving"
+SERVING_SCENARIOS = [
+    ("2024-06-05", "fresh", "serving, an hour after the day: most labels have not arrived yet"),
+    ("2024-06-06", "settled", "serving, a week later: the labels are in"),
+    ("2024-06-07", "degraded", "serving, a week later, with a degraded model"),
 ]
 
 
@@ -103,11 +110,15 @@ def report(dag, dag_run, store) -> None:
     print(f"  DAG run {dag_run.run_id}: {dag_run.state}")
     for task_id in [t.task_id for t in dag.topological_sort()]:
         print(f"    {task_id:<24} {states.get(task_id)}")
-    for stored in sorted(store.recent(dag_id=DAG_ID, run_id=dag_run.run_id), key=lambda s: s.id):
+    for stored in sorted(store.recent(dag_id=dag.dag_id, run_id=dag_run.run_id), key=lambda s: s.id):
         result = stored.result
         print(f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
               f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count:,} rows")
-        problems = result.problems
+        for check in result.checks:  # what a serving evaluation rests on: coverage, delay, balance
+            if check.details.get("kind") == "serving_evaluation" and check.status == "passed":
+                print(f"    · {check.check_name}: {check.details['explanation']}")
+        # Failures first: they are why a task was blocked.
+        problems = sorted(result.problems, key=lambda c: c.status != "failed")
         for check in problems[:MAX_SHOWN]:
             where = check.column or "(dataset)"
             print(f"    ✗ {where}: {check.check_name} [{check.status}]")
@@ -123,6 +134,23 @@ def report(dag, dag_run, store) -> None:
     blocked = [task for task, state in states.items() if state in ("upstream_failed", "skipped")]
     if blocked:
         print(f"  Blocked, did not run: {', '.join(sorted(blocked))}")
+
+
+def run_serving_demo(dag, store, log_path: Path) -> dict[str, dict[str, str]]:
+    """The serving evaluation DAG over logged predictions whose labels arrive late."""
+    data_dir = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ["AIRFLOW_HOME"]) / "demo_data"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["AIRFLOW_CONN_QUALITY_GATES_DEMO_SERVING"] = f"sqlite:///{data_dir / 'serving_log.db'}"
+    print(f"Serving evaluation '{dag.dag_id}': {' → '.join(t.task_id for t in dag.topological_sort())}\n")
+    outcomes = {}
+    for day, scenario, words in SERVING_SCENARIOS:
+        print(f"== {day}: {words} (scenario '{scenario}') ==")
+        with quiet(log_path):
+            dag_run = dag.test(logical_date=pendulum.parse(day), run_conf={"scenario": scenario})
+        report(dag, dag_run, store)
+        outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+        print()
+    return outcomes
 
 
 def main() -> int:
@@ -152,6 +180,7 @@ def main() -> int:
             print_alerts(alerts[sent:])
             outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
             print()
+    outcomes.update(run_serving_demo(bag.get_dag(SERVING_DAG_ID), store, log_path))
     print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles).")
     print(f"Airflow's task logs: {log_path}")
     print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, task_id, partition_key, status from gate_runs\"")
@@ -163,6 +192,12 @@ def main() -> int:
         and outcomes["broken"].get("validate_trips") == "failed"
         and outcomes["drifted"].get("validate_trips") == "success"
         and outcomes["drifted"].get("detect_trip_anomalies") == "failed"
+        and outcomes["good"].get("deploy_model") == "success"
+        and outcomes["worse_model"].get("gate_model") == "failed"
+        and outcomes["worse_model"].get("deploy_model") == "upstream_failed"
+        and outcomes["fresh"].get("evaluate_serving") == "success"
+        and outcomes["settled"].get("model_healthy") == "success"
+        and outcomes["degraded"].get("evaluate_serving") == "failed"
     )
     return 0 if expected else 1
 

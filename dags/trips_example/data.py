@@ -16,7 +16,7 @@ ZONES = [
 PAYMENT_TYPES = ["card", "cash", "wallet"]
 
 
-SCENARIOS = ("good", "broken", "drifted")
+SCENARIOS = ("good", "broken", "drifted", "worse_model")  # worse_model: clean data, a worse model
 
 
 def generate_trips(day: dt.date, rows: int = 20_000, *, scenario: str = "good") -> pd.DataFrame:

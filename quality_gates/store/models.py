@@ -129,3 +129,28 @@ class AlertStateRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("dag_id", "task_id", "dataset"),)
+
+
+class ModelBaselineRow(Base):
+    """A metric of a model that was deployed: what later candidates are compared with.
+
+    Written only by an explicit promotion (the model went to production); each promotion adds a
+    version, so the history of production models stays queryable.
+    """
+
+    __tablename__ = "model_baselines"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    model: Mapped[str] = mapped_column(String(500))
+    version: Mapped[str] = mapped_column(String(500))
+    metric: Mapped[str] = mapped_column(String(50))
+    slice_key: Mapped[str] = mapped_column(Text)
+    value: Mapped[float] = mapped_column(Float(precision=53))
+    ci_low: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    gate_run_id: Mapped[int | None] = mapped_column(Id, ForeignKey("gate_runs.id", ondelete="SET NULL"), nullable=True)
+    promoted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    promoted_by: Mapped[str | None] = mapped_column(String(250), nullable=True)
+
+    __table_args__ = (UniqueConstraint("model", "version", "metric", "slice_key"), Index(None, "model", "promoted_at"))

@@ -31,5 +31,15 @@ def test_demo_blocks_the_broken_partition_and_explains_why(store_url, tmp_path):
     assert "Gate validate_trips (schema gate, dataset 'trips', partition 2024-06-02): FAILED" in out
     assert "✗ fare_amount: greater_than_or_equal_to [failed]" in out
     assert "expected: >= 0" in out
-    assert "Blocked, did not run: build_features, serve_predictions, train_model" in out
+    assert "Blocked, did not run: build_features, deploy_model, evaluate_candidate, gate_model, serve_predictions, train_model" in out
+    # The worse candidate is blocked before deployment, with the metric and the slice named.
+    assert "Gate gate_model (model_metric gate, dataset 'trip_duration_model', partition 2024-06-04): FAILED" in out
+    assert "✗ time_of_day=day: mae [failed]" in out
+    assert "mae on slice time_of_day=day regressed:" in out
+    assert "Blocked, did not run: deploy_model, serve_predictions" in out
+    # Serving under delayed labels: too few labels an hour after the day is no verdict; a degraded model blocks.
+    assert "Gate evaluate_serving (serving_metric gate, dataset 'served_predictions', partition 2024-06-05): WARNED" in out
+    assert "insufficient labels: only 69.3% labelled (1,387 of 2,000 predictions" in out
+    assert "as of 2024-06-06T01:00:00+00:00; minimum 90%)" in out
+    assert "roc_auc overall regressed: 0.7068" in out
     assert ("quality_gates.db" if store_url.startswith("sqlite") else "postgresql+psycopg2://") in out

@@ -1,0 +1,208 @@
+"""Evaluate a model in serving, where labels arrive late: coverage first, then metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quality_gates.checks.results import CheckResult
+from quality_gates.operators.anomaly_gate import COLD_START
+from quality_gates.operators.base import BaseGateOperator
+from quality_gates.sources.base import Source, SourceConfigurationError, SourceError, read_frame
+
+
+class ServingMetricGateOperator(BaseGateOperator):
+    """Serving gate: join logged predictions with the labels that arrived since, over a time
+    window, in the database (PostgreSQL or SQLite), and judge the model's metrics there.
+
+    :param conn_id: Airflow SQL connection of the database holding both tables.
+    :param predictions_table, labels_table: ``[schema.]table`` names; keyed by ``id_column``.
+    :param predictions_source, labels_source: instead of ``conn_id``, any two sources (files,
+        callables; templated): they are loaded into an in-memory SQLite database and joined by the
+        very same SQL. For data of a size that fits in memory; big logs belong in a database.
+    :param predicted_at_column, labeled_at_column: timestamps; the window applies to
+        ``predicted_at``, and only labels with ``labeled_at <= as_of`` are known.
+    :param prediction_column, score_column, label_column: as in ``ModelMetricGateOperator``;
+        a binary classifier may log only a score (class = score >= ``decision_threshold``).
+    :param window_start, window_end: the predictions evaluated (templated ISO timestamps;
+        default: the run's data interval).
+    :param as_of: when the evaluation is made (templated; default: now): labels that arrived
+        later are not used, so a backfill sees what was known then.
+    :param min_coverage: below this share of labelled predictions the verdict is "insufficient
+        labels" (warned) and no metric is judged: early labels are a biased subset.
+    :param recency_half_life: weight predictions by recency (a ``timedelta``); None: equal weights.
+    :param thresholds, model, tolerance, min_slice_rows, confidence, resamples, seed, cold_start:
+        the baseline and the judging rule of ``ModelMetricGateOperator``: ``model`` names the
+        model whose promoted production metrics are the baseline.
+    """
+
+    gate_kind = "serving_metric"
+    template_fields: Sequence[str] = (
+        *BaseGateOperator.template_fields, "conn_id", "window_start", "window_end", "as_of", "predictions_source", "labels_source",
+    )
+
+    def __init__(
+        self,
+        *,
+        task: str,
+        conn_id: str | None = None,
+        predictions_table: str = "predictions",
+        labels_table: str = "labels",
+        predictions_source: Source | None = None,
+        labels_source: Source | None = None,
+        id_column: str = "prediction_id",
+        predicted_at_column: str = "predicted_at",
+        prediction_column: str | None = "prediction",
+        score_column: str | None = None,
+        label_column: str = "label",
+        labeled_at_column: str = "labeled_at",
+        slice_columns: Sequence[str] = (),
+        window_start: str = "{{ data_interval_start }}",
+        window_end: str = "{{ data_interval_end }}",
+        as_of: str | None = None,
+        metrics: Sequence[str] | None = None,
+        thresholds: Mapping[Any, float] | None = None,
+        model: str | None = None,
+        tolerance: float | Mapping[str, float] = 0.02,
+        min_coverage: float = 0.5,
+        min_slice_rows: int = 30,
+        recency_half_life: dt.timedelta | None = None,
+        confidence: float = 0.95,
+        resamples: int = 1000,
+        seed: int = 0,
+        positive_label: Any = 1,
+        decision_threshold: float = 0.5,
+        cold_start: str = "warn",
+        **kwargs: Any,
+    ):
+        from quality_gates.checks.model_metrics.catalogue import TASKS, database_metrics
+        from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables
+
+        kwargs.setdefault("dataset", predictions_table if conn_id else None)
+        super().__init__(**kwargs)
+        if task not in TASKS:
+            raise ValueError(f"{self.task_id}: task must be one of {', '.join(TASKS)}, not {task!r}")
+        if cold_start not in COLD_START:
+            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
+        if not 0 <= min_coverage <= 1:
+            raise ValueError(f"{self.task_id}: min_coverage is a share between 0 and 1, not {min_coverage}")
+        if (conn_id is None) == (predictions_source is None or labels_source is None):
+            raise ValueError(f"{self.task_id}: give conn_id (two tables in a database) or both predictions_source and labels_source")
+        if prediction_column is None and score_column is None:
+            raise ValueError(f"{self.task_id}: give prediction_column, score_column or both")
+        if metrics:  # found at parse time: a metric that does not fit the task or is not computed in the database
+            database_metrics(task, tuple(metrics), has_score=score_column is not None, classes=None)
+        self.conn_id = conn_id
+        self.predictions_source, self.labels_source = predictions_source, labels_source
+        self.tables = DelayedLabelTables(
+            predictions_table, labels_table, id_column, predicted_at_column, prediction_column, score_column, label_column,
+            labeled_at_column, tuple(slice_columns),
+        )
+        self.task = task
+        self.window_start, self.window_end, self.as_of = window_start, window_end, as_of
+        self.metrics = tuple(metrics) if metrics else None
+        self.thresholds = dict(thresholds or {})
+        self.model = model
+        self.tolerance = tolerance
+        self.min_coverage = min_coverage
+        self.min_slice_rows = min_slice_rows
+        self.recency_half_life = recency_half_life
+        self.confidence, self.resamples, self.seed = confidence, resamples, seed
+        self.positive_label, self.decision_threshold = positive_label, decision_threshold
+        self.cold_start = cold_start
+
+    def _window(self):
+        from quality_gates.checks.model_metrics.serving_sql import Window
+
+        start, end = _moment(self.window_start, "window_start"), _moment(self.window_end, "window_end")
+        if end <= start:
+            raise SourceConfigurationError(f"the window is empty: window_end {end.isoformat()} is not after window_start {start.isoformat()}")
+        as_of = _moment(self.as_of, "as_of") if self.as_of else dt.datetime.now(dt.UTC)
+        return Window(start, end, as_of)
+
+    def _aggregate(self, window):
+        from sqlalchemy import inspect
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from quality_gates.checks.model_metrics.serving_sql import aggregate_delayed_labels
+        from quality_gates.sources.sql import SqlSource
+
+        if self.conn_id is None:
+            return self._aggregate_sources(window)
+        engine = SqlSource(self.conn_id, table=self.tables.predictions_table).engine()
+        try:
+            for qualified in (self.tables.predictions_table, self.tables.labels_table):
+                schema, _, name = qualified.rpartition(".")
+                if not inspect(engine).has_table(name, schema=schema or None):
+                    raise SourceError(f"table {qualified} does not exist (connection '{self.conn_id}')")
+            with engine.connect() as connection:
+                return aggregate_delayed_labels(
+                    connection, self.tables, window, task=self.task, positive_label=self.positive_label,
+                    decision_threshold=self.decision_threshold, with_scores=self.tables.score_column is not None,
+                )
+        except SQLAlchemyError as exc:
+            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise SourceError(f"cannot join {self.tables.predictions_table} with {self.tables.labels_table} (connection '{self.conn_id}'): {message}") from exc
+
+    def _aggregate_sources(self, window):
+        """Both sources into an in-memory SQLite database, then the same join as for tables."""
+        import sqlalchemy as sa
+        from sqlalchemy.pool import StaticPool
+
+        from quality_gates.checks.model_metrics.serving_sql import aggregate_delayed_labels
+
+        tables = self.tables
+        engine = sa.create_engine("sqlite://", poolclass=StaticPool)
+        with engine.connect() as connection:
+            for source, table, table_clause in ((self.predictions_source, tables.predictions_table, tables.predictions()),
+                                                (self.labels_source, tables.labels_table, tables.labels())):
+                frame = read_frame(source)
+                missing = [c.name for c in table_clause.columns if c.name not in frame.columns]
+                if missing:
+                    raise SourceConfigurationError(
+                        f"{source.describe()}: column(s) {', '.join(map(repr, missing))} missing (columns: {', '.join(map(str, frame.columns))})"
+                    )
+                frame.to_sql(table, connection, index=False)
+            return aggregate_delayed_labels(
+                connection, tables, window, task=self.task, positive_label=self.positive_label,
+                decision_threshold=self.decision_threshold, with_scores=tables.score_column is not None,
+            )
+
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+        from quality_gates.checks.model_metrics.catalogue import MetricDefinitionError
+        from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
+        from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
+
+        window = self._window()
+        aggregates = self._aggregate(window)
+        half_life = self.recency_half_life.total_seconds() if self.recency_half_life else None
+        try:
+            evaluation = evaluate_aggregates(
+                aggregates, self.tables, window, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
+                half_life_seconds=half_life, confidence=self.confidence, resamples=self.resamples, seed=self.seed,
+            )
+        except MetricDefinitionError as exc:  # e.g. roc_auc asked of labels with three classes
+            raise SourceConfigurationError(f"{self.tables.labels_table}: {exc}") from exc
+        checks, judgeable = report_check_results(aggregates, evaluation, self.tables, window, min_coverage=self.min_coverage)
+        self.log.info("%s predictions in [%s, %s), %.1f%% labelled as of %s", f"{aggregates.predictions:,}", window.start, window.end,
+                      100 * evaluation.report["coverage"], window.as_of)
+        if judgeable:
+            production = store.model_baselines.current(self.model) if self.model else None
+            checks += [
+                judge_estimate(e, baseline_for(e, self.thresholds, production), tolerance=tolerance_for(self.tolerance, e.metric),
+                               min_rows=self.min_slice_rows, confidence=self.confidence, cold_start=COLD_START[self.cold_start])
+                for e in evaluation.estimates
+            ]
+        return aggregates.predictions, checks
+
+
+def _moment(value: Any, name: str) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            raise SourceConfigurationError(f"{name} {value!r} is not an ISO timestamp (e.g. 2024-06-01T00:00:00+00:00)") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
