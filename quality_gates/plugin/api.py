@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
 
 from quality_gates.plugin import security, service
 from quality_gates.plugin.deps import ResultsStore, base_url, parse_time
@@ -64,14 +65,20 @@ def list_datasets(user: security.CurrentUser, store: ResultsStore) -> list[str]:
     return service.datasets(store, user)
 
 
-@router.get("/dataset", summary="A dataset's profiled partitions and columns")
-def get_dataset(request: Request, dataset: str, user: security.CurrentUser, store: ResultsStore) -> DatasetOut:
-    return service.dataset_detail(store, user, base_url(request), dataset)
+# The two large answers (every partition of a dataset) are serialised once, not validated again by FastAPI.
+@router.get("/dataset", summary="A dataset's profiled partitions and columns", response_model=DatasetOut)
+def get_dataset(request: Request, dataset: str, user: security.CurrentUser, store: ResultsStore) -> Response:
+    return _json(service.dataset_detail(store, user, base_url(request), dataset))
 
 
-@router.get("/dataset/series", summary="Every metric of one column over the partitions, with the baseline band")
-def get_series(request: Request, dataset: str, column: str, user: security.CurrentUser, store: ResultsStore) -> SeriesOut:
-    return service.series(store, user, base_url(request), dataset, column)
+@router.get("/dataset/series", summary="Every metric of one column over the partitions, with the baseline band",
+            response_model=SeriesOut)
+def get_series(request: Request, dataset: str, column: str, user: security.CurrentUser, store: ResultsStore) -> Response:
+    return _json(service.series(store, user, base_url(request), dataset, column))
+
+
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
 
 
 @router.post(

@@ -117,20 +117,32 @@ def status_counts(session: Session, flt: RunFilter, cap: int = COUNT_CAP) -> dic
     return counts
 
 
+def _distinct(column, name: str):
+    """The distinct values of an indexed column, walked through its index one probe per value
+    (a recursive CTE): the cost grows with the number of values, not of gate runs."""
+    walk = select(func.min(column).label("value")).cte(name, recursive=True)
+    later = select(func.min(column)).where(column > walk.c.value).scalar_subquery()
+    return walk.union_all(select(later).where(walk.c.value.is_not(None)))
+
+
 def dataset_names(engine: Engine, readable: Collection[str], *, include_unowned: bool) -> list[str]:
     """Datasets checked by the DAGs the caller may read, and (``include_unowned``) datasets
     profiled without a gate run (backtests)."""
-    # Walk the distinct datasets through the (dataset, ...) index, one probe each, and keep those a
-    # readable DAG checked: the cost grows with the number of datasets, not of gate runs.
-    walk = select(func.min(GateRunRow.dataset).label("name")).cte("datasets", recursive=True)
-    later = select(func.min(GateRunRow.dataset)).where(GateRunRow.dataset > walk.c.name).scalar_subquery()
-    walk = walk.union_all(select(later).where(walk.c.name.is_not(None)))
-    readable_run = select(GateRunRow.id).where(GateRunRow.dataset == walk.c.name, GateRunRow.dag_id.in_(sorted(readable))).exists()
+    walk = _distinct(GateRunRow.dataset, "datasets")
+    readable_run = select(GateRunRow.id).where(GateRunRow.dataset == walk.c.value, GateRunRow.dag_id.in_(sorted(readable))).exists()
     with Session(engine) as session:
-        names = set(session.scalars(select(walk.c.name).where(walk.c.name.is_not(None), readable_run)))
+        names = set(session.scalars(select(walk.c.value).where(walk.c.value.is_not(None), readable_run)))
         if include_unowned:
             names |= set(session.scalars(select(PartitionRow.dataset).where(PartitionRow.gate_run_id.is_(None)).distinct()))
         return sorted(names)
+
+
+def gated_dag_ids(engine: Engine, readable: Collection[str]) -> list[str]:
+    """DAGs the caller may read that have gate runs (for the DAG filter)."""
+    walk = _distinct(GateRunRow.dag_id, "dag_ids")
+    with Session(engine) as session:
+        found = session.scalars(select(walk.c.value).where(walk.c.value.is_not(None)))
+        return sorted(set(found) & set(readable))
 
 
 def dataset_gated_by(engine: Engine, dataset: str, readable: Collection[str]) -> bool:

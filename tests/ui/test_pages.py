@@ -205,7 +205,7 @@ def test_openapi_document_describes_the_api(client, tokens, ui_store):
     document = client.get(f"{PREFIX}/api/openapi.json", headers=auth(tokens, "viewer")).json()
     assert {"/api/gate-runs", "/api/gate-runs/{gate_run_id}", "/api/dags/{dag_id}/grid", "/api/dataset/series",
             "/api/dataset/baseline-status", "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"} <= set(document["paths"])
-    assert "GateRunOut" in document["components"]["schemas"]
+    assert {"GateRunOut", "GateRunDetailOut", "DagGridOut", "DatasetOut", "SeriesOut", "BaselineStatusIn"} <= set(document["components"]["schemas"])
 
 
 def test_status_counts_stop_at_a_cap_so_that_they_stay_cheap(ui_store):
