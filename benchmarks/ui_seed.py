@@ -162,6 +162,30 @@ def _secondary_indexes_rebuilt(connection: Connection, table: str) -> Iterator[N
         connection.exec_driver_sql(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
+def record_path_seconds(store, runs: int = 200) -> float:
+    """Seconds per gate run (with its CHECKS_PER_RUN checks) written the way gates write them,
+    through ``ResultStore.record``: the baseline the generated seeding is compared with. The runs
+    go to a DAG Airflow does not know and are deleted afterwards."""
+    import datetime as dt
+
+    from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Severity, Status
+
+    now = dt.datetime.now(dt.UTC)
+    checks = tuple(
+        CheckResult(f"check_{k}", "amount", Status.PASSED, Severity.ERROR, "0 failing rows", ">= 0",
+                    {"rows_checked": 100_000, "failing_rows": 0, "failing_fraction": 0.0})
+        for k in range(CHECKS_PER_RUN)
+    )
+    result = GateResult("schema", "record_path", "2024-01-01", checks, 100_000, now, now)
+    start = time.perf_counter()
+    for n in range(runs):
+        store.record(RunIdentity("bench_record_path", "validate", f"run_{n}"), result)
+    seconds = (time.perf_counter() - start) / runs
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM gate_runs WHERE dag_id = 'bench_record_path'"))  # checks cascade
+    return seconds
+
+
 def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
         return {table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one() for table in TABLES}

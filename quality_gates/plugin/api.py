@@ -60,6 +60,11 @@ def get_dag_grid(
     return service.dag_grid(store, base_url(request), dag_id, runs, parse_time("before", before))
 
 
+@router.get("/dags", summary="DAGs you may read that have gate runs")
+def list_dags(user: security.CurrentUser, store: ResultsStore) -> list[str]:
+    return service.gated_dags(store, user)
+
+
 @router.get("/datasets", summary="Datasets with results you may read")
 def list_datasets(user: security.CurrentUser, store: ResultsStore) -> list[str]:
     return service.datasets(store, user)

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from quality_gates.plugin import security, service
 from quality_gates.plugin.deps import ResultsStore, base_url, int_or, parse_time
-from quality_gates.store import browse
 from quality_gates.store.browse import COUNT_CAP, STATUS_ORDER
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -74,7 +73,7 @@ def overview(
     filters = {"dag_id": dag_id or "", "dataset": dataset or "", "status": statuses, "since": since or "",
                "until": until or "", "limit": limit, "cursor": cursor or ""}
     return render(request, "overview.html", page=page, filters=filters, datasets=service.datasets(store, user),
-                  dag_ids=browse.gated_dag_ids(store.engine, security.readable_dag_ids(user)))
+                  dag_ids=service.gated_dags(store, user))
 
 
 @router.get("/dags/{dag_id}", response_class=HTMLResponse, dependencies=[security.can_read_dag_runs])

@@ -61,7 +61,7 @@ class PartitionOut(BaseModel):
 
     dataset: str
     partition_key: str
-    baseline_status: Literal["included", "excluded", "confirmed_bad", "false_alarm"] | str
+    baseline_status: Literal["included", "excluded", "confirmed_bad", "false_alarm"]
     row_count: int
     profiled_at: dt.datetime
     gate_run_id: int | None

@@ -76,6 +76,10 @@ def gate_run_out(run: GateRunRow, base: str) -> GateRunOut:
     )
 
 
+def gated_dags(store: ResultStore, user: BaseUser) -> list[str]:
+    return browse.gated_dag_ids(store.engine, security.readable_dag_ids(user))
+
+
 def datasets(store: ResultStore, user: BaseUser) -> list[str]:
     return browse.dataset_names(store.engine, security.readable_dag_ids(user), include_unowned=security.may_access_dag(user, None))
 

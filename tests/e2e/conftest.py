@@ -7,6 +7,7 @@ test fails, the server's logs and a screenshot of the failing page go to test-ar
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -19,7 +20,7 @@ CHROMIUM = Path(os.environ.get("QG_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = REPO / "test-artifacts" / "ui"
 FAILURES = ARTIFACTS / "failures"
 FAILED_KEY = pytest.StashKey[bool]()
-HOSTILE_STATUS = "<script>alert(1)</script>"  # the failure case ui_orders records (tests/dags/ui_e2e_dags.py)
+HOSTILE_STATUS = "<script>alert(1)</script>"  # the failure case e2e_orders records (tests/dags/ui_e2e_dags.py)
 
 
 def pytest_collection_modifyitems(items):
@@ -34,10 +35,11 @@ def pytest_runtest_makereport(item, call):
     report = yield
     if report.failed:
         item.session.stash[FAILED_KEY] = True
-        page = getattr(item, "funcargs", {}).get("page")
-        if page is not None and not page.is_closed():
-            FAILURES.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(FAILURES / f"{item.name}.png"), full_page=True)
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        for number, page in enumerate(getattr(item, "e2e_pages", [])):
+            if not page.is_closed():
+                with contextlib.suppress(Exception):  # a crashed page must not hide the test's own error
+                    page.screenshot(path=str(FAILURES / f"{item.name}-{number}.png"), full_page=True)
     return report
 
 
@@ -68,7 +70,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        # --no-sandbox: CI runs as root; --disable-dev-shm-usage: containers often have a tiny /dev/shm.
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield chromium
         chromium.close()
 
@@ -107,15 +112,17 @@ def signed_in_state(browser, airflow_server, tmp_path_factory):
 
 
 @pytest.fixture
-def page_as(browser, signed_in_state):
+def page_as(browser, signed_in_state, request):
     """Open a new signed-in page as one of the e2e users (tests.e2e.server.USERS)."""
     contexts = []
+    request.node.e2e_pages = []  # screenshotted by pytest_runtest_makereport when the test fails
 
     def open_page(username: str):
         context = browser.new_context(storage_state=str(signed_in_state(username)), viewport={"width": 1400, "height": 900})
         contexts.append(context)
         new_page = context.new_page()
         new_page.set_default_timeout(15_000)
+        request.node.e2e_pages.append(new_page)
         return new_page
 
     yield open_page

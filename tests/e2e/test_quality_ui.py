@@ -12,6 +12,7 @@ import re
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import HOSTILE_STATUS
 
@@ -112,10 +113,13 @@ def test_dataset_chart_renders_partitions_with_the_flagged_one_marked(page, airf
     page.goto(ti_url(airflow_server, airflow_server.seeded["flagged_run"], "gate") + "/plugin/quality-checks")
     frame = plugin_frame(page)
     frame.get_by_test_id("qg-dataset-link").click()
-    chart = frame.locator('[data-testid="qg-chart"]').first
-    chart.locator(".js-plotly-plot, svg.main-svg").first.wait_for()
-    points = chart.locator("svg .scatterlayer .point")
-    assert points.count() >= len(airflow_server.seeded["daily_runs"])
+    chart = frame.locator('[data-testid="qg-chart"][data-rendered="true"]').first
+    chart.wait_for()
+    assert int(chart.get_attribute("data-points")) == len(airflow_server.seeded["daily_runs"])
+    # Traces: band low, band high, the values (one point per partition), flagged, false alarms.
+    expect(chart.locator("svg .scatterlayer .trace").nth(2).locator(".point")).to_have_count(len(airflow_server.seeded["daily_runs"]))
+    # The flagged partition is marked (as flagged, or as a false alarm once the action test has run).
+    expect(chart.locator("svg .scatterlayer .trace:nth-child(n+4) .point")).to_have_count(1)
     flagged_key = airflow_server.seeded["flagged_run"]["partition"]
     flagged = frame.locator(f'[data-testid="qg-partition-row"][data-partition-key="{flagged_key}"]')
     assert flagged.get_attribute("data-baseline-status") in ("excluded", "false_alarm")
@@ -141,10 +145,10 @@ def test_click_on_a_chart_point_opens_the_gate_run_that_profiled_it(page, airflo
 def test_pages_follow_airflow_dark_mode(page, airflow_server, screenshot):
     page.emulate_media(color_scheme="dark")  # Airflow's theme follows the system's by default
     page.goto(ti_url(airflow_server, airflow_server.seeded["hostile_run"], "validate_orders") + "/plugin/quality-checks")
-    assert "dark" in (page.locator("html").get_attribute("class") or "")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))  # Airflow sets it once its app has loaded
     frame = plugin_frame(page)
     frame.get_by_test_id("qg-check-row").first.wait_for()
-    assert frame.locator("html").get_attribute("data-theme") == "dark"
+    expect(frame.locator("html")).to_have_attribute("data-theme", "dark")
     red, green, blue = map(int, re.findall(r"\d+", frame.locator("body").evaluate("b => getComputedStyle(b).color"))[:3])
     assert min(red, green, blue) > 150  # light text on a dark page
     screenshot(page, "ti_quality_checks_dark")

@@ -14,7 +14,7 @@ def all_get_urls(gate_run_id: int) -> list[str]:
         "/", "/dags/ui_orders", "/dags/ui_orders/runs/run_1/tasks/validate", f"/gate-runs/{gate_run_id}",
         "/dataset?dataset=orders", "/static/qg.css", "/static/qg.js", "/static/icon.svg", "/static/vendor/plotly.min.js",
         "/api/openapi.json", "/api/gate-runs", f"/api/gate-runs/{gate_run_id}", "/api/dags/ui_orders/runs/run_1/tasks/validate",
-        "/api/dags/ui_orders/grid", "/api/datasets", "/api/dataset?dataset=orders", "/api/dataset/series?dataset=orders&column=amount",
+        "/api/dags/ui_orders/grid", "/api/dags", "/api/datasets", "/api/dataset?dataset=orders", "/api/dataset/series?dataset=orders&column=amount",
     ]
 
 
@@ -35,7 +35,7 @@ def test_every_route_of_the_app_is_in_the_anonymous_test(ui_app):
     paths = {r.path for r in mounted.routes}
     covered = {"/", "/dags/{dag_id}", "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", "/gate-runs/{gate_run_id}", "/dataset",
                "/static/{name}", "/static/vendor/plotly.min.js", "/api/openapi.json", "/api/gate-runs", "/api/gate-runs/{gate_run_id}",
-               "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", "/api/dags/{dag_id}/grid", "/api/datasets", "/api/dataset",
+               "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", "/api/dags/{dag_id}/grid", "/api/dags", "/api/datasets", "/api/dataset",
                "/api/dataset/series", "/api/dataset/baseline-status"}
     assert paths == covered
 
@@ -72,6 +72,8 @@ def test_results_of_a_dag_the_user_cannot_read_are_not_listed(client, tokens, ui
     # Asking for the DAG by name does not help.
     assert client.get(f"{PREFIX}/api/gate-runs?dag_id={SECRET}", headers=auth(tokens, "restricted")).json()["runs"] == []
     assert client.get(f"{PREFIX}/api/datasets", headers=auth(tokens, "restricted")).json() == ["orders"]
+    assert client.get(f"{PREFIX}/api/dags", headers=auth(tokens, "restricted")).json() == [READABLE_DAG]
+    assert client.get(f"{PREFIX}/api/dags", headers=auth(tokens, "admin")).json() == [READABLE_DAG, SECRET]
     page = client.get(f"{PREFIX}/", headers=auth(tokens, "restricted")).text
     assert SECRET not in page and "secret_orders" not in page
     assert f'<option value="{READABLE_DAG}">' in page  # the DAG filter offers DAGs with gate runs the user may read
