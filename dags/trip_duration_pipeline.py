@@ -1,11 +1,14 @@
 """Example ML pipeline with quality gates:
 extract → schema gate → anomaly gate → features → train → serve.
 
-Run it with `make demo`. Each daily partition of trips lands as a parquet file. The schema
+Run it with `make demo`. After training, the training features are profiled and stored as
+the reference; serving logs the features it computes with its own code, and a skew gate (joined
+on trip_id) and a drift gate (against the stored reference) stand before `deploy_model`. Each daily partition of trips lands as a parquet file. The schema
 gate checks every row against the rules in schemas/trips.yaml; the anomaly gate compares the
 day's profile with earlier days and catches breakage no row rule sees. Trigger with conf
 {"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"} (every row
-plausible, the day as a whole is not) and watch the gates block training and serving.
+plausible, the day as a whole is not) and watch the gates block training and serving, or
+{"scenario": "skewed"} (serving computes distance_km in miles) and watch deployment blocked.
 """
 
 from __future__ import annotations
@@ -18,10 +21,14 @@ from airflow.sdk import DAG, Asset, Param, task
 
 from quality_gates.notifiers import QualityGateNotifier, WebhookChannel
 from quality_gates.operators import PartitionAnomalyGateOperator, SchemaGateOperator
+from quality_gates.operators import DriftGateOperator, ReferenceProfileOperator, SkewGateOperator, StoredReference
 from quality_gates.sources import FileSource
 
 DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
 TRIPS_FILE = str(DATA_DIR / "trips" / "{{ ds }}.parquet")
+FEATURES_FILE = str(DATA_DIR / "trips" / "{{ ds }}.features.parquet")  # written by build_features
+SERVING_FEATURES_FILE = str(DATA_DIR / "serving" / "{{ ds }}.features.parquet")
+MODEL_FEATURES = ["distance_km", "rush_hour", "night", "passenger_count", "airport"]
 VALIDATED_TRIPS = Asset("demo_validated_trips")
 # One message when a gate starts failing on the trips, one when it recovers. Add an
 # EmailChannel or SlackChannel for real people; `make demo` points this webhook at a local sink.
@@ -33,7 +40,8 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
     catchup=False,
-    params={"scenario": Param("good", enum=["good", "broken", "drifted"], description="land a clean, broken or drifted partition")},
+    params={"scenario": Param("good", enum=["good", "broken", "drifted", "skewed"],
+                              description="land a clean, broken or drifted partition, or serve with skewed features")},
     tags=["quality-gates", "example"],
 ) as dag:
 
@@ -100,8 +108,65 @@ with DAG(
         features[["trip_id", "predicted_duration_min"]].to_parquet(out, index=False)
         return str(out)
 
+    # Profiled once, at training: serving data is later compared with this, not with raw training data.
+    profile_training_features = ReferenceProfileOperator(
+        task_id="profile_training_features",
+        source=FileSource(FEATURES_FILE),
+        dataset="trip_features",
+        version="{{ run_id }}",  # the training run
+        columns=MODEL_FEATURES,
+    )
+
+    @task
+    def log_serving_features(trips_path: str, ds=None, params=None) -> str:
+        import pandas as pd
+        from trips_example.serving import serving_features
+
+        logged = serving_features(pd.read_parquet(trips_path), scenario=params["scenario"])
+        path = Path(SERVING_FEATURES_FILE.replace("{{ ds }}", ds))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        logged.to_parquet(path, index=False)
+        return str(path)
+
+    check_feature_skew = SkewGateOperator(
+        task_id="check_feature_skew",
+        training=FileSource(FEATURES_FILE),
+        serving=FileSource(SERVING_FEATURES_FILE),
+        key="trip_id",
+        columns=MODEL_FEATURES,
+        dataset="trip_features",
+        mode="fail",
+        **ALERTING,
+    )
+
+    check_serving_drift = DriftGateOperator(
+        task_id="check_serving_drift",
+        current=FileSource(SERVING_FEATURES_FILE),
+        reference=StoredReference("trip_features", version="{{ run_id }}"),
+        columns=MODEL_FEATURES,
+        dataset="trip_features",
+        mode="fail",
+        **ALERTING,
+    )
+
+    @task
+    def deploy_model(model_path: str) -> str:
+        import shutil
+
+        deployed = DATA_DIR / "deployed" / "model.json"
+        deployed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(model_path, deployed)
+        return str(deployed)
+
     trips = extract_trips()
     trips >> validate_trips >> detect_trip_anomalies
     features = build_features(trips)
     detect_trip_anomalies >> features
-    serve_predictions(train_model(features), features)
+    model = train_model(features)
+    serve_predictions(model, features)
+    model >> profile_training_features
+    serving_logged = log_serving_features(trips)
+    detect_trip_anomalies >> serving_logged
+    [features, serving_logged] >> check_feature_skew
+    [profile_training_features, serving_logged] >> check_serving_drift
+    [check_feature_skew, check_serving_drift] >> deploy_model(model)

@@ -23,6 +23,7 @@ SCENARIOS = [
     ("2024-06-01", "good", "a clean day of trips"),
     ("2024-06-02", "broken", "a broken day: rows that break the schema"),
     ("2024-06-03", "drifted", "a drifted day: every row plausible, the day as a whole is not"),
+    ("2024-06-04", "skewed", "a skewed day: clean trips, but serving computes distance_km in miles"),
 ]
 
 
@@ -161,6 +162,9 @@ def main() -> int:
         and outcomes["broken"].get("validate_trips") == "failed"
         and outcomes["drifted"].get("validate_trips") == "success"
         and outcomes["drifted"].get("detect_trip_anomalies") == "failed"
+        and outcomes["good"].get("deploy_model") == "success"
+        and outcomes["skewed"].get("check_feature_skew") == "failed"
+        and outcomes["skewed"].get("deploy_model") == "upstream_failed"
     )
     return 0 if expected else 1
 

@@ -16,7 +16,8 @@ ZONES = [
 PAYMENT_TYPES = ["card", "cash", "wallet"]
 
 
-SCENARIOS = ("good", "broken", "drifted")
+# "skewed": the trips are clean; serving computes a feature differently (see serving.py).
+SCENARIOS = ("good", "broken", "drifted", "skewed")
 
 
 def generate_trips(day: dt.date, rows: int = 20_000, *, scenario: str = "good") -> pd.DataFrame:

@@ -18,6 +18,7 @@ from quality_gates.store.engine import engine_for
 from quality_gates.store.models import CheckResultRow, GateRunRow
 from quality_gates.store.alerts import AlertStates
 from quality_gates.store.partitions import PartitionStore
+from quality_gates.store.references import ReferenceStore
 
 MAX_TEXT_CHARS = 2000
 
@@ -51,6 +52,11 @@ class ResultStore:
     def partitions(self) -> PartitionStore:
         """Partition profiles and their baseline status (anomaly detection history)."""
         return PartitionStore(self.engine, StoreUnavailableError)
+
+    @property
+    def references(self) -> ReferenceStore:
+        """Reference profiles (training data) that drift gates compare with."""
+        return ReferenceStore(self.engine, StoreUnavailableError)
 
     @property
     def alert_states(self) -> AlertStates:
