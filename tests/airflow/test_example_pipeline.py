@@ -31,5 +31,15 @@ def test_demo_blocks_the_broken_partition_and_explains_why(store_url, tmp_path):
     assert "Gate validate_trips (schema gate, dataset 'trips', partition 2024-06-02): FAILED" in out
     assert "✗ fare_amount: greater_than_or_equal_to [failed]" in out
     assert "expected: >= 0" in out
-    assert "Blocked, did not run: build_features, serve_predictions, train_model" in out
+    assert "Blocked, did not run: build_features, check_feature_skew, check_serving_drift, deploy_model, detect_trip_anomalies, " \
+        "log_serving_features, profile_training_features, serve_predictions, train_model" in out
+    # The skewed day: serving computes distance_km in miles; the skew gate names the column and distance.
+    skewed = out[out.index("scenario 'skewed'"):]
+    assert "check_feature_skew       failed" in skewed and "deploy_model             upstream_failed" in skewed
+    assert "✗ distance_km: feature_skew [failed]" in skewed
+    assert "distance_km: 100.0% of 20,000 joined rows differ between training and serving" in skewed
+    assert "median serving/training ratio 0.621" in skewed
+    assert "distance_km: Wasserstein distance 0.563 reference standard deviations" in skewed
+    good = out[out.index("scenario 'good'"):out.index("scenario 'broken'")]
+    assert "deploy_model             success" in good
     assert ("quality_gates.db" if store_url.startswith("sqlite") else "postgresql+psycopg2://") in out

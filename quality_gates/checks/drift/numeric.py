@@ -66,8 +66,8 @@ def _wasserstein(sketch: NumericSketch, current, reference_below, current_below,
     std = sketch.std
     normalised = distance / std if std > 0 else (0.0 if distance == 0 else math.inf)
     summary = (f"Wasserstein distance {normalised:.3f} reference standard deviations "
-               f"(mean {context['reference_mean']:.6g} → {context['current_mean']:.6g}, "
-               f"std {std:.6g} → {context['current_std']:.6g})")
+               f"(mean {context['reference_mean']:.4g} → {context['current_mean']:.4g}, "
+               f"std {std:.4g} → {context['current_std']:.4g})")
     return Measurement("wasserstein", normalised, None, summary,
                        {**context, "distance": distance, "outside_reference_range": float((len(below) + len(above)) / m) if m else 0.0})
 
