@@ -8,7 +8,7 @@ def _latest(store, dag_id):
 
 
 def test_reference_then_drift_gate_passes_clean_serving_data_and_blocks_skewed(gate_store, run_dag):
-    _, states = run_dag("drift_reference", dataset="trip_features", version="v1")
+    _, states = run_dag("drift_reference", dataset="trip_features", version="v1", rows="3000")
     assert states == {"profile": "success"}
     recorded = _latest(gate_store, "drift_reference")
     assert (recorded.gate, recorded.dataset, recorded.partition_key, recorded.status) == ("reference", "trip_features", "v1", "passed")
@@ -62,3 +62,10 @@ def test_skew_gate_blocks_deployment_on_a_skewed_feature_and_passes_clean_featur
     assert distance.details["explanation"].startswith("distance_km: ")
     assert "median serving/training ratio 0.62" in distance.details["explanation"]
     assert set(skew) == {("distance_km", "feature_skew"), (None, "training_serving_skew")}
+
+
+def test_empty_training_data_stores_no_reference_and_says_why(gate_store, run_dag):
+    _, states = run_dag("drift_reference", dataset="empty_features", version="v0", rows="0")
+    assert states == {"profile": "failed"}
+    assert _latest(gate_store, "drift_reference").error == "callable training_features has 0 rows: a reference profile needs data"
+    assert gate_store.references.versions("empty_features") == []

@@ -33,8 +33,9 @@ def serving_features(scenario: str = "good"):
     return features
 
 
-with DAG("drift_reference", schedule=None, start_date=START, params={"dataset": "trip_features", "version": "v1"}) as drift_reference:
-    ReferenceProfileOperator(task_id="profile", source=CallableSource(training_features), dataset="{{ params.dataset }}",
+with DAG("drift_reference", schedule=None, start_date=START, params={"dataset": "trip_features", "version": "v1", "rows": "3000"}) as drift_reference:
+    ReferenceProfileOperator(task_id="profile", source=CallableSource(training_features, op_kwargs={"rows": "{{ params.rows }}"}),
+                             dataset="{{ params.dataset }}",
                              version="{{ params.version }}", columns=["distance_km", "zone", "passengers"])
 
 with DAG("drift_gate", schedule=None, start_date=START, params={"scenario": "good", "version": "latest"}) as drift_gate:
