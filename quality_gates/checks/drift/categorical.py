@@ -44,9 +44,12 @@ def _chi_square(r, c, context) -> Measurement:
         return Measurement("chi_square", 0.0, 1.0, "Cramér's V 0.000: a single category on both sides", context)
     expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / total
     chi2 = float(((table - expected) ** 2 / expected).sum())
-    p_value = float(stats.chi2.sf(chi2, table.shape[1] - 1))
-    v = math.sqrt(chi2 / total)
-    return Measurement("chi_square", v, p_value, f"Cramér's V {v:.3f} (chi-square {chi2:.4g}, {table.shape[1] - 1} degrees of freedom)",
+    degrees = table.shape[1] - 1
+    p_value = float(stats.chi2.sf(chi2, degrees))
+    # Cramér's V, bias-corrected (Bergsma 2013): the plain V of two samples from one
+    # distribution is about sqrt(categories / rows), 0.1 for 200 categories and 10,000 rows each.
+    v = math.sqrt(max(0.0, chi2 - degrees) / total)
+    return Measurement("chi_square", v, p_value, f"Cramér's V {v:.3f} (bias-corrected; chi-square {chi2:.4g}, {degrees} degrees of freedom)",
                        {**context, "chi_square": chi2})
 
 

@@ -157,7 +157,8 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
         counts = category_values(series).value_counts()
         measurements = compare_categorical(reference.categories, counts) if reference.categories is not None and len(counts) else []
         present_count = int(counts.sum())
-    voters = settings.voting_methods(name, numeric, min(reference.present, present_count))
+    categories = 0 if numeric or reference.categories is None else len(reference.categories.counts) + bool(reference.categories.other)
+    voters = settings.voting_methods(name, numeric, min(reference.present, present_count), categories)
     findings = []
     null_change = _null_fraction(name, reference, series, present_count, current_name)
     if null_change is not None:

@@ -78,13 +78,13 @@ def _psi(edges, reference_counts, current_counts, reference_below, context) -> M
     groups = np.minimum((starts * PSI_BINS + 1e-9).astype(int), PSI_BINS - 1)
     p = np.bincount(groups, weights=reference_counts, minlength=PSI_BINS) / reference_counts.sum()
     q = np.bincount(groups, weights=current_counts, minlength=PSI_BINS) / current_counts.sum()
-    used = (p > 0) | (q > 0)
+    used = np.flatnonzero((p > 0) | (q > 0))
     p, q = np.maximum(p[used], PSI_FLOOR), np.maximum(q[used], PSI_FLOOR)
     terms = (q - p) * np.log(q / p)
     psi = float(terms.sum())
     worst = int(np.argmax(terms))
-    lows = [edges[0]] + [edges[i - 1] for i in range(1, len(starts)) if groups[i] != groups[i - 1]]
-    low = lows[worst] if worst < len(lows) else edges[-1]
+    bin_starts = np.concatenate(([edges[0]], edges))  # bin 0 (below the reference) shown from its minimum
+    low = bin_starts[int(np.argmax(groups == used[worst]))]
     summary = (f"PSI {psi:.3f} over {len(p)} reference-quantile bins; largest shift in the bin from "
                f"{low:.6g}: {p[worst]:.1%} of reference values, {q[worst]:.1%} of current")
     return Measurement("psi", psi, None, summary, {**context, "bins": int(len(p))})

@@ -34,6 +34,10 @@ DEFAULT_ALPHA = 0.05
 # (PSI between two samples of 100 equal-distribution values is ~0.18 on average): only the
 # tests with p-values (KS, chi-square) decide, the distances are reported for information.
 MIN_ROWS_FOR_DISTANCES = 1_000
+# Categorical distances also need enough values per category: two samples of one distribution
+# over k categories and n values each have a Jensen-Shannon distance of about sqrt(k / (2.8 n)),
+# 0.085 for 200 categories and 10,000 values. With 100 values per category it is at most 0.06.
+MIN_ROWS_PER_CATEGORY = 100
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class DriftSettings:
     def threshold(self, column: str, method: str) -> float:
         return float(self.column_thresholds.get(column, {}).get(method, self.thresholds.get(method, DEFAULT_THRESHOLDS[method])))
 
-    def voting_methods(self, column: str, numeric: bool, smaller_side: int) -> tuple[str, ...]:
+    def voting_methods(self, column: str, numeric: bool, smaller_side: int, categories: int = 0) -> tuple[str, ...]:
         """The methods whose verdict decides whether ``column`` drifted."""
         fitting = NUMERIC_METHODS if numeric else CATEGORICAL_METHODS
         chosen = self.column_methods.get(column, self.methods)
@@ -87,7 +91,8 @@ class DriftSettings:
             picked = tuple(m for m in chosen if m in fitting)
             if picked:
                 return picked
-        if smaller_side < self.min_rows_for_distances:
+        enough = max(self.min_rows_for_distances, 0 if numeric else MIN_ROWS_PER_CATEGORY * categories)
+        if smaller_side < enough:
             return ("ks",) if numeric else ("chi_square",)
         return fitting
 
