@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 
 from quality_gates.checks.drift.categorical import compare_categorical
+from quality_gates.checks.drift.details import check_details, format_statistic
 from quality_gates.checks.drift.errors import DriftInputError
 from quality_gates.checks.drift.measurement import Measurement
 from quality_gates.checks.drift.multiple_testing import benjamini_hochberg
@@ -81,7 +82,7 @@ def compare_with_reference(reference: ReferenceProfile, current: pd.DataFrame, *
     structural, compared = _structure(reference, current, columns, where, current_name)
     settings.check_columns(compared)
     if len(current) == 0:
-        empty = CheckResult("not_empty", None, Status.FAILED, Severity.ERROR, "0 rows", "at least 1 row", _details(
+        empty = CheckResult("not_empty", None, Status.FAILED, Severity.ERROR, "0 rows", "at least 1 row", check_details(
             f"{current_name} has 0 rows: nothing to compare with {where} ({reference.row_count:,} rows)"))
         return DriftReport((empty, *structural), tuple(compared), (), 0.0, True, 0)
 
@@ -124,20 +125,20 @@ def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, wher
                       else "new since the reference was profiled, not compared"))
         checks.append(CheckResult("column_not_in_reference" if asked else "column_added", name,
                                   Status.FAILED if asked else Status.WARNED, Severity.ERROR if asked else Severity.WARN,
-                                  "present", "absent (not in the reference)", _details(message)))
+                                  "present", "absent (not in the reference)", check_details(message)))
     compared = []
     for name in wanted:
         if name not in reference.columns:
             continue
         expected = reference.columns[name]
         if name not in current_columns:
-            checks.append(CheckResult("column_missing", name, Status.FAILED, Severity.ERROR, "missing", f"present ({expected.dtype})", _details(
+            checks.append(CheckResult("column_missing", name, Status.FAILED, Severity.ERROR, "missing", f"present ({expected.dtype})", check_details(
                 f"column '{name}' of {where} ({expected.dtype}) is missing from {current_name}; it has: {', '.join(current_columns)}")))
             continue
         kind = column_kind(current[name])
         if comparable_kind(kind) != comparable_kind(expected.kind):
             checks.append(CheckResult("type_changed", name, Status.FAILED, Severity.ERROR, f"{current[name].dtype} ({kind})",
-                                      f"{expected.dtype} ({expected.kind})", _details(
+                                      f"{expected.dtype} ({expected.kind})", check_details(
                 f"column '{name}' was {expected.dtype} ({expected.kind}) in {where} and is {current[name].dtype} ({kind}) "
                 f"in {current_name}: the distributions cannot be compared")))
             continue
@@ -210,12 +211,12 @@ def _check(finding: _Finding, settings: DriftSettings, dataset_drifted: bool, wh
     if finding.adjusted_p is not None:
         verdict += f" (BH-adjusted p = {finding.adjusted_p:.2g}, alpha {settings.alpha:g})"
     explanation = f"{finding.column}: {m.summary}; {verdict}"
-    details = _details(explanation, method=m.method, statistic=m.statistic, threshold=finding.threshold, p_value=m.p_value,
+    details = check_details(explanation, method=m.method, statistic=m.statistic, threshold=finding.threshold, p_value=m.p_value,
                        p_value_adjusted=finding.adjusted_p, alpha=settings.alpha if m.method in P_VALUE_METHODS else None,
                        voting=finding.voting, drifted=flagged and finding.voting, reference=where, **finding.extra, **dict(m.details))
     expected = f"<= {finding.threshold:g}" + (f" or BH-adjusted p >= {settings.alpha:g}" if m.method in P_VALUE_METHODS else "")
     name = CHECK_NAMES.get(m.method, f"drift_{m.method}")
-    return CheckResult(name, finding.column, status, Severity.ERROR, _fmt(m.statistic), expected, details)
+    return CheckResult(name, finding.column, status, Severity.ERROR, format_statistic(m.statistic), expected, details)
 
 
 def _dataset_check(findings, compared, drifted, share, dataset_drifted, settings: DriftSettings, where: str) -> CheckResult:
@@ -227,26 +228,9 @@ def _dataset_check(findings, compared, drifted, share, dataset_drifted, settings
                          "threshold": worst.threshold, "weight": settings.weight(name)})
     weighted = settings.feature_importance is not None
     observed = f"{share:.1%} of compared columns drifted ({len(drifted)} of {len(compared)}{', weighted by feature importance' if weighted else ''})"
-    named = "; ".join(f"{c['column']} ({c['method']} {_fmt(c['statistic'])} > {c['threshold']:g})" for c in culprits)
+    named = "; ".join(f"{c['column']} ({c['method']} {format_statistic(c['statistic'])} > {c['threshold']:g})" for c in culprits)
     explanation = (f"Drift against {where}: {named}" if culprits else f"No column drifted against {where} ({len(compared)} compared)")
     return CheckResult("dataset_drift", None, Status.FAILED if dataset_drifted else Status.PASSED, Severity.ERROR, observed,
-                       f"<= {settings.drift_share:.0%} of columns", _details(
+                       f"<= {settings.drift_share:.0%} of columns", check_details(
                            explanation, drift_share=share, max_drift_share=settings.drift_share, weighted=weighted,
                            compared_columns=len(compared), drifted_columns=list(drifted), culprits=culprits, reference=where))
-
-
-def _details(explanation: str, **values: Any) -> dict[str, Any]:
-    safe = {k: _safe(v) for k, v in values.items()}
-    return {**safe, "explanation": explanation, "message": explanation}
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_safe(v) for v in value]
-    return json_safe(value)
-
-
-def _fmt(value: float) -> str:
-    return "inf" if math.isinf(value) else f"{value:.4g}"

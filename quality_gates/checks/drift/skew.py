@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from quality_gates.checks.drift.compare import _details
+from quality_gates.checks.drift.details import check_details
 from quality_gates.checks.drift.errors import DriftInputError
 from quality_gates.checks.json_safe import format_value, json_safe
 from quality_gates.checks.results import CheckResult, Severity, Status, worst_status
@@ -65,7 +65,7 @@ def compare_keyed(training: pd.DataFrame, serving: pd.DataFrame, key: str | Sequ
             lacking = [side for frame, side in ((training, training_name), (serving, serving_name)) if name not in frame.columns]
             if lacking:
                 checks.append(CheckResult("column_missing", name, Status.FAILED, Severity.ERROR, f"missing from {' and '.join(lacking)}",
-                                          "present on both sides", _details(f"feature '{name}' is missing from {' and '.join(lacking)}: it cannot be compared")))
+                                          "present on both sides", check_details(f"feature '{name}' is missing from {' and '.join(lacking)}: it cannot be compared")))
             else:
                 features.append(name)
     for name in set(column_thresholds) | set(column_tolerances):
@@ -75,7 +75,7 @@ def compare_keyed(training: pd.DataFrame, serving: pd.DataFrame, key: str | Sequ
         raise DriftInputError(f"no feature to compare: {training_name} and {serving_name} share no column besides the key {', '.join(keys)}")
     if len(serving) == 0:
         checks.append(CheckResult("not_empty", None, Status.FAILED, Severity.ERROR, "0 rows", "at least 1 row",
-                                  _details(f"{serving_name} has 0 rows: nothing to compare with {training_name}")))
+                                  check_details(f"{serving_name} has 0 rows: nothing to compare with {training_name}")))
         return SkewReport(tuple(checks), 0, ())
 
     sides = []
@@ -118,7 +118,7 @@ def _unique_keys(frame: pd.DataFrame, keys: list[str], name: str) -> tuple[pd.Da
     message = f"{name}: {'; '.join(words)} ({', '.join(keys)}); these rows are left out of the comparison"
     check = CheckResult("duplicate_keys" if repeated.any() else "null_keys", None, Status.WARNED, Severity.WARN,
                         f"{int(repeated.sum() + null_key.sum()):,} of {len(frame):,} rows", "unique, non-null keys",
-                        _details(message, side=name, repeated_rows=int(repeated.sum()), null_key_rows=int(null_key.sum()), examples=examples))
+                        check_details(message, side=name, repeated_rows=int(repeated.sum()), null_key_rows=int(null_key.sum()), examples=examples))
     return keyed[~repeated], check
 
 
@@ -140,7 +140,7 @@ def _unmatched(joined: pd.DataFrame, keys: list[str], training_name: str, servin
         status, severity = Status.PASSED, Severity.WARN
     share = len(serving_only) / serving_rows if serving_rows else 0.0
     return CheckResult("missing_keys", None, status, severity, f"{len(serving_only):,} serving rows without a training row ({share:.1%})",
-                       "every serving key in the training data", _details(
+                       "every serving key in the training data", check_details(
                            text, matched_rows=matched, serving_only_rows=len(serving_only), training_only_rows=len(training_only),
                            examples=examples))
 
@@ -182,7 +182,7 @@ def _feature(matched: pd.DataFrame, name: str, keys: list[str], threshold: float
     if examples:
         first = examples[0]
         words += f"; e.g. {keys[0]}={format_value(first['key'])}: training {format_value(first['training'])}, serving {format_value(first['serving'])}"
-    return CheckResult("feature_skew", name, status, Severity.ERROR, f"{share:.1%} of {rows:,} rows differ", f"<= {threshold:.1%} of rows", _details(
+    return CheckResult("feature_skew", name, status, Severity.ERROR, f"{share:.1%} of {rows:,} rows differ", f"<= {threshold:.1%} of rows", check_details(
         words, method="keyed_mismatch_share", statistic=share, threshold=threshold, mismatched_rows=mismatched, compared_rows=rows,
         training=training_name, serving=serving_name,
         examples=examples, **tolerance, **stats))
@@ -194,4 +194,4 @@ def _summary(checks: list[CheckResult], features: list[str], skewed: list[str], 
     text = f"Training/serving skew on {rows:,} joined rows: {named}" if skewed else f"No feature skewed on {rows:,} joined rows ({len(features)} compared)"
     return CheckResult("training_serving_skew", None, Status.FAILED if skewed else Status.PASSED, Severity.ERROR,
                        f"{len(skewed)} of {len(features)} features skewed", "0 features skewed",
-                       _details(text, skewed_features=skewed, compared_features=len(features), joined_rows=rows))
+                       check_details(text, skewed_features=skewed, compared_features=len(features), joined_rows=rows))
