@@ -13,6 +13,7 @@ BENCHMARKS = {
     "profiles": "benchmarks.profiles",
     "anomaly_evaluate": "benchmarks.anomaly_evaluate",
     "detection_quality": "benchmarks.detection_quality",
+    "drift": "benchmarks.drift",
 }
 
 
