@@ -1,5 +1,5 @@
 """`make demo`: run the example pipeline with real Airflow (dag.test) and the embedded SQLite
-results store, on a clean day, a broken day and a drifted day, then say what happened."""
+results store, on a clean, a broken, a drifted and a skewed day, then say what happened."""
 
 from __future__ import annotations
 
