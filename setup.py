@@ -23,6 +23,7 @@ setup(
         "pandera[pandas,io]>=0.24",
         "pandas>=2.1",
         "numpy>=1.26",
+        "scipy>=1.11",  # drift tests: KS and chi-square p-values, Jensen-Shannon
         "pyarrow>=14",
         "SQLAlchemy>=2.0",
         "alembic>=1.13",

@@ -15,6 +15,7 @@ BENCHMARKS = {
     "detection_quality": "benchmarks.detection_quality",
     "ui_pages": "benchmarks.ui_pages",
     "model_metrics": "benchmarks.model_metrics",
+    "drift": "benchmarks.drift",
 }
 
 

@@ -1,13 +1,16 @@
 """Example ML pipeline with quality gates:
 extract → schema gate → anomaly gate → features → train → model gate → deploy → serve.
 
-Run it with `make demo`. Each daily partition of trips lands as a parquet file. The schema
+Run it with `make demo`. After training, the training features are profiled and stored as
+the reference; serving logs the features it computes with its own code, and a skew gate (joined
+on trip_id) and a drift gate (against the stored reference) stand before `deploy_model`. Each daily partition of trips lands as a parquet file. The schema
 gate checks every row against the rules in schemas/trips.yaml; the anomaly gate compares the
 day's profile with earlier days and catches breakage no row rule sees. Trigger with conf
 {"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"} (every row
 plausible, the day as a whole is not) and watch the gates block training and serving. With
 {"scenario": "worse_model"} the data is clean but the candidate model is worse on rush-hour trips:
-the model gate blocks its deployment and names the metric and the slice.
+the model gate blocks its deployment and names the metric and the slice. With
+{"scenario": "skewed"} serving computes distance_km in miles: the skew gate blocks deployment.
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param, task
 
 from quality_gates.notifiers import QualityGateNotifier, WebhookChannel
-from quality_gates.operators import ModelMetricGateOperator, PartitionAnomalyGateOperator, SchemaGateOperator, promote_model_baseline
+from quality_gates.operators import DriftGateOperator, ModelMetricGateOperator, PartitionAnomalyGateOperator, ReferenceProfileOperator
+from quality_gates.operators import SchemaGateOperator, SkewGateOperator, StoredReference, promote_model_baseline
 from quality_gates.sources import FileSource
 
 DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
 TRIPS_FILE = str(DATA_DIR / "trips" / "{{ ds }}.parquet")
 CANDIDATE_EVALUATION_FILE = str(DATA_DIR / "evaluation" / "{{ ds }}.candidate.parquet")
+FEATURES_FILE = str(DATA_DIR / "trips" / "{{ ds }}.features.parquet")  # written by build_features
+SERVING_FEATURES_FILE = str(DATA_DIR / "serving" / "{{ ds }}.features.parquet")
+MODEL_FEATURES = ["distance_km", "rush_hour", "night", "passenger_count", "airport"]
 VALIDATED_TRIPS = Asset("demo_validated_trips")
 # One message when a gate starts failing on the trips, one when it recovers. Add an
 # EmailChannel or SlackChannel for real people; `make demo` points this webhook at a local sink.
@@ -36,7 +43,8 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
     catchup=False,
-    params={"scenario": Param("good", enum=["good", "broken", "drifted", "worse_model"], description="land a clean, broken or drifted partition, or train a worse model")},
+    params={"scenario": Param("good", enum=["good", "broken", "drifted", "skewed", "worse_model"],
+                              description="land a clean, broken or drifted partition, serve with skewed features, or train a worse model")},
     tags=["quality-gates", "example"],
 ) as dag:
 
@@ -144,12 +152,59 @@ with DAG(
         features[["trip_id", "predicted_duration_min"]].to_parquet(out, index=False)
         return str(out)
 
+    # Profiled once, at training: serving data is later compared with this, not with raw training data.
+    profile_training_features = ReferenceProfileOperator(
+        task_id="profile_training_features",
+        source=FileSource(FEATURES_FILE),
+        dataset="trip_features",
+        version="{{ run_id }}",  # the training run
+        columns=MODEL_FEATURES,
+    )
+
+    @task
+    def log_serving_features(trips_path: str, ds=None, params=None) -> str:
+        import pandas as pd
+        from trips_example.serving import serving_features
+
+        logged = serving_features(pd.read_parquet(trips_path), scenario=params["scenario"])
+        path = Path(SERVING_FEATURES_FILE.replace("{{ ds }}", ds))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        logged.to_parquet(path, index=False)
+        return str(path)
+
+    check_feature_skew = SkewGateOperator(
+        task_id="check_feature_skew",
+        training=FileSource(FEATURES_FILE),
+        serving=FileSource(SERVING_FEATURES_FILE),
+        key="trip_id",
+        columns=MODEL_FEATURES,
+        dataset="trip_features",
+        mode="fail",
+        **ALERTING,
+    )
+
+    check_serving_drift = DriftGateOperator(
+        task_id="check_serving_drift",
+        current=FileSource(SERVING_FEATURES_FILE),
+        reference=StoredReference("trip_features", version="{{ run_id }}"),
+        columns=MODEL_FEATURES,
+        dataset="trip_features",
+        mode="fail",
+        **ALERTING,
+    )
+
     trips = extract_trips()
     trips >> validate_trips >> detect_trip_anomalies
     features = build_features(trips)
     detect_trip_anomalies >> features
     candidate = train_model(features)
     evaluate_candidate(candidate, features) >> gate_model
+    candidate >> profile_training_features
+    serving_logged = log_serving_features(trips)
+    detect_trip_anomalies >> serving_logged
+    [features, serving_logged] >> check_feature_skew
+    [profile_training_features, serving_logged] >> check_serving_drift
+    # Deployed only when the model is no worse and serving sees the features it was trained on.
     deployed = deploy_model(candidate)
-    gate_model >> deployed
+    [gate_model, check_feature_skew, check_serving_drift] >> deployed
     serve_predictions(deployed, features)

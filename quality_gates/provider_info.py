@@ -13,7 +13,9 @@ def get_provider_info() -> dict:
         "operators": [
             {
                 "integration-name": "Quality Gates",
-                "python-modules": ["quality_gates.operators.schema_gate", "quality_gates.operators.anomaly_gate"],
+                "python-modules": ["quality_gates.operators.schema_gate", "quality_gates.operators.anomaly_gate",
+                                   "quality_gates.operators.drift_gate", "quality_gates.operators.skew_gate",
+                                   "quality_gates.operators.reference_profile"],
             }
         ],
         "integrations": [{"integration-name": "Quality Gates", "external-doc-url": "https://github.com/", "tags": ["software"]}],

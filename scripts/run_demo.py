@@ -1,5 +1,5 @@
 """`make demo`: run the example pipeline with real Airflow (dag.test) and the embedded SQLite
-results store, on a clean day, a broken day and a drifted day, then say what happened."""
+results store, on a clean, a broken, a drifted and a skewed day, then say what happened."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ SCENARIOS = [
     ("2024-06-02", "broken", "a broken day: rows that break the schema"),
     ("2024-06-03", "drifted", "a drifted day: every row plausible, the day as a whole is not"),
     ("2024-06-04", "worse_model", "a worse model: clean data, but the candidate was trained without the rush-hour feature"),
+    ("2024-06-05", "skewed", "a skewed day: clean trips, but serving computes distance_km in miles"),
 ]
 SERVING_DAG_ID = "fare_dispute_serving"
 SERVING_SCENARIOS = [
@@ -195,6 +196,8 @@ def main() -> int:
         and outcomes["good"].get("deploy_model") == "success"
         and outcomes["worse_model"].get("gate_model") == "failed"
         and outcomes["worse_model"].get("deploy_model") == "upstream_failed"
+        and outcomes["skewed"].get("check_feature_skew") == "failed"
+        and outcomes["skewed"].get("deploy_model") == "upstream_failed"
         and outcomes["fresh"].get("evaluate_serving") == "success"
         and outcomes["settled"].get("model_healthy") == "success"
         and outcomes["degraded"].get("evaluate_serving") == "failed"

@@ -16,7 +16,9 @@ ZONES = [
 PAYMENT_TYPES = ["card", "cash", "wallet"]
 
 
-SCENARIOS = ("good", "broken", "drifted", "worse_model")  # worse_model: clean data, a worse model
+# "worse_model": clean data, a worse model. "skewed": the trips are clean; serving computes a
+# feature differently (see serving.py).
+SCENARIOS = ("good", "broken", "drifted", "skewed", "worse_model")
 
 
 def generate_trips(day: dt.date, rows: int = 20_000, *, scenario: str = "good") -> pd.DataFrame:

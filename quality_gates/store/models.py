@@ -154,3 +154,20 @@ class ModelBaselineRow(Base):
     promoted_by: Mapped[str | None] = mapped_column(String(250), nullable=True)
 
     __table_args__ = (UniqueConstraint("model", "version", "metric", "slice_key"), Index(None, "model", "promoted_at"))
+
+
+class ReferenceProfileRow(Base):
+    """A reference profile (e.g. of a model's training data) that drift gates compare with."""
+
+    __tablename__ = "reference_profiles"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dataset: Mapped[str] = mapped_column(String(500))
+    version: Mapped[str] = mapped_column(String(250))
+    row_count: Mapped[int] = mapped_column(BigInteger)
+    profile: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    dag_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
+
+    __table_args__ = (UniqueConstraint("dataset", "version"), Index(None, "dataset", "created_at"))

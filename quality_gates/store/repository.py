@@ -19,6 +19,7 @@ from quality_gates.store.models import CheckResultRow, GateRunRow
 from quality_gates.store.alerts import AlertStates
 from quality_gates.store.partitions import PartitionStore
 from quality_gates.store.model_baselines import ModelBaselines
+from quality_gates.store.references import ReferenceStore
 
 MAX_TEXT_CHARS = 2000
 
@@ -57,6 +58,11 @@ class ResultStore:
     def model_baselines(self) -> ModelBaselines:
         """Metrics of deployed models, the baseline of model gates."""
         return ModelBaselines(self.engine, StoreUnavailableError)
+
+    @property
+    def references(self) -> ReferenceStore:
+        """Reference profiles (training data) that drift gates compare with."""
+        return ReferenceStore(self.engine, StoreUnavailableError)
 
     @property
     def alert_states(self) -> AlertStates:

@@ -1,0 +1,83 @@
+"""Drift gate: compare current data (e.g. serving features) with a reference (the training data,
+profiled once and stored) and block when the data the model sees is not what it learnt from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quality_gates.operators.base import BaseGateOperator
+from quality_gates.sources.base import Source, read_frame
+from quality_gates.store.references import StoredReference
+
+
+class DriftGateOperator(BaseGateOperator):
+    """Per column, a drift test chosen by type and size, judged on its effect size.
+
+    :param current: the data to check (a source; templated).
+    :param reference: a ``StoredReference(dataset, version=None)`` (None: the latest version), a
+        dataset name (its latest reference), or a source read and profiled on the spot.
+    :param columns: columns to compare (default: every column of the reference).
+    :param thresholds: default thresholds by method, e.g. ``{"psi": 0.25}`` (see README).
+    :param column_thresholds: per-column overrides, e.g. ``{"fare": {"wasserstein": 0.2}}``.
+    :param methods: methods that decide a column's verdict (default: by type and size).
+    :param column_methods: per-column choice of deciding methods.
+    :param alpha: false discovery rate of the p-value gate (Benjamini-Hochberg across columns).
+    :param drift_share: the gate fails when the share of drifted columns exceeds it; 0 (default):
+        any drifted column fails the gate; with e.g. 0.3 fewer drifted columns only warn.
+    :param feature_importance: ``{column: weight}`` for that share (unlisted columns weigh 0).
+    """
+
+    gate_kind = "drift"
+    template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "current", "reference")
+
+    def __init__(
+        self,
+        *,
+        current: Source,
+        reference: StoredReference | str | Source,
+        columns: Sequence[str] | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        column_thresholds: Mapping[str, Mapping[str, float]] | None = None,
+        methods: Sequence[str] | None = None,
+        column_methods: Mapping[str, Sequence[str]] | None = None,
+        alpha: float = 0.05,
+        drift_share: float = 0.0,
+        feature_importance: Mapping[str, float] | None = None,
+        **kwargs: Any,
+    ):
+        from quality_gates.checks.drift.thresholds import DriftSettings
+
+        super().__init__(**kwargs)
+        self.current = current
+        self.reference = StoredReference(reference) if isinstance(reference, str) else reference
+        self.columns = list(columns) if columns is not None else None
+        # Built here so that a wrong threshold or method name fails when the DAG is parsed.
+        self.settings = DriftSettings(
+            thresholds=dict(thresholds or {}), column_thresholds={k: dict(v) for k, v in (column_thresholds or {}).items()},
+            methods=list(methods) if methods is not None else None, column_methods={k: list(v) for k, v in (column_methods or {}).items()},
+            alpha=alpha, drift_share=drift_share, feature_importance=dict(feature_importance) if feature_importance is not None else None,
+        )
+
+    def default_dataset(self) -> str | None:
+        return self.current.default_dataset()
+
+    def _load_reference(self, store: Any):
+        from quality_gates.checks.profiles.reference import profile_reference
+
+        if isinstance(self.reference, StoredReference):
+            return store.references.get(self.reference.dataset, self.reference.version)
+        frame = read_frame(self.reference)
+        wanted = [c for c in self.columns if c in frame.columns] if self.columns is not None else None
+        return profile_reference(frame, columns=wanted).labelled(self.reference.describe(), "read now")
+
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[Any]]:
+        from quality_gates.checks.drift import compare_with_reference
+
+        reference = self._load_reference(store)
+        frame = read_frame(self.current)
+        report = compare_with_reference(reference, frame, columns=self.columns, settings=self.settings, current_name=self.current.describe())
+        self.log.info("Compared %s (%s rows) with %s (%s rows): %d of %d columns drifted%s", self.current.describe(), f"{len(frame):,}",
+                      reference.describe(), f"{reference.row_count:,}", len(report.drifted_columns), len(report.compared),
+                      f" ({', '.join(report.drifted_columns)})" if report.drifted_columns else "")
+        return len(frame), report.checks
