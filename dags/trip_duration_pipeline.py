@@ -1,15 +1,19 @@
 """Example ML pipeline with quality gates:
-extract → schema gate → anomaly gate → features → train → model gate → deploy → serve.
+extract → schema gate → anomaly gate → features → train → model gate ┐
+                                       serving features → skew gate, drift gate ┴→ deploy → serve.
 
-Run it with `make demo`. After training, the training features are profiled and stored as
-the reference; serving logs the features it computes with its own code, and a skew gate (joined
-on trip_id) and a drift gate (against the stored reference) stand before `deploy_model`. Each daily partition of trips lands as a parquet file. The schema
-gate checks every row against the rules in schemas/trips.yaml; the anomaly gate compares the
-day's profile with earlier days and catches breakage no row rule sees. Trigger with conf
-{"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"} (every row
-plausible, the day as a whole is not) and watch the gates block training and serving. With
-{"scenario": "worse_model"} the data is clean but the candidate model is worse on rush-hour trips:
-the model gate blocks its deployment and names the metric and the slice. With
+Run it with `make demo`. Each daily partition of trips lands as a parquet file. The schema gate
+checks every row against the rules in schemas/trips.yaml; the anomaly gate compares the day's
+profile with earlier days and catches breakage no row rule sees. After training, the training
+features are profiled and stored as the reference; the candidate model is evaluated on held-out
+trips and compared with the production model; serving logs the features it computes with its own
+code, and a skew gate (joined on trip_id) and a drift gate (against the stored reference) stand
+before `deploy_model` too.
+
+Trigger with conf {"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"}
+(every row plausible, the day as a whole is not) and watch the gates block training and serving.
+With {"scenario": "worse_model"} the data is clean but the candidate model is worse on rush-hour
+trips: the model gate blocks its deployment and names the metric and the slice. With
 {"scenario": "skewed"} serving computes distance_km in miles: the skew gate blocks deployment.
 """
 
