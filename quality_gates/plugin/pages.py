@@ -10,7 +10,7 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from quality_gates.plugin import security, service
+from quality_gates.plugin import gate_views, security, service
 from quality_gates.plugin.deps import ResultsStore, base_url, int_or, parse_time
 from quality_gates.store.browse import COUNT_CAP, STATUS_ORDER
 
@@ -34,8 +34,28 @@ def _environment() -> jinja2.Environment:
     env.filters["duration"] = lambda run: f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
     env.filters["pretty"] = lambda value: json.dumps(value, indent=2, sort_keys=True, default=str)
     env.filters["count"] = lambda value: f"{value:,}" if isinstance(value, int) else ("" if value is None else value)
+    env.filters["gate_label"] = gate_views.gate_label
+    env.filters["num"] = _number
+    env.filters["columns_of"] = _columns_of
     env.filters["capped"] = lambda n: f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
     return env
+
+
+def _number(value: Any) -> Any:
+    """Floats with 4 significant digits (recorded details keep full precision); the rest as is."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+# Columns of a table of recorded rows (examples, culprits): identifying ones first, whatever order the
+# store kept the keys in (PostgreSQL's JSONB sorts them by length).
+LEADING_COLUMNS = ("column", "key", "slice", "method", "statistic", "threshold", "training", "serving", "rows")
+
+
+def _columns_of(items: list[dict]) -> list[str]:
+    keys = list(dict.fromkeys(k for item in items for k in item))
+    return sorted(keys, key=lambda k: (LEADING_COLUMNS.index(k) if k in LEADING_COLUMNS else len(LEADING_COLUMNS), keys.index(k)))
 
 
 def _percent(value: Any) -> str:
@@ -107,7 +127,8 @@ def dataset_page(request: Request, dataset: str, user: security.CurrentUser, sto
     chosen = column or _default_column(columns)
     series = service.series(store, user, base, dataset, chosen, partitions) if chosen else None
     flagged = service.partition_outs(user, base, dataset, [p for p in reversed(partitions) if p.baseline_status != "included"])
-    return render(request, "dataset.html", dataset=dataset, columns=columns, partition_count=len(partitions),
+    gate_kinds = [] if partitions else service.dataset_gate_kinds(store, user, dataset)
+    return render(request, "dataset.html", dataset=dataset, columns=columns, partition_count=len(partitions), gate_kinds=gate_kinds,
                   column=chosen, series=series, flagged=flagged,
                   series_json=script_json(series.model_dump_json()) if series else "null")
 

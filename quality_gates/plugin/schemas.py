@@ -81,11 +81,59 @@ class AlertStateOut(BaseModel):
     suppressed_count: int = Field(description="alerts held back since the last one sent (state unchanged)")
 
 
+class CulpritOut(BaseModel):
+    column: str
+    reason: str | None = Field(None, description="the measurement that blames it, e.g. 'psi 0.41 > threshold 0.2'")
+
+
+class MetricOut(BaseModel):
+    """One metric on one slice, as a model or serving gate judged it; ``*_at`` place the numbers on
+    a 0–100 scale shared by all slices of the metric (for the drawing)."""
+
+    metric: str
+    slice: str
+    status: str
+    verdict: str = Field(description="passed, regressed, inconclusive, not judged, undefined or no baseline")
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    confidence: str | None
+    bar: float | None
+    direction: str | None
+    baseline: float | None
+    baseline_source: str | None
+    rows: int | None
+    explanation: str | None
+    value_at: float | None = None
+    ci_low_at: float | None = None
+    ci_high_at: float | None = None
+    bar_at: float | None = None
+
+
+class LabelReportOut(BaseModel):
+    """What a serving gate found about its delayed labels."""
+
+    insufficient: bool = Field(description="too few labels (or no predictions): no metric was judged")
+    reason: str | None
+    predictions: int | None
+    labelled: int | None
+    coverage: float | None
+    min_coverage: str | None
+    delay_mean: str | None
+    delay_max: str | None
+    delay_histogram: dict[str, Any] = Field(default_factory=dict)
+    classes: list[dict[str, Any]] = Field(default_factory=list, description="share of each class: labels, predicted, predicted_labelled")
+    unjudged_metrics: dict[str, float | None] = Field(default_factory=dict)
+
+
 class GateRunDetailOut(BaseModel):
     run: GateRunOut
     checks: list[CheckOut]
     tries: list[TryOut]
-    culprits: list[str] = Field(default_factory=list, description="columns an anomaly/drift/model gate blames")
+    culprits: list[str] = Field(default_factory=list, description="columns an anomaly/drift/skew gate blames")
+    culprit_reasons: list[CulpritOut] = Field(default_factory=list, description="the culprit columns with the measurement that blames each")
+    metrics: list[MetricOut] = Field(default_factory=list, description="model and serving gates: each metric × slice against its bar")
+    labels: LabelReportOut | None = None
     partition: PartitionOut | None = None
     alert: AlertStateOut | None = None
     dataset_url: str

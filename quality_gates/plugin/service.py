@@ -15,7 +15,7 @@ from fastapi import HTTPException, status
 
 from quality_gates.checks.anomaly.bands import baseline_band
 from quality_gates.checks.profiles.model import FRACTION_METRICS
-from quality_gates.plugin import security
+from quality_gates.plugin import gate_views, security
 from quality_gates.plugin.schemas import (
     AlertStateOut, BaselineStatusIn, CheckOut, DagGridOut, DatasetOut, GateRunDetailOut, GateRunOut, GateRunPageOut,
     GridCellOut, GridRowOut, GridRunOut, MetricSeriesOut, PartitionOut, SeriesOut, TryOut,
@@ -95,18 +95,16 @@ def task_detail(store: ResultStore, user: BaseUser, base: str, dag_id: str, run_
                             "the task is not a quality gate, or it has not recorded results yet")
     run = found.run
     checks = [check_out(c) for c in found.checks]
-    culprits: list[str] = []
-    for check in checks:
-        for column in check.details.get("culprits") or []:
-            if isinstance(column, str) and column not in culprits:
-                culprits.append(column)
-    partition = browse.partition_of_run(store.engine, run) if run.gate != "schema" else None
+    blamed = gate_views.culprits(checks)
+    # Only anomaly gates profile partitions; other gates on the same partition must not offer its baseline actions.
+    partition = browse.partition_of_run(store.engine, run) if run.gate == "anomaly" else None
     if partition is not None and partition.dag_id not in (None, run.dag_id) and not security.may_access_dag(user, partition.dag_id):
         partition = None  # the same partition, last profiled by a DAG this user may not read
     alert = browse.suppressed_alerts(store.engine, run.dag_id, run.task_id, run.dataset)
     return GateRunDetailOut(
         run=gate_run_out(run, base), checks=checks, tries=[TryOut(try_number=t, status=s) for t, s in found.tries],
-        culprits=culprits,
+        culprits=[c.column for c in blamed], culprit_reasons=blamed, metrics=gate_views.metrics(checks),
+        labels=gate_views.label_report(checks),
         partition=partition_out(partition, run.dataset, base, security.may_access_dag(user, partition.dag_id, security.EDIT)) if partition else None,
         alert=AlertStateOut(last_status=alert.last_status, alerted_at=browse.as_utc(alert.alerted_at) if alert.alerted_at else None,
                             suppressed_count=alert.suppressed_count or 0) if alert else None,
@@ -184,6 +182,10 @@ def dataset_detail(store: ResultStore, user: BaseUser, base: str, dataset: str,
                    partitions: list[browse.PartitionInfo] | None = None) -> DatasetOut:
     partitions = visible_partitions(store, user, dataset) if partitions is None else partitions
     return DatasetOut(dataset=dataset, columns=dataset_columns(store, dataset), partitions=partition_outs(user, base, dataset, partitions))
+
+
+def dataset_gate_kinds(store: ResultStore, user: BaseUser, dataset: str) -> list[str]:
+    return browse.dataset_gate_kinds(store.engine, dataset, security.readable_dag_ids(user))
 
 
 def dataset_columns(store: ResultStore, dataset: str) -> list[str]:

@@ -152,6 +152,13 @@ def dataset_gated_by(engine: Engine, dataset: str, readable: Collection[str]) ->
             GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).limit(1)) is not None
 
 
+def dataset_gate_kinds(engine: Engine, dataset: str, readable: Collection[str]) -> list[str]:
+    """The kinds of gate (schema, drift, model_metric...) that DAGs the caller may read ran on ``dataset``."""
+    with Session(engine) as session:
+        return sorted(session.scalars(select(GateRunRow.gate).where(
+            GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).distinct()).all())
+
+
 # --- one task instance ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)

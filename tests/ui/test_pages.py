@@ -105,7 +105,7 @@ def test_task_instance_tab_explains_anomaly_gates_and_renders_any_details(client
     assert 'data-testid="qg-culprit-column"' in html and "distance_km" in html
     assert "column &#39;distance_km&#39; mean = 8.1, expected 3.9 … 4.4" in html
     assert 'data-testid="qg-explanation">fare drifted: more long trips' in html
-    assert "method" in html and "&#34;0-10&#34;: 0.4" in html  # other details, generically
+    assert "<dt>method</dt><dd>psi</dd>" in html and "<dt>0-10</dt><dd>0.4</dd>" in html  # other details, generically
     assert 'data-testid="qg-suppressed-count" data-suppressed="1"' in html
     assert 'data-baseline-status="excluded"' in html and 'data-testid="qg-mark-false-alarm"' in html
     viewer = client.get(f"{PREFIX}/dags/{READABLE_DAG}/runs/run_1/tasks/detect", headers=auth(tokens, "viewer")).text
