@@ -12,8 +12,8 @@ before `deploy_model` too.
 
 Trigger with conf {"scenario": "broken"} (rows that break the rules) or {"scenario": "drifted"}
 (every row plausible, the day as a whole is not) and watch the gates block training and serving.
-With {"scenario": "worse_model"} the data is clean but the candidate model is worse on rush-hour
-trips: the model gate blocks its deployment and names the metric and the slice. With
+With {"scenario": "worse_model"} the data is clean but the candidate is trained without the
+rush-hour feature: the model gate blocks its deployment and names the metrics and the slices. With
 {"scenario": "skewed"} serving computes distance_km in miles: the skew gate blocks deployment.
 """
 
