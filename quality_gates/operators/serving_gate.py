@@ -138,7 +138,7 @@ class ServingMetricGateOperator(BaseGateOperator):
                     raise SourceError(f"table {qualified} does not exist (connection '{self.conn_id}')")
             with engine.connect() as connection:
                 return aggregate_delayed_labels(
-                    connection, self.tables, window, task=self.task, positive_label=self.positive_label,
+                    connection, self.tables, window, task=self.task,
                     decision_threshold=self.decision_threshold, with_scores=self.tables.score_column is not None,
                 )
         except SQLAlchemyError as exc:
@@ -165,7 +165,7 @@ class ServingMetricGateOperator(BaseGateOperator):
                     )
                 frame.to_sql(table, connection, index=False)
             return aggregate_delayed_labels(
-                connection, tables, window, task=self.task, positive_label=self.positive_label,
+                connection, tables, window, task=self.task,
                 decision_threshold=self.decision_threshold, with_scores=tables.score_column is not None,
             )
 

@@ -134,8 +134,9 @@ class AlertStateRow(Base):
 class ModelBaselineRow(Base):
     """A metric of a model that was deployed: what later candidates are compared with.
 
-    Written only by an explicit promotion (the model went to production); each promotion adds a
-    version, so the history of production models stays queryable.
+    Written only by an explicit promotion (the model went to production); each promoted version
+    keeps its rows, so the history of production models stays queryable. Promoting the same
+    version again (a retried deploy task) replaces that version's rows.
     """
 
     __tablename__ = "model_baselines"

@@ -129,7 +129,7 @@ class JoinedAggregates:
 
 def aggregate_delayed_labels(
     connection: Connection, tables: DelayedLabelTables, window: Window, *, task: str,
-    positive_label=1, decision_threshold: float = 0.5, with_scores: bool = False,
+    decision_threshold: float = 0.5, with_scores: bool = False,
 ) -> JoinedAggregates:
     """Everything the serving gate needs: metric sums and label delays from one pass over the
     join, ROC AUC score counts from a second; ids are checked for duplicates unless a primary
@@ -199,6 +199,8 @@ def _metric_keys_and_measures(tables, task, p, label, time: _Time, predicted_at,
             predicted = p.c[tables.prediction_column]
         else:
             score = p.c[tables.score_column]
+            # 1 and 0 stand for "the positive class" and "another class": labels can be of any type,
+            # so serving._classification_parts maps them back to the classes in Python.
             predicted = sa.case((score >= sa.bindparam("decision_threshold", decision_threshold), 1), else_=0)
         return [*slices, block, label, predicted], [sa.func.count()]
     prediction = p.c[tables.prediction_column]
