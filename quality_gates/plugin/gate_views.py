@@ -13,7 +13,6 @@ from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, M
 
 MODEL_METRIC = "model_metric"  # quality_gates.checks.model_metrics.judge.KIND
 SERVING = "serving_evaluation"  # quality_gates.checks.model_metrics.serving.KIND
-UNJUDGED = ("inconclusive", "not judged", "undefined", "no baseline")
 
 GATE_LABELS = {
     "schema": "schema", "anomaly": "anomaly", "drift": "drift", "skew": "training/serving skew",
@@ -106,14 +105,6 @@ def metrics(checks: list[CheckOut]) -> list[MetricOut]:
             value_at=at(value), ci_low_at=at(low), ci_high_at=at(high), bar_at=at(bar),
         ))
     return out
-
-
-def unjudged_counts(rows: list[MetricOut]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for row in rows:
-        if row.verdict in UNJUDGED:
-            counts[row.verdict] = counts.get(row.verdict, 0) + 1
-    return counts
 
 
 # --- the serving gate's labels -------------------------------------------------------------------

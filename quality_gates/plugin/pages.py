@@ -123,7 +123,7 @@ def dataset_page(request: Request, dataset: str, user: security.CurrentUser, sto
                  column: str | None = None) -> HTMLResponse:
     base = base_url(request)
     partitions = service.visible_partitions(store, user, dataset)  # one query (and one permission check) for all
-    columns = service.dataset_columns(store, dataset)
+    columns = service.dataset_columns(store, dataset, partitions)
     chosen = column or _default_column(columns)
     series = service.series(store, user, base, dataset, chosen, partitions) if chosen else None
     flagged = service.partition_outs(user, base, dataset, [p for p in reversed(partitions) if p.baseline_status != "included"])

@@ -123,9 +123,8 @@ def check_out(row: CheckResultRow) -> CheckOut:
 
 def _readable_run(store: ResultStore, user: BaseUser, gate_run_id: int) -> GateRunRow:
     run = browse.gate_run_by_id(store.engine, gate_run_id)
-    if run is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no gate run {gate_run_id}")
-    security.require_dag_access(user, run.dag_id)
+    if run is None or not security.may_access_dag(user, run.dag_id):
+        raise security.not_found(user, f"no gate run {gate_run_id}")
     return run
 
 
@@ -172,24 +171,24 @@ def visible_partitions(store: ResultStore, user: BaseUser, dataset: str) -> list
     partitions = browse.dataset_partitions(store.engine, dataset, readable,
                                            include_unowned=security.may_access_dag(user, None))
     if not partitions and not browse.dataset_gated_by(store.engine, dataset, readable):
-        if browse.dataset_exists(store.engine, dataset):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"Forbidden: no results of dataset {dataset!r} come from DAGs you may read")
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no results for dataset {dataset!r}")
+        # Whether results exist in DAGs the user may not read is not the user's business.
+        raise security.not_found(user, f"no results for dataset {dataset!r}")
     return partitions
 
 
-def dataset_detail(store: ResultStore, user: BaseUser, base: str, dataset: str,
-                   partitions: list[browse.PartitionInfo] | None = None) -> DatasetOut:
-    partitions = visible_partitions(store, user, dataset) if partitions is None else partitions
-    return DatasetOut(dataset=dataset, columns=dataset_columns(store, dataset), partitions=partition_outs(user, base, dataset, partitions))
+def dataset_detail(store: ResultStore, user: BaseUser, base: str, dataset: str) -> DatasetOut:
+    partitions = visible_partitions(store, user, dataset)
+    return DatasetOut(dataset=dataset, columns=dataset_columns(store, dataset, partitions),
+                      partitions=partition_outs(user, base, dataset, partitions))
 
 
 def dataset_gate_kinds(store: ResultStore, user: BaseUser, dataset: str) -> list[str]:
     return browse.dataset_gate_kinds(store.engine, dataset, security.readable_dag_ids(user))
 
 
-def dataset_columns(store: ResultStore, dataset: str) -> list[str]:
-    return browse.dataset_columns(store.engine, dataset)
+def dataset_columns(store: ResultStore, dataset: str, partitions: list[browse.PartitionInfo], latest: int = 5) -> list[str]:
+    """Columns profiled in the latest of the partitions the user may see (``visible_partitions``, key order)."""
+    return browse.dataset_columns(store.engine, dataset, [p.partition_key for p in partitions[-latest:]])
 
 
 def partition_outs(user: BaseUser, base: str, dataset: str, partitions: list[browse.PartitionInfo]) -> list[PartitionOut]:
@@ -249,10 +248,8 @@ def significant(values: list[float | None], digits: int = CHART_DIGITS) -> list[
 
 def set_baseline_status(store: ResultStore, user: BaseUser, base: str, change: BaselineStatusIn) -> PartitionOut:
     found = browse.partition(store.engine, change.dataset, change.partition_key)
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no profiled partition {change.partition_key!r} of dataset {change.dataset!r}")
-    if found.dag_id is not None:
-        security.require_dag_access(user, found.dag_id)  # unreadable: 403 before anything else
+    if found is None or not security.may_access_dag(user, found.dag_id):  # unreadable answers as missing
+        raise security.not_found(user, f"no profiled partition {change.partition_key!r} of dataset {change.dataset!r}")
     security.require_dag_access(user, found.dag_id, security.EDIT)
     if found.baseline_status == "included":
         raise HTTPException(status.HTTP_409_CONFLICT, f"partition {change.partition_key!r} of {change.dataset!r} was not flagged: nothing to mark")

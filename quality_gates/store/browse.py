@@ -20,7 +20,6 @@ from quality_gates.store.models import AlertStateRow, CheckResultRow, GateRunRow
 
 # "Failing first": the order in which the overview lists statuses.
 STATUS_ORDER = (Status.FAILED.value, Status.ERROR.value, Status.WARNED.value, Status.PASSED.value)
-FLAGGED = ("excluded", "confirmed_bad")
 COUNT_CAP = 10_000  # status counts stop here ("10,000+")
 
 
@@ -288,30 +287,18 @@ def dag_grid(engine: Engine, dag_id: str, *, runs: int = 25, before: dt.datetime
 
 
 def _recent_run_ids(session: Session, dag_id: str, wanted: int, before: dt.datetime | None) -> list[tuple[str, dt.datetime]]:
-    """The ``wanted`` most recent DAG runs with gate runs, newest first, with their first start.
+    """The ``wanted`` most recent DAG runs with gate runs, newest first by their first gate run's start.
 
-    Walks the (dag_id, started_at) index backwards in chunks until enough distinct runs are
-    seen: cost grows with the page, not with the DAG's history.
+    Pages on that first start, a key that does not move: a DAG run whose gate runs interleave
+    with another's (a task cleared and re-run days later) is neither skipped nor repeated.
+    One aggregate over the DAG's gate runs (the (dag_id, run_id) index).
     """
-    seen: dict[str, dt.datetime] = {}
-    position: tuple[dt.datetime, int] | None = None
-    chunk = max(100, wanted * 4)
-    while len(seen) < wanted:
-        query = select(GateRunRow.run_id, GateRunRow.started_at, GateRunRow.id).where(GateRunRow.dag_id == dag_id)
-        if before is not None:
-            query = query.where(GateRunRow.started_at < as_utc(before))
-        if position is not None:
-            query = query.where(tuple_(GateRunRow.started_at, GateRunRow.id) < tuple_(*position))
-        rows = session.execute(query.order_by(desc(GateRunRow.started_at), desc(GateRunRow.id)).limit(chunk)).all()
-        for run_id, started_at, _ in rows:
-            if run_id not in seen and len(seen) < wanted:
-                seen[run_id] = started_at
-            elif run_id in seen:
-                seen[run_id] = min(seen[run_id], started_at)
-        if len(rows) < chunk:
-            break
-        position = (rows[-1].started_at, rows[-1].id)
-    return list(seen.items())
+    first = func.min(GateRunRow.started_at).label("first_started")
+    query = select(GateRunRow.run_id, first).where(GateRunRow.dag_id == dag_id).group_by(GateRunRow.run_id)
+    if before is not None:
+        query = query.having(first < as_utc(before))
+    rows = session.execute(query.order_by(desc(first), desc(GateRunRow.run_id)).limit(wanted)).all()
+    return [(run_id, started) for run_id, started in rows]
 
 
 # --- one dataset: partitions and metric series ----------------------------------------------------
@@ -330,10 +317,6 @@ class PartitionInfo:
     status_changed_by: str | None
     status_changed_at: dt.datetime | None
     status_note: str | None
-
-    @property
-    def flagged(self) -> bool:
-        return self.baseline_status in FLAGGED or self.baseline_status == "false_alarm"
 
 
 def _partition_query():
@@ -365,12 +348,6 @@ def dataset_partitions(engine: Engine, dataset: str, readable: Collection[str], 
         return [_partition_info(row) for row in session.execute(query)]
 
 
-def dataset_exists(engine: Engine, dataset: str) -> bool:
-    with Session(engine) as session:
-        return (session.scalar(select(GateRunRow.id).where(GateRunRow.dataset == dataset).limit(1)) is not None
-                or session.scalar(select(PartitionRow.id).where(PartitionRow.dataset == dataset).limit(1)) is not None)
-
-
 def partition(engine: Engine, dataset: str, partition_key: str) -> PartitionInfo | None:
     with Session(engine) as session:
         row = session.execute(_partition_query().where(
@@ -378,15 +355,13 @@ def partition(engine: Engine, dataset: str, partition_key: str) -> PartitionInfo
     return _partition_info(row) if row is not None else None
 
 
-def dataset_columns(engine: Engine, dataset: str, latest: int = 5) -> list[str]:
-    """Columns profiled in the dataset's latest partitions ("*" for partition-level metrics)."""
+def dataset_columns(engine: Engine, dataset: str, partition_keys: Sequence[str]) -> list[str]:
+    """Columns profiled in the given partitions of a dataset ("*" for partition-level metrics)."""
+    if not partition_keys:
+        return []
     with Session(engine) as session:
-        keys = session.scalars(select(PartitionRow.partition_key).where(PartitionRow.dataset == dataset)
-                               .order_by(desc(PartitionRow.partition_key)).limit(latest)).all()
-        if not keys:
-            return []
         columns = session.scalars(select(PartitionProfileRow.column_name).where(
-            PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key.in_(keys)).distinct()).all()
+            PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key.in_(list(partition_keys))).distinct()).all()
     return sorted(columns, key=lambda c: (c != "*", c))
 
 

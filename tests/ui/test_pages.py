@@ -112,6 +112,25 @@ def test_task_instance_tab_explains_anomaly_gates_and_renders_any_details(client
     assert 'data-testid="qg-mark-false-alarm"' not in viewer and 'data-testid="qg-no-edit"' in viewer
 
 
+def test_dag_tab_pages_through_runs_whose_gate_runs_interleave(client, tokens, ui_store):
+    """A task of an old DAG run cleared and re-run after newer DAG runs: every run on exactly one page, in order."""
+    seed_run(ui_store, READABLE_DAG, task_id="validate", run_id="old", started=T0)
+    seed_run(ui_store, READABLE_DAG, task_id="validate", run_id="mid", started=T0 + dt.timedelta(days=1))
+    seed_run(ui_store, READABLE_DAG, task_id="validate", run_id="new", started=T0 + dt.timedelta(days=2))
+    seed_run(ui_store, READABLE_DAG, task_id="detect", run_id="old", gate="anomaly", started=T0 + dt.timedelta(days=3))
+    seed_run(ui_store, READABLE_DAG, task_id="detect", run_id="mid", gate="anomaly", started=T0 + dt.timedelta(days=2, hours=1))
+    for size in (1, 2):
+        shown, cursor = [], None
+        for _ in range(5):
+            params = {"runs": size} | ({"before": cursor} if cursor else {})
+            page = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", params=params, headers=auth(tokens, "viewer")).json()
+            shown.append([r["run_id"] for r in page["runs"]])
+            cursor = page["older_cursor"]
+            if cursor is None:
+                break
+        assert shown == ([["new"], ["mid"], ["old"]] if size == 1 else [["mid", "new"], ["old"]]), size
+
+
 def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store):
     from quality_gates.checks.results import Status
 

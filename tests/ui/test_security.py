@@ -83,15 +83,71 @@ def test_results_of_a_dag_the_user_cannot_read_are_not_listed(client, tokens, ui
 
 def test_results_of_a_dag_the_user_cannot_read_are_not_reachable(client, tokens, ui_store):
     secret_id = seed_run(ui_store, SECRET, dataset="secret_orders")
-    urls = [
-        f"/dags/{SECRET}", f"/dags/{SECRET}/runs/run_1/tasks/validate", f"/gate-runs/{secret_id}",
-        f"/api/gate-runs/{secret_id}", f"/api/dags/{SECRET}/runs/run_1/tasks/validate", f"/api/dags/{SECRET}/grid",
-        "/api/dataset?dataset=secret_orders", "/dataset?dataset=secret_orders",
+    # Per-DAG routes: Airflow's own DAG permission check (the DAG id is in the URL).
+    forbidden = [
+        f"/dags/{SECRET}", f"/dags/{SECRET}/runs/run_1/tasks/validate",
+        f"/api/dags/{SECRET}/runs/run_1/tasks/validate", f"/api/dags/{SECRET}/grid",
     ]
-    for url in urls:
-        assert client.get(PREFIX + url, headers=auth(tokens, "restricted")).status_code == 403, url
-        assert client.get(PREFIX + url, headers=auth(tokens, "nobody")).status_code == 403, url
+    # Routes by gate run id or dataset: an unreadable one answers as a missing one (no existence oracle).
+    hidden = [f"/gate-runs/{secret_id}", f"/api/gate-runs/{secret_id}", "/api/dataset?dataset=secret_orders", "/dataset?dataset=secret_orders"]
+    for url in forbidden + hidden:
+        expected = 403 if url in forbidden else 404
+        assert client.get(PREFIX + url, headers=auth(tokens, "restricted")).status_code == expected, url
+        assert client.get(PREFIX + url, headers=auth(tokens, "nobody")).status_code == expected, url
         assert client.get(PREFIX + url, headers=auth(tokens, "admin")).status_code in (200, 303), url
+
+
+def _answer(response) -> tuple[int, str]:
+    body = response.json()["detail"] if response.headers["content-type"].startswith("application/json") else response.text
+    return response.status_code, body
+
+
+def test_unreadable_and_missing_answer_alike(client, tokens, ui_store):
+    """Gate run ids, datasets and partitions of DAGs the user may not read are indistinguishable from missing ones."""
+    secret_id = seed_run(ui_store, SECRET, gate="anomaly", dataset="secret_orders", partition="2024-06-02")
+    seed_partition(ui_store, "secret_orders", "2024-06-02", gate_run_id=secret_id, anomalous=True)
+    missing_id = secret_id + 1000
+    headers = auth(tokens, "restricted")
+    pairs = [
+        (f"/api/gate-runs/{secret_id}", f"/api/gate-runs/{missing_id}"),
+        (f"/gate-runs/{secret_id}", f"/gate-runs/{missing_id}"),
+        ("/api/dataset?dataset=secret_orders", "/api/dataset?dataset=no_such"),
+        ("/api/dataset/series?dataset=secret_orders&column=amount", "/api/dataset/series?dataset=no_such&column=amount"),
+    ]
+    for secret, missing in pairs:
+        got_secret, got_missing = client.get(PREFIX + secret, headers=headers), client.get(PREFIX + missing, headers=headers)
+        assert got_secret.status_code == got_missing.status_code == 404, (secret, got_secret.text)
+        assert "or none you may read" in got_secret.text and "or none you may read" in got_missing.text
+        if got_secret.headers["content-type"].startswith("application/json"):
+            assert _answer(got_secret)[1].replace(str(secret_id), "N").replace("secret_orders", "D") == \
+                _answer(got_missing)[1].replace(str(missing_id), "N").replace("no_such", "D")
+    page_secret = client.get(f"{PREFIX}/dataset?dataset=secret_orders", headers=headers)
+    page_missing = client.get(f"{PREFIX}/dataset?dataset=no_such", headers=headers)
+    assert page_secret.status_code == page_missing.status_code == 404
+    assert page_secret.text.replace("secret_orders", "D") == page_missing.text.replace("no_such", "D")
+    body = {"dataset": "secret_orders", "status": "false_alarm"}
+    marked = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=headers, json=body | {"partition_key": "2024-06-02"})
+    unknown = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=headers, json=body | {"partition_key": "2024-06-03"})
+    assert marked.status_code == unknown.status_code == 404
+    assert _answer(marked)[1].replace("2024-06-02", "K") == _answer(unknown)[1].replace("2024-06-03", "K")
+    assert ui_store.partitions.statuses("secret_orders") == {"2024-06-02": "excluded"}
+    # A user who may read every DAG gets the plain message.
+    admin = client.get(f"{PREFIX}/api/gate-runs/{missing_id}", headers=auth(tokens, "admin"))
+    assert admin.status_code == 404 and admin.json()["detail"] == f"no gate run {missing_id}"
+
+
+def test_columns_profiled_only_by_unreadable_dags_are_not_shown(client, tokens, ui_store):
+    readable_run = seed_run(ui_store, READABLE_DAG, gate="anomaly", partition="2024-06-01")
+    secret_run = seed_run(ui_store, SECRET, gate="anomaly", partition="2024-06-02")
+    seed_partition(ui_store, "orders", "2024-06-01", gate_run_id=readable_run)
+    seed_partition(ui_store, "orders", "2024-06-02", gate_run_id=secret_run, column="secret_margin")
+    admin = client.get(f"{PREFIX}/api/dataset?dataset=orders", headers=auth(tokens, "admin")).json()
+    assert "secret_margin" in admin["columns"] and "amount" in admin["columns"]
+    restricted = client.get(f"{PREFIX}/api/dataset?dataset=orders", headers=auth(tokens, "restricted")).json()
+    assert "amount" in restricted["columns"] and "secret_margin" not in restricted["columns"]
+    page = client.get(f"{PREFIX}/dataset?dataset=orders", headers=auth(tokens, "restricted"))
+    assert page.status_code == 200 and "amount" in page.text and "secret_margin" not in page.text
+    assert "secret_margin" in client.get(f"{PREFIX}/dataset?dataset=orders", headers=auth(tokens, "admin")).text
 
 
 def test_dataset_pages_leave_out_partitions_profiled_by_unreadable_dags(client, tokens, ui_store):
@@ -105,19 +161,20 @@ def test_dataset_pages_leave_out_partitions_profiled_by_unreadable_dags(client, 
     assert [p["partition_key"] for p in restricted["partitions"]] == ["2024-06-01"]
     series = client.get(f"{PREFIX}/api/dataset/series?dataset=orders&column=amount", headers=auth(tokens, "restricted")).json()
     assert series["partition_keys"] == ["2024-06-01"]
-    # Nor can it be marked.
+    # Nor can it be marked: it answers as a partition that does not exist.
     response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "restricted"),
                            json={"dataset": "orders", "partition_key": "2024-06-02", "status": "false_alarm"})
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_marking_needs_edit_permission_on_the_dag(client, tokens, ui_store):
     run = seed_run(ui_store, READABLE_DAG, gate="anomaly")
     seed_partition(ui_store, "orders", "2024-06-01", gate_run_id=run, anomalous=True)
     body = {"dataset": "orders", "partition_key": "2024-06-01", "status": "false_alarm", "note": "holiday"}
-    for user in ("viewer", "nobody"):
-        response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, user), json=body)
-        assert response.status_code == 403, user
+    response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "viewer"), json=body)
+    assert response.status_code == 403  # may read the DAG, so may know the partition; may not change it
+    response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "nobody"), json=body)
+    assert response.status_code == 404  # may not even read it
     assert ui_store.partitions.statuses("orders") == {"2024-06-01": "excluded"}
     response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "editor"), json=body)
     assert response.status_code == 200, response.text
