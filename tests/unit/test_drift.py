@@ -48,6 +48,52 @@ def test_numeric_statistics_agree_with_scipy_on_the_raw_data():
         stats.ks_2samp(ref_frame["passengers"], cur_frame["passengers"]).statistic, abs=1e-12)
 
 
+@pytest.mark.parametrize("case", ["binary", "small_integers", "integers_new_value", "continuous"])
+def test_wasserstein_and_ks_agree_with_scipy_on_discrete_and_continuous_columns(case):
+    rng = np.random.default_rng(3)
+    a, b = {
+        "binary": lambda: (rng.integers(0, 2, 2_000), np.ones(1_000, dtype=int)),
+        "small_integers": lambda: (lambda x: (x, x[:1_000] + 1))(rng.integers(0, 5, 2_000)),
+        # Current values the reference never had, above its maximum and between its values.
+        "integers_new_value": lambda: (rng.integers(0, 2, 2_000), rng.choice([0, 1, 5, 0.5], 1_000)),
+        "continuous": lambda: (rng.normal(5, 2, 20_000), rng.normal(6, 2, 5_000)),
+    }[case]()
+    profile = reference_from_json(reference_to_json(profile_reference(pd.DataFrame({"x": a}))), dataset="d", version="v")
+    checks = by_check(compare_with_reference(profile, pd.DataFrame({"x": b})))
+    expected = stats.wasserstein_distance(a, b)
+    exact = case != "continuous"  # a discrete reference is stored exactly; continuous is linear within bins
+    tolerance = dict(abs=1e-12) if exact else dict(rel=0.01)
+    wasserstein = checks[("x", "drift_wasserstein")].details
+    assert wasserstein["distance"] == pytest.approx(expected, **tolerance)
+    assert wasserstein["statistic"] == pytest.approx(expected / a.std(ddof=0), **tolerance)
+    ks = checks[("x", "drift_ks")].details["statistic"]
+    assert ks == pytest.approx(stats.ks_2samp(a, b).statistic, **(tolerance if exact else dict(abs=0.002)))
+
+
+def test_psi_on_a_discrete_column_is_the_psi_of_its_values():
+    # Counts per value are exact on both sides (no within-bin assumption), so PSI needs no step fix.
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(0, 5, 5_000), rng.choice(5, 2_000, p=[0.1, 0.1, 0.2, 0.3, 0.3])
+    psi = by_check(compare_with_reference(profile_reference(pd.DataFrame({"x": a})), pd.DataFrame({"x": b})))[("x", "drift_psi")]
+    p, q = np.bincount(a) / len(a), np.bincount(b) / len(b)
+    assert psi.details["statistic"] == pytest.approx(float(np.sum((q - p) * np.log(q / p))), abs=1e-12)
+
+
+def test_infinite_values_in_the_same_share_on_both_sides_are_not_a_null_fraction_change():
+    rng = np.random.default_rng(4)
+
+    def with_infinities(rows, seed):
+        values = np.random.default_rng(seed).normal(0, 1, rows)
+        values[: rows // 5] = np.inf
+        values[rows // 5: rows // 4] = -np.inf
+        return pd.DataFrame({"x": rng.permutation(values)})
+
+    checks = by_check(compare_with_reference(profile_reference(with_infinities(4_000, 0)), with_infinities(2_000, 1)))
+    null_change = checks[("x", "null_fraction_change")]
+    assert null_change.status is Status.PASSED
+    assert null_change.details["current_null_fraction"] == 0.0 and null_change.details["reference_null_fraction"] == 0.0
+
+
 def test_categorical_statistics_agree_with_scipy():
     ref_frame, cur_frame = features(20_000, 0), features(5_000, 1)
     cur_frame.loc[cur_frame.index[:1_000], "zone"] = "A"

@@ -46,6 +46,25 @@ def test_discrete_columns_get_one_bin_per_value_and_booleans_are_categories():
     assert profile.columns["at"].kind == "datetime" and profile.columns["at"].numeric.edges[0] > 1.7e9  # epoch seconds
 
 
+def test_a_sketch_is_discrete_only_when_every_value_is_an_edge_through_json_and_merging():
+    profile = profile_reference(frame())
+    assert profile.columns["quantity"].numeric.discrete and not profile.columns["amount"].numeric.discrete
+    # A rare value between the quantile edges is not an edge: the column is then not treated as discrete.
+    rare = pd.DataFrame({"x": [0] * 305 + [1] * 2 + [2] * 695})
+    sketch = profile_reference(rare, bins=10).columns["x"].numeric
+    assert list(sketch.edges) == [0, 2] and not sketch.discrete
+    again = reference_from_json(reference_to_json(profile))
+    assert again.columns["quantity"].numeric.discrete and not again.columns["amount"].numeric.discrete
+    older = {"row_count": 3, "columns": {"x": {"numeric": {"edges": [1.0, 2.0], "counts": [0, 1, 2]}}}}
+    assert not reference_from_json(older).columns["x"].numeric.discrete  # unknown: kept linear, as before
+    merged = merge_references([profile_reference(frame(seed=1)), profile_reference(frame(seed=2))])
+    assert merged.columns["quantity"].numeric.discrete
+    # 30 integer values merged onto 10 bins: values are dropped from the edges, so no longer discrete.
+    parts = [profile_reference(pd.DataFrame({"x": np.arange(start, start + 15)}), bins=20) for start in (0, 15)]
+    assert all(p.columns["x"].numeric.discrete for p in parts)
+    assert not merge_references(parts, bins=10).columns["x"].numeric.discrete
+
+
 def test_category_counts_are_bounded_with_an_other_count():
     values = pd.DataFrame({"user": [f"u{i % 3000}" for i in range(9_000)]})
     column = profile_reference(values, top_categories=100).columns["user"]

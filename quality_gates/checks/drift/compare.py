@@ -154,14 +154,17 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
         present = values[np.isfinite(values)]
         measurements = compare_numeric(reference.numeric, present) if reference.numeric is not None and len(present) else []
         present_count = len(present)
+        # ±inf are neither null nor in the histogram, as in the reference profile (its non_finite_count).
+        null_count = int(np.isnan(values).sum())
     else:
         counts = category_values(series).value_counts()
         measurements = compare_categorical(reference.categories, counts) if reference.categories is not None and len(counts) else []
         present_count = int(counts.sum())
+        null_count = len(series) - present_count
     categories = 0 if numeric or reference.categories is None else len(reference.categories.counts) + bool(reference.categories.other)
     voters = settings.voting_methods(name, numeric, min(reference.present, present_count), categories)
     findings = []
-    null_change = _null_fraction(name, reference, series, present_count, current_name)
+    null_change = _null_fraction(name, reference, series, present_count, null_count, current_name)
     if null_change is not None:
         findings.append(_Finding(name, null_change, settings.threshold(name, "null_fraction"), True, voters, extra))
     elif not present_count:
@@ -173,11 +176,12 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
     return findings
 
 
-def _null_fraction(name: str, reference: ColumnReference, series: pd.Series, present: int, current_name: str) -> Measurement | None:
+def _null_fraction(name: str, reference: ColumnReference, series: pd.Series, present: int, nulls: int,
+                   current_name: str) -> Measurement | None:
     if reference.null_count is None:
         return None  # stored before null counts were kept
     n0, n1 = reference.count, len(series)
-    x0, x1 = reference.null_count, n1 - present
+    x0, x1 = reference.null_count, nulls
     p0, p1 = x0 / n0 if n0 else 0.0, x1 / n1
     pooled = (x0 + x1) / (n0 + n1)
     se = math.sqrt(pooled * (1 - pooled) * (1 / max(n0, 1) + 1 / n1))

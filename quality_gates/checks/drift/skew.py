@@ -108,7 +108,7 @@ def _unique_keys(frame: pd.DataFrame, keys: list[str], name: str) -> tuple[pd.Da
     examples = []
     if repeated.any():
         counts = keyed[repeated].groupby(keys, dropna=False).size().sort_values(ascending=False)
-        examples = [{"key": json_safe(k if len(keys) > 1 else k), "rows": int(v)} for k, v in counts.iloc[:EXAMPLES].items()]
+        examples = [{"key": json_safe(k), "rows": int(v)} for k, v in counts.iloc[:EXAMPLES].items()]
     words = []
     if repeated.any():
         shown = ", ".join(f"{format_value(e['key'])} ({e['rows']} rows)" for e in examples)

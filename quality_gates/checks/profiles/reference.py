@@ -50,6 +50,9 @@ class NumericSketch:
     counts: np.ndarray
     mean: float
     std: float
+    # True when every reference value is one of ``edges`` (a discrete column: one bin per value),
+    # so the CDF is a step between edges, not linear within a bin.
+    discrete: bool = False
 
     @property
     def total(self) -> int:
@@ -178,7 +181,8 @@ def numeric_sketch(finite: np.ndarray, bins: int = HISTOGRAM_BINS) -> NumericSke
     edges = np.unique(np.quantile(ordered, np.linspace(0.0, 1.0, bins + 1), method="lower"))
     below = np.searchsorted(ordered, edges, side="left")
     counts = np.diff(np.concatenate(([0], below, [len(ordered)])))
-    return NumericSketch(edges, counts.astype(np.int64), float(ordered.mean()), float(ordered.std()))
+    discrete = len(edges) == len(np.unique(ordered))  # edges are actual values, so equal counts mean the same set
+    return NumericSketch(edges, counts.astype(np.int64), float(ordered.mean()), float(ordered.std()), discrete)
 
 
 def category_counts(present: pd.Series, top: int = TOP_CATEGORIES) -> CategoryCounts:
@@ -246,7 +250,9 @@ def _merge_sketches(sketches: list[NumericSketch], bins: int) -> NumericSketch |
     counts = np.diff(np.concatenate(([0], below, [total])))
     mean = sum(s.mean * s.total for s in sketches) / total
     variance = sum((s.std ** 2 + (s.mean - mean) ** 2) * s.total for s in sketches) / total
-    return NumericSketch(edges, np.maximum(counts, 0), float(mean), float(math.sqrt(variance)))
+    # Still discrete only if every part was and no value of the common grid was dropped.
+    discrete = all(s.discrete for s in sketches) and len(edges) == len(grid)
+    return NumericSketch(edges, np.maximum(counts, 0), float(mean), float(math.sqrt(variance)), discrete)
 
 
 def _cdf_at(sketch: NumericSketch, points: np.ndarray) -> np.ndarray:
@@ -272,7 +278,7 @@ def _column_to_json(column: ColumnReference) -> dict[str, Any]:
     if column.numeric is not None:
         sketch = column.numeric
         document["numeric"] = {"edges": [float(e) for e in sketch.edges], "counts": [int(c) for c in sketch.counts],
-                               "mean": sketch.mean, "std": sketch.std}
+                               "mean": sketch.mean, "std": sketch.std, "discrete": sketch.discrete}
     if column.categories is not None:
         document["categories"] = {"counts": [[k, int(v)] for k, v in column.categories.counts.items()],
                                   "other": column.categories.other, "distinct": column.categories.distinct}
@@ -294,6 +300,7 @@ def reference_from_json(document: Mapping[str, Any], *, dataset: str | None = No
             numeric=None if not numeric else NumericSketch(
                 np.asarray(numeric["edges"], dtype="float64"), np.asarray(numeric["counts"], dtype="int64"),
                 float(numeric.get("mean", math.nan)), float(numeric.get("std", math.nan)),
+                bool(numeric.get("discrete", False)),  # absent in profiles stored before it was kept
             ),
             categories=None if not categories else CategoryCounts(
                 {str(k): int(v) for k, v in categories.get("counts", [])}, int(categories.get("other") or 0),
