@@ -182,7 +182,7 @@ def main() -> int:
             outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
             print()
     outcomes.update(run_serving_demo(bag.get_dag(SERVING_DAG_ID), store, log_path))
-    print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles).")
+    print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles, reference_profiles, model_baselines).")
     print(f"Airflow's task logs: {log_path}")
     print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, task_id, partition_key, status from gate_runs\"")
     print("See them in Airflow's UI: `make ui`, then http://localhost:8080 (user admin, password printed by `make ui`);"
