@@ -217,10 +217,11 @@ class ServingMetricGateOperator(BaseGateOperator):
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
         from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
 
-        from quality_gates.triggers.label_coverage import ERROR
+        from quality_gates.triggers.label_coverage import ERROR, MISCONFIGURED
 
-        if self._label_wait and self._label_wait.get("status") == ERROR:
-            raise SourceError(self._label_wait["message"])
+        status = (self._label_wait or {}).get("status")
+        if status in (ERROR, MISCONFIGURED):  # recorded as the run's error; misconfigured is not retried
+            raise (SourceError if status == ERROR else SourceConfigurationError)(self._label_wait["message"])
         window = self._window()
         aggregates = self._aggregate(window)
         half_life = self.recency_half_life.total_seconds() if self.recency_half_life else None

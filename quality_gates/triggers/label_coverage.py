@@ -14,14 +14,19 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-READY, TIMEOUT, ERROR = "ready", "timeout", "error"
+from quality_gates.checks.model_metrics.serving_sql import UnsupportedDatabaseError
+from quality_gates.sources.base import SourceConfigurationError
+
+READY, TIMEOUT, ERROR, MISCONFIGURED = "ready", "timeout", "error", "misconfigured"
 
 
 class LabelCoverageTrigger(BaseTrigger):
     """Poll label coverage every ``poll_interval`` seconds until it reaches ``min_coverage``
     (event ``ready``) or ``deadline`` passes (event ``timeout``). A failing query is retried
     ``attempts`` times with doubling pauses (capped by the poll interval); then the event is
-    ``error`` with the database's message. Every event carries the last coverage measured."""
+    ``error`` with the database's message. A connection that does not exist or is not a
+    PostgreSQL/SQLite database ends the wait at once (``misconfigured``): retrying cannot help.
+    Every event carries the last coverage measured."""
 
     def __init__(
         self,
@@ -76,9 +81,12 @@ class LabelCoverageTrigger(BaseTrigger):
                 try:
                     coverage = await asyncio.to_thread(self._measure, now)
                     failures = 0
-                except Exception as exc:  # unreachable database, missing connection, a table dropped meanwhile
+                except (SourceConfigurationError, UnsupportedDatabaseError) as exc:
+                    yield TriggerEvent(self._event(MISCONFIGURED, coverage, message=str(exc)))
+                    return
+                except Exception as exc:  # unreachable database, a table dropped meanwhile: worth another try
                     failures += 1
-                    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    message = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
                     if failures >= self.attempts:
                         yield TriggerEvent(self._event(ERROR, coverage, message=(
                             f"the label coverage query failed {failures} times in a row (connection '{self.conn_id}'): {message}")))

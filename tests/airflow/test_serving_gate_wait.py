@@ -104,6 +104,16 @@ def test_unreachable_database_is_retried_then_recorded_as_error(gate_store, dagb
     )
 
 
+def test_a_connection_that_is_no_database_ends_the_wait_at_once(gate_store, dagbag, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_SERVING_DB_DOWN", "http://labels.example.internal")
+
+    _, states = run_dag_on(dagbag, "serving_gate_wait_db_down", _day())
+
+    assert states == {"serving_gate": "failed", "downstream": "upstream_failed"}
+    [run] = gate_store.recent(dag_id="serving_gate_wait_db_down")
+    assert run.result.error == "connection 'serving_db_down' (type http) is not a SQL connection"
+
+
 def test_trigger_serializes_its_kwargs_for_the_triggerer():
     from airflow.sdk._shared.module_loading import import_string
 
