@@ -6,6 +6,8 @@ setup(
     description="Data-quality gates for Apache Airflow: schema and statistical checks that block bad data.",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
+    # Airflow shows the Documentation URL in `airflow providers get`; the same address as provider_info.DOCUMENTATION_URL.
+    project_urls={"Documentation": "https://airflow-quality-gates.readthedocs.io/en/latest/"},
     python_requires=">=3.11",
     packages=find_packages(include=["quality_gates", "quality_gates.*"]),
     package_data={
