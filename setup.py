@@ -33,15 +33,18 @@ setup(
         "PyYAML>=6",
         "Jinja2>=3.1",
         "plotly>=5",  # the UI serves the plotly.js bundle this package ships (charts work offline)
+        "tenacity>=8",  # bounded retries of alert delivery (Airflow itself depends on it)
     ],
     extras_require={
         "postgres": ["apache-airflow-providers-postgres>=6"],
         "slack": ["apache-airflow-providers-slack>=8"],
+        "http": ["apache-airflow-providers-http>=4"],  # WebhookChannel
         "polars": ["polars>=1.0"],
         "dev": [
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
             "apache-airflow-providers-slack>=8",
+            "apache-airflow-providers-http>=4",
             "aiosmtpd>=1.4",
             "polars>=1.0",
             "pytest>=8",

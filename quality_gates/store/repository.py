@@ -16,6 +16,7 @@ from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, S
 from quality_gates.store import migrate
 from quality_gates.store.engine import engine_for
 from quality_gates.store.models import CheckResultRow, GateRunRow
+from quality_gates.store.alert_deliveries import AlertDeliveries
 from quality_gates.store.alerts import AlertStates
 from quality_gates.store.partitions import PartitionStore
 from quality_gates.store.model_baselines import ModelBaselines
@@ -68,6 +69,11 @@ class ResultStore:
     def alert_states(self) -> AlertStates:
         """What was last announced per gate and dataset (alerts on changes only)."""
         return AlertStates(self.engine)
+
+    @property
+    def alert_deliveries(self) -> AlertDeliveries:
+        """Every alert's delivery through every channel: delivered or not, attempts, error."""
+        return AlertDeliveries(self.engine)
 
     @property
     def location(self) -> str:
