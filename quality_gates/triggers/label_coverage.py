@@ -14,8 +14,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from quality_gates.checks.model_metrics.serving_sql import UnsupportedDatabaseError
-from quality_gates.sources.base import SourceConfigurationError
+from quality_gates.checks.errors import ConfigurationError
 
 READY, TIMEOUT, ERROR, MISCONFIGURED = "ready", "timeout", "error", "misconfigured"
 
@@ -81,7 +80,7 @@ class LabelCoverageTrigger(BaseTrigger):
                 try:
                     coverage = await asyncio.to_thread(self._measure, now)
                     failures = 0
-                except (SourceConfigurationError, UnsupportedDatabaseError) as exc:
+                except ConfigurationError as exc:  # no such connection, not a SQL database, an unsupported dialect
                     yield TriggerEvent(self._event(MISCONFIGURED, coverage, message=str(exc)))
                     return
                 except Exception as exc:  # unreachable database, a table dropped meanwhile: worth another try

@@ -1,14 +1,14 @@
 """alert_deliveries
 
-Revision ID: 0008_alert_deliveries
-Revises: 0007
+Revision ID: 0009_alert_deliveries
+Revises: 0008_gate_mode_action
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_alert_deliveries"
-down_revision = "0007"
+revision = "0009_alert_deliveries"
+down_revision = "0008_gate_mode_action"
 branch_labels = None
 depends_on = None
 
