@@ -40,6 +40,7 @@ setup(
         "slack": ["apache-airflow-providers-slack>=8"],
         "http": ["apache-airflow-providers-http>=4"],  # WebhookChannel
         "polars": ["polars>=1.0"],
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"],  # `make docs`
         "dev": [
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
@@ -52,6 +53,9 @@ setup(
             "hypothesis>=6.100",
             "psutil>=5.9",
             "playwright>=1.45",  # drives the OS package Chromium in tests/e2e (never `playwright install`)
+            "mkdocs>=1.6",  # tests/docs builds the documentation site
+            "mkdocs-material>=9.5",
+            "mkdocstrings[python]>=0.26",
             "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
         ],
     },

@@ -17,24 +17,37 @@ class ServingMetricGateOperator(BaseGateOperator):
     window, in the database (PostgreSQL or SQLite), and judge the model's metrics there.
 
     :param conn_id: Airflow SQL connection of the database holding both tables.
-    :param predictions_table, labels_table: ``[schema.]table`` names; keyed by ``id_column``.
-    :param predictions_source, labels_source: instead of ``conn_id``, any two sources (files,
+    :param predictions_table: ``[schema.]table`` names; keyed by ``id_column``.
+    :param labels_table: see ``predictions_table``.
+    :param predictions_source: instead of ``conn_id``, any two sources (files,
         callables; templated): they are loaded into an in-memory SQLite database and joined by the
         very same SQL. For data of a size that fits in memory; big logs belong in a database.
-    :param predicted_at_column, labeled_at_column: timestamps; the window applies to
+    :param labels_source: see ``predictions_source``.
+    :param predicted_at_column: timestamps; the window applies to
         ``predicted_at``, and only labels with ``labeled_at <= as_of`` are known.
-    :param prediction_column, score_column, label_column: as in ``ModelMetricGateOperator``;
+    :param labeled_at_column: see ``predicted_at_column``.
+    :param prediction_column: as in ``ModelMetricGateOperator``;
         a binary classifier may log only a score (class = score >= ``decision_threshold``).
-    :param window_start, window_end: the predictions evaluated (templated ISO timestamps;
+    :param score_column: see ``prediction_column``.
+    :param label_column: see ``prediction_column``.
+    :param window_start: the predictions evaluated (templated ISO timestamps;
         default: the run's data interval).
+    :param window_end: see ``window_start``.
     :param as_of: when the evaluation is made (templated; default: now): labels that arrived
         later are not used, so a backfill sees what was known then.
     :param min_coverage: below this share of labelled predictions the verdict is "insufficient
         labels" (warned) and no metric is judged: early labels are a biased subset.
     :param recency_half_life: weight predictions by recency (a ``timedelta``); None: equal weights.
-    :param thresholds, model, tolerance, min_slice_rows, confidence, resamples, seed, cold_start:
-        the baseline and the judging rule of ``ModelMetricGateOperator``: ``model`` names the
-        model whose promoted production metrics are the baseline.
+    :param thresholds: the baseline and the judging rule, as in ``ModelMetricGateOperator``
+        (also ``model``, ``tolerance``, ``min_slice_rows``, ``confidence``, ``resamples``, ``seed``,
+        ``cold_start``): ``model`` names the model whose promoted production metrics are the baseline.
+    :param model: see ``thresholds``.
+    :param tolerance: see ``thresholds``.
+    :param min_slice_rows: see ``thresholds``.
+    :param confidence: see ``thresholds``.
+    :param resamples: see ``thresholds``.
+    :param seed: see ``thresholds``.
+    :param cold_start: see ``thresholds``.
     :param wait_for_labels: wait up to this long (a ``timedelta``) for label coverage to reach
         ``min_coverage`` before judging. The task defers to Airflow's triggerer, which repeats a
         cheap coverage query every ``poll_interval`` without holding a worker slot; at the deadline
