@@ -12,7 +12,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
 from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Status
-from quality_gates.checks.errors import SchemaDefinitionError
+from quality_gates.checks.errors import DuplicateColumnsError, SchemaDefinitionError
 from quality_gates.hooks.store import QualityStoreHook, StoreConfigurationError
 from quality_gates.operators.links import QualityReportLink
 from quality_gates.sources.base import SourceConfigurationError, SourceError
@@ -101,7 +101,7 @@ class BaseGateOperator(BaseOperator):
 
         try:
             row_count, checks = self.run_checks(context, store, dataset, partition)
-        except (SourceConfigurationError, SchemaDefinitionError) as exc:
+        except (SourceConfigurationError, SchemaDefinitionError, DuplicateColumnsError) as exc:
             self._record(store, identity, outcome(None, (), str(exc)))
             raise AirflowFailException(f"{self.task_id}: {exc}") from exc
         except SourceError as exc:

@@ -40,5 +40,9 @@ def read_frame(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> pd.DataF
     """All of a source's rows in one frame, for work that needs the whole partition at once."""
     import pandas as pd
 
+    from quality_gates.checks.errors import require_unique_column_names
+
     chunks = list(source.read_chunks(chunk_size))
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    require_unique_column_names(frame.columns, source.describe())
+    return frame
