@@ -297,3 +297,26 @@ def test_registered_extension_checks_are_accepted(tmp_path):
 def test_no_private_pandera_api_is_imported():
     sources = [p for p in (ROOT / "quality_gates").rglob("*.py") if "pandera.io._" in p.read_text() or "pandera.io import _" in p.read_text()]
     assert sources == []
+
+
+def test_a_new_top_level_section_is_one_table_entry(tmp_path, monkeypatch):
+    """How `freshness:`-style sections plug in: a parser in SECTIONS; pandera never sees them."""
+    from quality_gates.checks.schema_yaml.located import line_of_key
+    from quality_gates.checks.schema_yaml.sections import SECTIONS, Section
+
+    def parse_freshness(value, where):
+        if not isinstance(value, dict) or "column" not in value:
+            raise where.error("'freshness' needs a 'column'")
+        if not isinstance(value.get("max_age_hours", 0), (int, float)):
+            raise where.at(line_of_key(value, "max_age_hours")).error("'max_age_hours' must be a number")
+        return {"column": value["column"], "line": where.line}
+
+    monkeypatch.setitem(SECTIONS, "freshness", Section(parse_freshness, doc="newest row no older than"))
+    path = write(tmp_path, "columns:\n  at:\n    dtype: datetime64[ns]\nfreshness:\n  column: at\n  max_age_hours: 2\n")
+    spec = parse_schema_file(path)
+    assert spec.sections["freshness"] == {"column": "at", "line": 4}
+    assert list(spec.to_pandera().columns) == ["at"]
+    bad = write(tmp_path, "columns:\n  at: {}\nfreshness:\n  column: at\n  max_age_hours: soon\n", "bad.yaml")
+    assert error_of(bad) == f"{bad}, line 5: 'max_age_hours' must be a number"
+    typo = write(tmp_path, "columns:\n  at: {}\nfreshnes: {column: at}\n", "typo.yaml")
+    assert error_of(typo) == f"{typo}, line 3: unknown key 'freshnes' (did you mean 'freshness'?)"
