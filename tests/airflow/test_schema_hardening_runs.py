@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
@@ -53,3 +55,20 @@ def test_duplicate_column_names_are_a_recorded_error(gate_store, run_dag, dag_id
     assert dag_run.get_task_instance("gate").try_number == 1  # the same data would fail the same way
     [run] = gate_store.recent(dag_id=dag_id)
     assert (run.result.status.value, run.result.error, run.result.checks) == ("error", DUPLICATE_COLUMNS, ())
+
+
+@pytest.mark.parametrize(
+    ("mistake", "message"),
+    [
+        ("misspelt", "orders_misspelt.yaml, line 3: unknown key 'colums' (did you mean 'columns'?)"),
+        ("twice", "orders_twice.yaml, line 7: duplicate key 'amount': also on line 2 (a second definition would silently replace the first)"),
+    ],
+)
+def test_schema_file_mistakes_fail_the_gate_with_file_and_line(gate_store, run_dag, dagbag, mistake, message):
+    # Before: `colums:` gave an empty schema and the bad data passed; a second `amount` dropped its check.
+    dag_run, states = run_dag(f"schema_yaml_{mistake}")
+    assert states == {"gate": "failed", "downstream": "upstream_failed"}
+    assert dag_run.get_task_instance("gate").try_number == 1
+    [run] = gate_store.recent(dag_id=f"schema_yaml_{mistake}")
+    folder = Path(dagbag.get_dag(f"schema_yaml_{mistake}").fileloc).parent
+    assert (run.result.status.value, run.result.error) == ("error", f"{folder}/schemas/{message}")

@@ -40,6 +40,13 @@ for _form, _schema in SCHEMA_FORMS.items():
         ) >> EmptyOperator(task_id="downstream")
     globals()[_dag.dag_id] = _dag
 
+for _mistake in ("misspelt", "twice"):  # finding 2 (`colums:`) and finding 3 (a column defined twice)
+    with DAG(f"schema_yaml_{_mistake}", schedule=None, start_date=START) as _dag:
+        SchemaGateOperator(
+            task_id="gate", source=CallableSource(orders, op_kwargs={"scenario": "bad"}), schema=f"schemas/orders_{_mistake}.yaml"
+        ) >> EmptyOperator(task_id="downstream")
+    globals()[_dag.dag_id] = _dag
+
 with DAG("schema_forms_mapped", schedule=None, start_date=START) as schema_forms_mapped:
     # Mapped tasks render through another path of Airflow's templater: every form works there too.
     SchemaGateOperator.partial(
