@@ -31,7 +31,7 @@ def _commands(parser: argparse.ArgumentParser) -> list[Any]:
 
     [subparsers] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     helps = {choice.dest: choice.help for choice in subparsers._choices_actions}
-    commands = []
+    commands: list[Any] = []
     for name, sub in subparsers.choices.items():
         if any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
             commands.append(GroupCommand(name=name, help=helps.get(name) or name, subcommands=_commands(sub)))

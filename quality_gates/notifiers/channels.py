@@ -73,7 +73,7 @@ class WebhookChannel:
             raise ImportError("WebhookChannel needs Airflow's HTTP provider: pip install 'airflow-quality-gates[http]'") from None
         if self.http_conn_id is not None:
             return HttpHook(method="POST", http_conn_id=self.http_conn_id), self.endpoint
-        parts = urlsplit(self.url)
+        parts = urlsplit(str(self.url))
         return _url_hook(f"{parts.scheme}://{parts.netloc}"), urlunsplit(("", "", parts.path, parts.query, ""))
 
     def send(self, message: AlertMessage, context: Any) -> None:

@@ -62,8 +62,9 @@ def deliver(send: Callable[[], Any], policy: RetryPolicy, *, on_retry: Callable[
     import tenacity
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
-        if on_retry is not None and state.outcome is not None:
-            on_retry(state.attempt_number, state.outcome.exception(), state.upcoming_sleep)
+        error = state.outcome.exception() if state.outcome is not None else None
+        if on_retry is not None and error is not None:
+            on_retry(state.attempt_number, error, state.upcoming_sleep)
 
     retrying = tenacity.Retrying(
         stop=tenacity.stop_after_attempt(policy.attempts),

@@ -156,7 +156,7 @@ class ServingMetricGateOperator(BaseGateOperator):
         now = dt.datetime.now(dt.UTC)
         self.defer(
             trigger=LabelCoverageTrigger(
-                conn_id=self.conn_id, tables=dataclasses.asdict(self.tables), window_start=window.start.isoformat(),
+                conn_id=str(self.conn_id), tables=dataclasses.asdict(self.tables), window_start=window.start.isoformat(),
                 window_end=window.end.isoformat(), min_coverage=self.min_coverage,
                 deadline=(now + self.wait_for_labels).isoformat(), poll_interval=self.poll_interval.total_seconds(),
                 attempts=self.coverage_query_attempts, waiting_since=now.isoformat(),
@@ -230,9 +230,9 @@ class ServingMetricGateOperator(BaseGateOperator):
         from quality_gates.checks.gates import serving_gate
         from quality_gates.triggers.label_coverage import ERROR, MISCONFIGURED
 
-        status = (self._label_wait or {}).get("status")
-        if status in (ERROR, MISCONFIGURED):  # recorded as the run's error; misconfigured is not retried
-            raise (SourceError if status == ERROR else SourceConfigurationError)(self._label_wait["message"])
+        wait = self._label_wait or {}
+        if wait.get("status") in (ERROR, MISCONFIGURED):  # recorded as the run's error; misconfigured is not retried
+            raise (SourceError if wait["status"] == ERROR else SourceConfigurationError)(wait["message"])
         window = self._window()
         aggregates = self._aggregate(window)
         self.log.info("%s predictions in [%s, %s) as of %s", f"{aggregates.predictions:,}", window.start, window.end, window.as_of)
@@ -242,8 +242,8 @@ class ServingMetricGateOperator(BaseGateOperator):
             half_life_seconds=self.recency_half_life.total_seconds() if self.recency_half_life else None, resamples=self.resamples,
             seed=self.seed, min_coverage=self.min_coverage,
         )
-        if self._label_wait:  # say on the coverage check how the wait ended
-            checks = [_with_wait(c, self._label_wait, self.wait_for_labels) if c.check_name == "label_coverage" else c for c in outcome.checks]
+        if wait:  # say on the coverage check how the wait ended
+            checks = tuple(_with_wait(c, wait, self.wait_for_labels) if c.check_name == "label_coverage" else c for c in outcome.checks)
             outcome = dataclasses.replace(outcome, checks=checks)
         return outcome
 

@@ -78,8 +78,8 @@ class LabelCoverageTrigger(BaseTrigger):
             while True:
                 now = dt.datetime.now(dt.UTC)
                 try:
-                    coverage = await asyncio.to_thread(self._measure, now)
-                    failures = 0
+                    measured = await asyncio.to_thread(self._measure, now)
+                    coverage, failures = measured, 0
                 except ConfigurationError as exc:  # no such connection, not a SQL database, an unsupported dialect
                     yield TriggerEvent(self._event(MISCONFIGURED, coverage, message=str(exc)))
                     return
@@ -95,14 +95,14 @@ class LabelCoverageTrigger(BaseTrigger):
                                      failures, self.attempts, pause, message)
                     await asyncio.sleep(pause)
                     continue
-                if coverage.reaches(self.min_coverage):
-                    yield TriggerEvent(self._event(READY, coverage))
+                if measured.reaches(self.min_coverage):
+                    yield TriggerEvent(self._event(READY, measured))
                     return
                 if now >= deadline:
-                    yield TriggerEvent(self._event(TIMEOUT, coverage))
+                    yield TriggerEvent(self._event(TIMEOUT, measured))
                     return
                 self.log.info("%d of %d predictions labelled (%.1f%%, need %.0f%%); next look in %.0f s",
-                              coverage.labelled, coverage.predictions, 100 * coverage.share, 100 * self.min_coverage,
+                              measured.labelled, measured.predictions, 100 * measured.share, 100 * self.min_coverage,
                               min(self.poll_interval, (deadline - now).total_seconds()))
                 await asyncio.sleep(max(0.0, min(self.poll_interval, (deadline - now).total_seconds())))
         finally:
