@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from quality_gates.notifiers.delivery import PermanentDeliveryError
+from quality_gates.notifiers.delivery import PermanentDeliveryError, TransientDeliveryError
 from quality_gates.notifiers.message import AlertMessage
 
 
@@ -86,7 +86,7 @@ class WebhookChannel:
             return
         error = f"{response.status_code} {response.reason} from {response.url}: {response.text.strip()[:200]}"
         if response.status_code >= 500 or response.status_code in (408, 429):
-            raise ConnectionError(error)  # the server may recover: retried
+            raise TransientDeliveryError(error)
         raise PermanentDeliveryError(error)
 
 

@@ -16,6 +16,10 @@ class PermanentDeliveryError(Exception):
     """The channel answered in a way that another attempt cannot change (e.g. HTTP 400, 403, 404)."""
 
 
+class TransientDeliveryError(Exception):
+    """The channel answered with an error that may pass (HTTP 5xx, 408, 429): retried."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """``attempts`` tries per channel; the pause before try n+1 is ``backoff`` × 2^(n-1) seconds,

@@ -98,7 +98,7 @@ def test_webhook_that_always_fails_is_given_up_and_recorded(gate_store, run_dag,
     run, [delivery] = _deliveries(gate_store, "delivery_webhook")
     url = f"http://127.0.0.1:{server.port}/hooks/quality"
     assert (delivery.delivered, delivery.attempts) == (False, 3)
-    assert delivery.error == f"ConnectionError: 503 Service Unavailable from {url}: try again later"
+    assert delivery.error == f"TransientDeliveryError: 503 Service Unavailable from {url}: try again later"
     logs = "".join(capfd.readouterr())
     assert "Quality gate alert through webhook connection 'flaky_webhook' failed (attempt 1 of 3), retrying in 0.1 s" in logs
     assert f"Quality gate alert through webhook connection 'flaky_webhook' failed after 3 attempt(s): {delivery.error}" in logs

@@ -117,7 +117,7 @@ def test_dead_smtp_server_and_failing_webhook_change_nothing_but_a_log_line(gate
     output = capfd.readouterr()
     logs = output.out + output.err
     assert "Quality gate alert through e-mail to oncall@example.com via connection 'test_smtp' failed after 3 attempt(s)" in logs
-    assert "Quality gate alert through webhook connection 'test_webhook' failed after 3 attempt(s): ConnectionError: 500" in logs
+    assert "Quality gate alert through webhook connection 'test_webhook' failed after 3 attempt(s): TransientDeliveryError: 500" in logs
     [stored] = gate_store.recent(dag_id="alerting_gate_fail")
     assert stored.result.status == "failed"  # results are kept
     assert len(received) == 3  # the webhook was tried a bounded number of times
