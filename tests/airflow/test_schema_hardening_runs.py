@@ -28,9 +28,9 @@ def checks(store, gate_run_id: int) -> dict[tuple[str, str | None], str]:
 @pytest.mark.parametrize("form", FORMS)
 def test_every_schema_form_runs_in_airflow(gate_store, run_dag, form):
     dag_id = f"schema_form_{form}"
-    dag_run, states = run_dag(dag_id, scenario="good")
+    _, states = run_dag(dag_id, scenario="good")
     assert states == {"gate": "success", "downstream": "success"}
-    dag_run, states = run_dag(dag_id, scenario="bad")
+    _, states = run_dag(dag_id, scenario="bad")
     assert states == {"gate": "failed", "downstream": "upstream_failed"}
     good, bad = runs(gate_store, dag_id)
     assert (good.status, good.row_count, bad.status, bad.row_count) == ("passed", 20, "failed", 20)
@@ -39,7 +39,7 @@ def test_every_schema_form_runs_in_airflow(gate_store, run_dag, form):
 
 
 def test_every_schema_form_runs_in_a_mapped_task(gate_store, run_dag):
-    dag_run, states = run_dag("schema_forms_mapped")
+    dag_run, _ = run_dag("schema_forms_mapped")
     assert str(dag_run.state) == "success"
     assert [(run.status, run.row_count) for run in runs(gate_store, "schema_forms_mapped")] == [("passed", 20)] * len(FORMS)
 

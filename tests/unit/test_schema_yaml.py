@@ -282,7 +282,7 @@ def test_spec_keeps_the_line_of_every_column_and_check(tmp_path):
 
 
 def test_registered_extension_checks_are_accepted(tmp_path):
-    import pandera.extensions as extensions
+    from pandera import extensions
 
     if "is_between_for_yaml_test" not in pa.Check.REGISTERED_CUSTOM_CHECKS:
         @extensions.register_check_method(statistics=["low", "high"])
