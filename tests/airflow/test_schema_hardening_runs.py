@@ -57,6 +57,19 @@ def test_duplicate_column_names_are_a_recorded_error(gate_store, run_dag, dag_id
     assert (run.result.status.value, run.result.error, run.result.checks) == ("error", DUPLICATE_COLUMNS, ())
 
 
+def test_duplicate_column_names_in_a_parquet_file_are_a_recorded_error(gate_store, run_dag, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "orders.parquet"
+    columns = [pa.array([1, 2]), pa.array([1.0, 2.0]), pa.array([3.0, 4.0]), pa.array(["a", "b"]), pa.array(["c", "d"])]
+    pq.write_table(pa.Table.from_arrays(columns, names=["order_id", "amount", "amount", "status", "status"]), path)
+    dag_run, states = run_dag("duplicate_columns_anomaly_parquet", path=str(path))
+    assert states == {"gate": "failed", "downstream": "upstream_failed"}
+    [run] = gate_store.recent(dag_id="duplicate_columns_anomaly_parquet")
+    assert run.result.error == DUPLICATE_COLUMNS.replace("callable orders", f"file {path}")
+
+
 @pytest.mark.parametrize(
     ("mistake", "message"),
     [
