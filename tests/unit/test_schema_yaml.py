@@ -117,6 +117,8 @@ def test_wrong_option_values_name_the_option_and_line(tmp_path):
     assert error_of(path) == f"{path}, line 3: 'strict' must be true, false or 'filter', got 'sometimes'"
     path = write(tmp_path, "columns:\n  amount:\n    greater_than: {min_value: 0, severity: fatal}\n", "severity.yaml")
     assert error_of(path) == f"{path}, line 3: column 'amount': check 'greater_than': severity must be 'warn' or 'error', got 'fatal'"
+    path = write(tmp_path, "columns:\n  amount:\n    greater_than:\n      min_value: 0\n      raise_warning: 'yes'\n", "option.yaml")
+    assert error_of(path) == f"{path}, line 5: column 'amount': check 'greater_than': 'raise_warning' must be true or false, got 'yes'"
     path = write(tmp_path, "columns:\n  amount:\n    mostly: {greater_than: 0.9}\n", "mostly.yaml")
     assert error_of(path) == (
         f"{path}, line 3: column 'amount': 'mostly' names 'greater_than', which is neither a check of this column "
