@@ -74,7 +74,7 @@ def test_duplicate_column_names_in_a_parquet_file_are_a_recorded_error(gate_stor
     ("mistake", "message"),
     [
         ("misspelt", "orders_misspelt.yaml, line 3: unknown key 'colums' (did you mean 'columns'?)"),
-        ("twice", "orders_twice.yaml, line 7: duplicate key 'amount': also on line 2 (a second definition would silently replace the first)"),
+        ("twice", "orders_twice.yaml, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)"),
     ],
 )
 def test_schema_file_mistakes_fail_the_gate_with_file_and_line(gate_store, run_dag, dagbag, mistake, message):

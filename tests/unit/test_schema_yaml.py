@@ -141,7 +141,7 @@ def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
             dtype: float64
         """)
     assert error_of(path) == (
-        f"{path}, line 7: duplicate key 'amount': also on line 2 (a second definition would silently replace the first)"
+        f"{path}, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)"
     )
 
 
@@ -149,9 +149,9 @@ def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
     ("text", "message"),
     [
         ("strict: true\ncolumns:\n  a: {}\nstrict: false\n", "line 4: duplicate key 'strict': also on line 1"),
-        ("columns:\n  a:\n    dtype: int64\n    isin: [1, 2]\n    isin: [3]\n", "line 5: duplicate key 'isin': also on line 4"),
-        ("columns:\n  a:\n    in_range: {min_value: 1,\n               min_value: 2}\n", "line 4: duplicate key 'min_value': also on line 3"),
-        ("columns:\n  1: {}\n  1: {}\n", "line 3: duplicate key 1: also on line 2"),
+        ("columns:\n  a:\n    dtype: int64\n    isin: [1, 2]\n    isin: [3]\n", "line 5: duplicate key 'isin' in columns.a: also on line 4"),
+        ("columns:\n  a:\n    in_range: {min_value: 1,\n               min_value: 2}\n", "line 4: duplicate key 'min_value' in columns.a.in_range: also on line 3"),
+        ("columns:\n  1: {}\n  1: {}\n", "line 3: duplicate key 1 in columns: also on line 2"),
     ],
 )
 def test_duplicate_keys_at_any_level(tmp_path, text, message):
