@@ -121,8 +121,8 @@ def parse_component(
             checks.extend(parse_checks(value, at, options.get("dtype")))
         elif key == TOLERANCE_KEY:
             tolerance_entry = (value, at)
-        elif definition_ := check_definition(key):
-            checks.append(parse_check(definition_, value, at, options.get("dtype")))
+        elif (named_check := check_definition(key)) is not None:
+            checks.append(parse_check(named_check, value, at, options.get("dtype")))
         else:
             known = [*options_table, "checks", TOLERANCE_KEY, *known_check_names()]
             raise at.error(values.unknown_key(key, known, "check or option"))
