@@ -41,7 +41,7 @@ class GateRunOut(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
     problems: list[dict[str, Any]] = Field(default_factory=list, description="failing, warning and error checks (from the summary)")
     error: str | None = None
-    mode: str | None = Field(None, description="the gate's mode: fail, skip or warn (null on runs recorded before 0.8)")
+    mode: str | None = Field(None, description="the gate's mode: fail, skip or warn (null on runs recorded before migration 0008)")
     action: str | None = Field(None, description="what the gate did to the pipeline: blocked, skipped or allowed")
     action_label: str | None = Field(None, description='the action in words, e.g. "allowed in warn mode"')
     url: str = Field(description="this gate run's page")
