@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
+from quality_gates.checks.artifacts import Artifact
 from quality_gates.checks.errors import ConfigurationError, RetryableError
 from quality_gates.checks.results import GateAction, GateKind, GateMode, GateOutcome, GateResult, RunIdentity, Status, action_for
 from quality_gates.hooks.store import QualityStoreHook
@@ -126,7 +127,7 @@ class BaseGateOperator(BaseOperator):
         except (ConfigurationError, RetryableError) as exc:
             raise self._airflow_error(exc) from exc
 
-    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Any = ()) -> int:
+    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Sequence[Artifact]) -> int:
         try:
             return store.record(identity, result, artifacts)
         except (ConfigurationError, RetryableError) as exc:
