@@ -58,8 +58,9 @@ def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: 
 
 
 def _action_label(result: GateResult) -> str | None:
-    """"allowed in warn mode", "blocked", "skipped" when the verdict was a failure or an error."""
-    if result.action is None or result.status in (Status.PASSED, Status.WARNED):
+    """"allowed in warn mode" or "skipped" when a failure or an error did not block the pipeline
+    (blocking is what a failure does unless the gate's mode says otherwise)."""
+    if result.action in (None, GateAction.BLOCKED) or result.status in (Status.PASSED, Status.WARNED):
         return None
     return action_words(result.action, result.mode)
 
