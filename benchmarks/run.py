@@ -17,6 +17,7 @@ BENCHMARKS = {
     "model_metrics": "benchmarks.model_metrics",
     "drift": "benchmarks.drift",
     "record_path": "benchmarks.record_path",
+    "schema_yaml": "benchmarks.schema_yaml",
 }
 
 
