@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 from quality_gates.checks.json_safe import truncate
 from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Severity, Status
 from quality_gates.store import migrate
-from quality_gates.store.engine import engine_for
+from quality_gates.store.engine import StoreTimeouts, engine_for
 from quality_gates.store.models import CheckResultRow, GateRunRow
 from quality_gates.store.alerts import AlertStates
 from quality_gates.store.partitions import PartitionStore
 from quality_gates.store.model_baselines import ModelBaselines
 from quality_gates.store.references import ReferenceStore
+from quality_gates.store.sqlite_migrate import FirstUseLockTimeout, HalfMigratedStoreError, first_use_lock
 
 MAX_TEXT_CHARS = 2000
 
@@ -39,12 +40,13 @@ class StoredGateRun:
 
 
 class ResultStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, timeouts: StoreTimeouts = StoreTimeouts()):
         self.engine = engine
+        self.timeouts = timeouts
 
     @classmethod
-    def open(cls, url: str, *, migrate_schema: bool = True) -> ResultStore:
-        store = cls(engine_for(url))
+    def open(cls, url: str, *, migrate_schema: bool = True, timeouts: StoreTimeouts = StoreTimeouts()) -> ResultStore:
+        store = cls(engine_for(url, timeouts), timeouts)
         if migrate_schema:
             store.ensure_schema()
         return store
@@ -80,20 +82,13 @@ class ResultStore:
             return
         with _migrate_lock:
             try:
-                if migrate.current_revision(self.engine) != migrate.head_revision():
-                    self._upgrade()
-            except SQLAlchemyError as exc:
+                # Serialised across processes: an SQLite file lock, then BEGIN IMMEDIATE; PostgreSQL's advisory lock.
+                with first_use_lock(self.engine, self.timeouts):
+                    if migrate.current_revision(self.engine) != migrate.head_revision():
+                        migrate.upgrade(self.engine, timeouts=self.timeouts)
+            except (SQLAlchemyError, HalfMigratedStoreError, FirstUseLockTimeout) as exc:
                 raise StoreUnavailableError(f"results store {key} is unavailable: {exc}") from exc
             _migrated.add(key)
-
-    def _upgrade(self) -> None:
-        try:
-            migrate.upgrade(self.engine)
-        except SQLAlchemyError:
-            # Another process may have created the tables at the same moment (SQLite has no
-            # advisory lock): that is success if the store is now current.
-            if migrate.current_revision(self.engine) != migrate.head_revision():
-                raise
 
     def record(self, identity: RunIdentity, result: GateResult) -> int:
         """Write one gate run and all its checks atomically; a re-executed try replaces its rows."""
