@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from quality_gates.checks.results import CheckResult
+from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
 
@@ -21,7 +21,7 @@ class SchemaGateOperator(BaseGateOperator):
     :param chunk_size: rows validated at a time; counts are exact over all rows.
     """
 
-    gate_kind = "schema"
+    gate_kind = GateKind.SCHEMA
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source", "schema")
 
     def __init__(
@@ -41,20 +41,24 @@ class SchemaGateOperator(BaseGateOperator):
         self.allow_empty = allow_empty
         self.chunk_size = chunk_size
 
+    def _do_render_template_fields(self, parent: Any, template_fields: Any, context: Any, jinja_env: Any, seen_oids: set[int]) -> None:
+        # Airflow calls any callable it finds in a template field (as a template callable); a
+        # DataFrameSchema object and a DataFrameModel class are callable. Only a path or an
+        # import path is a template. Overridden here, not in render_template_fields, because
+        # mapped tasks call this method directly.
+        if parent is self and not isinstance(self.schema, str):
+            template_fields = [name for name in template_fields if name != "schema"]
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
+
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         # Imported here, not at module level: DAG files import operators at every parse.
+        from quality_gates.checks.gates import schema_gate
         from quality_gates.checks.schema_loader import load_schema
-        from quality_gates.checks.schema_validation import validate_schema
 
         schema = load_schema(self.schema, base_dir=self.dag_folder())
         self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
-        validation = validate_schema(
-            self.source.read_chunks(self.chunk_size),
-            schema,
-            allow_empty=self.allow_empty,
-            max_failure_cases=self.max_failure_cases,
-        )
-        return validation.row_count, validation.checks
+        return schema_gate(self.source.read_chunks(self.chunk_size), schema, allow_empty=self.allow_empty,
+                           max_failure_cases=self.max_failure_cases, data=self.source.describe())

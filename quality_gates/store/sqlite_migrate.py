@@ -96,11 +96,16 @@ def _repair(connection: Connection, config: Config) -> None:
 
 
 def _schema_objects(connection: Connection) -> frozenset[tuple[str, str]]:
+    """Tables, indexes and columns (``table.column``): what a revision may have created."""
     rows = connection.execute(text(
         "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
         " AND name != :version_table"
-    ), {"version_table": VERSION_TABLE})
-    return frozenset((row.type, row.name) for row in rows)
+    ), {"version_table": VERSION_TABLE}).all()
+    objects = {(row.type, row.name) for row in rows}
+    for table in [name for kind, name in objects if kind == "table"]:
+        columns = connection.execute(text("SELECT name FROM pragma_table_info(:table)"), {"table": table}).scalars()
+        objects |= {("column", f"{table}.{column}") for column in columns}
+    return frozenset(objects)
 
 
 def _objects_created_by(config: Config, *, after: str | None) -> list[tuple[str, frozenset[tuple[str, str]]]]:
@@ -136,13 +141,19 @@ def _objects_created_by_revision(script_location: str) -> list[tuple[str, frozen
 def _drop(connection: Connection, objects: set[tuple[str, str]]) -> None:
     quote = connection.dialect.identifier_preparer.quote
     tables = sorted(name for kind, name in objects if kind == "table")
-    for table in tables:
-        if connection.execute(text(f"SELECT 1 FROM {quote(table)} LIMIT 1")).first() is not None:
-            raise HalfMigratedStoreError(
-                f"the results store is half-migrated: table {table} was created by a migration that never finished,"
-                " but it holds rows; back the file up, then drop the table or restore the version row"
-            )
+    # Columns of a table that stays (a half-applied add_column); those of dropped tables go with them.
+    columns = sorted(tuple(name.split(".", 1)) for kind, name in objects if kind == "column" and name.split(".", 1)[0] not in tables)
+    holding = [table for table in tables if connection.execute(text(f"SELECT 1 FROM {quote(table)} LIMIT 1")).first() is not None]
+    holding += [f"{table}.{column}" for table, column in columns if connection.execute(
+        text(f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} IS NOT NULL LIMIT 1")).first() is not None]
+    if holding:
+        raise HalfMigratedStoreError(
+            f"the results store is half-migrated: {', '.join(holding)} was created by a migration that never finished,"
+            " but holds values; back the file up, then drop it or restore the version row"
+        )
     for name in sorted(name for kind, name in objects if kind == "index"):
         connection.execute(text(f"DROP INDEX IF EXISTS {quote(name)}"))
+    for table, column in columns:
+        connection.execute(text(f"ALTER TABLE {quote(table)} DROP COLUMN {quote(column)}"))
     for table in tables:
         connection.execute(text(f"DROP TABLE {quote(table)}"))

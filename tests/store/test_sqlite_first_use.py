@@ -92,13 +92,21 @@ def test_a_process_killed_during_the_first_use_migrations_leaves_a_usable_store(
     assert _run_count(url) == 1
 
 
+def _old_row(connection) -> None:
+    """A gate run as the first revisions wrote it (only the columns of 0001)."""
+    connection.execute(text(
+        "INSERT INTO gate_runs (dag_id, task_id, run_id, map_index, try_number, dataset, partition_key, gate, status, started_at,"
+        " finished_at, row_count, summary) VALUES ('dag', 'gate', 'before', -1, 1, 'orders', '2024-05-01', 'schema', 'passed',"
+        " '2024-05-01 12:00:00.000000', '2024-05-01 12:00:00.000000', 10, '{}')"))
+
+
 def _half_migrated(tmp_path: Path, *, upgraded_to: str, stamped: str | None, dropped: tuple[str, ...]) -> str:
     """What an older version left behind when killed mid-migration: its DDL was not transactional."""
     url = f"sqlite:///{tmp_path / 'half.db'}"
     engine = create_engine(url)
     migrate.upgrade(engine, upgraded_to)
-    ResultStore(engine).record(RunIdentity("dag", "gate", "before"), _result())
     with engine.begin() as connection:
+        _old_row(connection)
         for table in dropped:
             connection.execute(text(f"DROP TABLE {table}"))
         if stamped is None:
@@ -122,7 +130,7 @@ def test_a_store_half_migrated_by_an_older_version_is_repaired_and_keeps_its_res
     url = _half_migrated(tmp_path, upgraded_to=upgraded_to, stamped=stamped, dropped=dropped)
     store = ResultStore.open(url)
     assert migrate.current_revision(store.engine) == migrate.head_revision()
-    assert store.find(RunIdentity("dag", "gate", "before")).result == _result()
+    assert store.find(RunIdentity("dag", "gate", "before")).result.status is Status.PASSED
     store.record(RunIdentity("dag", "gate", "after"), _result())
     assert {"partitions", "partition_profiles", "alert_states"} <= set(inspect(store.engine).get_table_names())
 
@@ -141,5 +149,19 @@ def test_leftover_tables_holding_rows_are_never_dropped(tmp_path):
     url = _half_migrated(tmp_path, upgraded_to="0001", stamped=None, dropped=("check_results",))
     from quality_gates.store.repository import StoreUnavailableError
 
-    with pytest.raises(StoreUnavailableError, match=r"half-migrated: table gate_runs .* holds rows"):
+    with pytest.raises(StoreUnavailableError, match=r"half-migrated: gate_runs was created by a migration that never finished, but holds values"):
         ResultStore.open(url)
+
+
+def test_a_half_applied_add_column_is_undone_and_applied_again(tmp_path):
+    url = f"sqlite:///{tmp_path / 'columns.db'}"
+    engine = create_engine(url)
+    migrate.upgrade(engine, "0007")
+    with engine.begin() as connection:  # 0008 killed after its first column
+        _old_row(connection)
+        connection.execute(text("ALTER TABLE gate_runs ADD COLUMN mode VARCHAR(10)"))
+    engine.dispose()
+    store = ResultStore.open(url)
+    assert migrate.current_revision(store.engine) == migrate.head_revision()
+    assert {"mode", "action"} <= {c["name"] for c in inspect(store.engine).get_columns("gate_runs")}
+    assert store.find(RunIdentity("dag", "gate", "before")) is not None
