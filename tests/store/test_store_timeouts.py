@@ -51,9 +51,8 @@ def test_connect_timeout_comes_from_the_connections_extras(monkeypatch):
 def test_statement_timeout_cancels_a_long_query_on_postgres(postgres_database, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_SLOW_STORE", postgres_database.replace("+psycopg2", "") + "?statement_timeout=0.2")
     store = QualityStoreHook("slow_store").get_store()
-    with store.engine.connect() as connection:
-        with pytest.raises(OperationalError, match="canceling statement due to statement timeout"):
-            connection.execute(text("SELECT pg_sleep(30)"))
+    with store.engine.connect() as connection, pytest.raises(OperationalError, match="canceling statement due to statement timeout"):
+        connection.execute(text("SELECT pg_sleep(30)"))
 
 
 def test_lock_timeout_fails_a_write_blocked_by_another_transaction_as_unavailable(postgres_database):

@@ -5,9 +5,10 @@ Per column, every method that fits its type is measured; the methods that *decid
 by type and size (``DriftSettings.voting_methods``); the others are reported for information.
 A method flags a column when its effect size exceeds its threshold and, for tests with a
 p-value, the Benjamini-Hochberg adjusted p-value (across the columns) is below ``alpha``.
-Null-fraction changes (NaN is null), changes in the share of ±inf in a numeric column, and
-never-seen categories are checks of their own and also make a column drift. The dataset drifts when the share of drifted columns (weighted by feature importance if
-given) exceeds ``drift_share``; drifted columns then fail, else they warn.
+Null-fraction changes (NaN is null), changes in the share of ±inf in a numeric column,
+and never-seen categories are checks of their own and also make a column drift. The dataset
+drifts when the share of drifted columns (weighted by feature importance if given) exceeds
+``drift_share``; drifted columns then fail, else they warn.
 """
 
 from __future__ import annotations
