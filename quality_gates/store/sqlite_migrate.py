@@ -91,7 +91,7 @@ def _repair(connection: Connection, config: Config) -> None:
         leftovers |= present
         break
     _drop(connection, leftovers)
-    if applied != current:
+    if applied is not None and applied != current:
         command.stamp(config, applied)
 
 

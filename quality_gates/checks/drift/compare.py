@@ -92,8 +92,8 @@ def compare_with_reference(reference: ReferenceProfile, current: pd.DataFrame, *
     for name in compared:
         findings += _measure_column(name, reference.columns[name], current[name], settings, current_name)
     for method in P_VALUE_METHODS:
-        family = [f for f in findings if f.measurement.method == method and f.measurement.p_value is not None]
-        for finding, adjusted in zip(family, benjamini_hochberg([f.measurement.p_value for f in family])):
+        tested = [(f, f.measurement.p_value) for f in findings if f.measurement.method == method and f.measurement.p_value is not None]
+        for (finding, _), adjusted in zip(tested, benjamini_hochberg([p for _, p in tested])):
             finding.adjusted_p = adjusted
 
     drifted = [name for name in compared if any(f.voting and f.flagged(settings.alpha) for f in findings if f.column == name)]
