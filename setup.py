@@ -50,6 +50,8 @@ setup(
             "psutil>=5.9",
             "playwright>=1.45",  # drives the OS package Chromium in tests/e2e (never `playwright install`)
             "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
+            "ruff>=0.6",  # make lint
+            "mypy>=1.10",
         ],
     },
     entry_points={
