@@ -23,7 +23,7 @@ from quality_gates.store.model_baselines import ModelBaselines
 from quality_gates.store.models import CheckResultRow, GateRunRow
 from quality_gates.store.partitions import PartitionStore
 from quality_gates.store.references import ReferenceStore
-from quality_gates.store.sqlite_migrate import FirstUseLockTimeout, HalfMigratedStoreError, first_use_lock
+from quality_gates.store.sqlite_migrate import FirstUseLockTimeout, first_use_lock
 from quality_gates.store.transactions import database_errors, location, writing
 
 __all__ = ["ResultStore", "StoreUnavailableError", "StoredGateRun"]  # StoreUnavailableError: its old import path
@@ -90,7 +90,7 @@ class ResultStore:
                 with database_errors(self.engine, "bring its tables up to date"), first_use_lock(self.engine, self.timeouts):
                     if migrate.current_revision(self.engine) != migrate.head_revision():
                         migrate.upgrade(self.engine, timeouts=self.timeouts)
-            except (HalfMigratedStoreError, FirstUseLockTimeout) as exc:
+            except FirstUseLockTimeout as exc:
                 raise StoreUnavailableError(f"results store {key} is unavailable: {exc}") from exc
             _migrated.add(key)
 

@@ -23,14 +23,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, StaticPool, create_engine, text
 
+from quality_gates.checks.errors import StoreConfigurationError
 from quality_gates.store.engine import StoreTimeouts, sqlite_engine
 from quality_gates.store.models import VERSION_TABLE
 
 _BATCH_LEFTOVER_PREFIX = "_alembic_tmp_"  # a table copy that Alembic's batch mode was filling
 
 
-class HalfMigratedStoreError(RuntimeError):
-    """A half-applied migration left tables that hold rows: never dropped, a person must look."""
+class HalfMigratedStoreError(StoreConfigurationError):
+    """A half-applied migration left tables or columns that hold values: never dropped, a person
+    must look, so the gate fails at once instead of retrying."""
 
 
 class FirstUseLockTimeout(TimeoutError):

@@ -147,9 +147,9 @@ def test_the_first_revision_half_applied_with_an_empty_version_table_is_repaired
 
 def test_leftover_tables_holding_rows_are_never_dropped(tmp_path):
     url = _half_migrated(tmp_path, upgraded_to="0001", stamped=None, dropped=("check_results",))
-    from quality_gates.store.repository import StoreUnavailableError
+    from quality_gates.checks.errors import StoreConfigurationError
 
-    with pytest.raises(StoreUnavailableError, match=r"half-migrated: gate_runs was created by a migration that never finished, but holds values"):
+    with pytest.raises(StoreConfigurationError, match=r"half-migrated: gate_runs was created by a migration that never finished, but holds values"):
         ResultStore.open(url)
 
 
