@@ -1,10 +1,12 @@
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 setup(
     name="airflow-quality-gates",
     version="0.1.0",
     description="Data-quality gates for Apache Airflow: schema and statistical checks that block bad data.",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     # Airflow shows the Documentation URL in `airflow providers get`; the same address as provider_info.DOCUMENTATION_URL.
     project_urls={"Documentation": "https://airflow-quality-gates.readthedocs.io/en/latest/"},
@@ -57,6 +59,8 @@ setup(
             "mkdocs-material>=9.5",
             "mkdocstrings[python]>=0.26",
             "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
+            "ruff>=0.6",  # make lint
+            "mypy>=1.10",
         ],
     },
     entry_points={

@@ -18,6 +18,7 @@ BENCHMARKS = {
     "drift": "benchmarks.drift",
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
+    "store_hardening": "benchmarks.store_hardening",
     "serving_wait": "benchmarks.serving_wait",
 }
 

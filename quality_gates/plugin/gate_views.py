@@ -76,9 +76,8 @@ def culprits(checks: list[CheckOut]) -> list[CulpritOut]:
     found: dict[str, CulpritOut] = {}
 
     def add(column: Any, reason: str | None = None) -> None:
-        if isinstance(column, str) and column:
-            if column not in found or (reason and not found[column].reason):
-                found[column] = CulpritOut(column=column, reason=reason)
+        if isinstance(column, str) and column and (column not in found or (reason and not found[column].reason)):
+            found[column] = CulpritOut(column=column, reason=reason)
 
     by_column = {(c.check_name, c.column): c for c in checks}
     for check in checks:
@@ -130,7 +129,7 @@ def metrics(checks: list[CheckOut]) -> list[MetricOut]:
         lo, hi = lo - pad, hi + pad
 
         def at(v: float | None) -> float | None:
-            return None if v is None else round(100 * (v - lo) / (hi - lo), 2)
+            return None if v is None else round(100 * (v - lo) / (hi - lo), 2)  # noqa: B023 (used in this iteration only)
 
         confidence = _number(d.get("confidence"))
         out.append(MetricOut(

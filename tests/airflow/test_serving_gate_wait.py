@@ -100,7 +100,8 @@ def test_unreachable_database_is_retried_then_recorded_as_error(gate_store, dagb
     [run] = gate_store.recent(dag_id="serving_gate_wait_db_down")
     assert run.result.status == "error" and run.result.checks == ()
     assert run.result.error.startswith(
-        "the label coverage query failed 3 times in a row (connection 'serving_db_down'): connection failed: connection to server at \"127.0.0.1\", port 9 failed"
+        "the label coverage query failed 3 times in a row (connection 'serving_db_down'): "
+        "connection failed: connection to server at \"127.0.0.1\", port 9 failed"
     )
 
 

@@ -4,6 +4,7 @@ repeats. Same tables, window and timestamp handling as the full join (``serving_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,16 +33,17 @@ def label_coverage(connection: Connection, tables: DelayedLabelTables, window: W
     arrived labels, so that a label logged twice never counts twice. (A correlated EXISTS per
     prediction was 1.5-3× slower on PostgreSQL.)"""
     time = _Time(connection.dialect.name)
-    p, l = tables.predictions(), tables.labels()
-    pid, lid = p.c[tables.id_column], l.c[tables.id_column]
-    predicted_at, labeled_at = p.c[tables.predicted_at_column], l.c[tables.labeled_at_column]
+    p, labels = tables.predictions(), tables.labels()
+    pid, lid = p.c[tables.id_column], labels.c[tables.id_column]
+    predicted_at, labeled_at = p.c[tables.predicted_at_column], labels.c[tables.labeled_at_column]
     arrived = time.value(labeled_at) <= time.bound("as_of", window.as_of)
+    labelled_ids: sa.FromClause
+    labelled_id: sa.ColumnElement[Any]
     if _unique(connection, tables.labels_table, tables.id_column):
-        labelled_ids, on = l, sa.and_(lid == pid, arrived)
+        labelled_ids, on, labelled_id = labels, sa.and_(lid == pid, arrived), lid
     else:
-        labelled_ids = sa.select(lid.label("id")).where(arrived).group_by(lid).subquery()
-        on = labelled_ids.c.id == pid
-    labelled_id = labelled_ids.c[tables.id_column] if labelled_ids is l else labelled_ids.c.id
+        distinct = sa.select(lid.label("id")).where(arrived).group_by(lid).subquery()
+        labelled_ids, on, labelled_id = distinct, distinct.c.id == pid, distinct.c.id
     query = sa.select(sa.func.count(), sa.func.count(labelled_id)).select_from(p.outerjoin(labelled_ids, on)).where(
         time.value(predicted_at) >= time.bound("window_start", window.start),
         time.value(predicted_at) < time.bound("window_end", window.end),
