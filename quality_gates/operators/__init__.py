@@ -1,6 +1,7 @@
 from quality_gates.operators.anomaly_gate import PartitionAnomalyGateOperator
 from quality_gates.operators.base import BaseGateOperator, GateFailedError
 from quality_gates.operators.drift_gate import DriftGateOperator
+from quality_gates.operators.freshness_gate import FreshnessGateOperator
 from quality_gates.operators.model_gate import ModelMetricGateOperator, promote_model_baseline
 from quality_gates.operators.reference_profile import ReferenceProfileOperator
 from quality_gates.operators.schema_gate import SchemaGateOperator
@@ -11,5 +12,5 @@ from quality_gates.store.references import StoredReference
 __all__ = [
     "BaseGateOperator", "GateFailedError", "PartitionAnomalyGateOperator", "SchemaGateOperator",
     "DriftGateOperator", "ReferenceProfileOperator", "SkewGateOperator", "StoredReference",
-    "ModelMetricGateOperator", "ServingMetricGateOperator", "promote_model_baseline",
+    "ModelMetricGateOperator", "FreshnessGateOperator", "ServingMetricGateOperator", "promote_model_baseline",
 ]
