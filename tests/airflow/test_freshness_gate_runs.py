@@ -104,7 +104,7 @@ def test_sql_query_source(gate_store, events, run_dag):
 
 def test_column_that_is_not_a_timestamp_is_a_configuration_error(gate_store, events, run_dag, capfd):
     load, engine = events
-    reflected = "DOUBLE" if engine.dialect.name == "sqlite" else "DOUBLE PRECISION"  # each database's own type name
+    reflected = "REAL" if engine.dialect.name == "sqlite" else "DOUBLE PRECISION"  # each database's own type name
     load(utc_naive(minutes=5))
     dag_run, states = run_dag("freshness_not_a_timestamp")
     assert states["gate"] == "failed"
