@@ -1,5 +1,6 @@
 from quality_gates.operators.anomaly_gate import PartitionAnomalyGateOperator
 from quality_gates.operators.base import BaseGateOperator, GateFailedError
+from quality_gates.operators.cross_table_gate import AggregateMatch, CrossTableGateOperator, Relationship, RowCountMatch
 from quality_gates.operators.drift_gate import DriftGateOperator
 from quality_gates.operators.freshness_gate import FreshnessGateOperator
 from quality_gates.operators.model_gate import ModelMetricGateOperator, promote_model_baseline
@@ -12,5 +13,6 @@ from quality_gates.store.references import StoredReference
 __all__ = [
     "BaseGateOperator", "GateFailedError", "PartitionAnomalyGateOperator", "SchemaGateOperator",
     "DriftGateOperator", "ReferenceProfileOperator", "SkewGateOperator", "StoredReference",
-    "ModelMetricGateOperator", "FreshnessGateOperator", "ServingMetricGateOperator", "promote_model_baseline",
+    "ModelMetricGateOperator", "FreshnessGateOperator",
+    "CrossTableGateOperator", "Relationship", "RowCountMatch", "AggregateMatch", "ServingMetricGateOperator", "promote_model_baseline",
 ]

@@ -5,7 +5,7 @@ import datetime as dt
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
 
-from quality_gates.operators import FreshnessGateOperator
+from quality_gates.operators import AggregateMatch, CrossTableGateOperator, FreshnessGateOperator, Relationship, RowCountMatch
 from quality_gates.sources import SqlSource
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -40,4 +40,34 @@ freshness_not_a_timestamp = freshness_dag("freshness_not_a_timestamp", timestamp
 freshness_query = freshness_dag(
     "freshness_query", source=SqlSource("warehouse", sql="SELECT loaded_at FROM events WHERE amount > :floor", parameters={"floor": 0}),
     error_after=dt.timedelta(hours=6),
+)
+
+# --- cross-table checks ---
+ORDERS_TODAY = SqlSource("warehouse", table="orders", where={"day": "{{ ds }}"})
+STAGING_TODAY = SqlSource("warehouse", table="orders_staging", where={"day": "{{ ds }}"})
+
+
+def cross_table_dag(dag_id: str, *checks) -> DAG:
+    with DAG(dag_id, schedule=None, start_date=START) as dag:
+        CrossTableGateOperator(task_id="gate", source=ORDERS_TODAY, dataset="orders", checks=list(checks)) >> EmptyOperator(task_id="downstream")
+    return dag
+
+
+cross_table_same_db = cross_table_dag(
+    "cross_table_same_db",
+    Relationship("customer_id", to=SqlSource("warehouse", table="customers"), field="id"),
+    RowCountMatch(compare_to=STAGING_TODAY),
+    AggregateMatch(compare_to=STAGING_TODAY, group_by="day", sum="amount", tolerance=0.001),
+)
+cross_table_across_db = cross_table_dag(
+    "cross_table_across_db",
+    Relationship("customer_id", to=SqlSource("warehouse_b", table="customers"), field="id"),
+    RowCountMatch(compare_to=SqlSource("warehouse_b", table="orders_staging", where={"day": "{{ ds }}"}), tolerance=0.05),
+    AggregateMatch(compare_to=SqlSource("warehouse_b", sql="SELECT day, amount FROM orders_staging WHERE day = :day",
+                                        parameters={"day": "{{ ds }}"}), group_by="day", sum="amount"),
+)
+cross_table_missing_other = cross_table_dag(
+    "cross_table_missing_other",
+    Relationship("customer_id", to=SqlSource("warehouse", table="no_such_customers"), field="id"),
+    RowCountMatch(compare_to=STAGING_TODAY),
 )
