@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, read_frame
 from quality_gates.store.references import StoredReference
@@ -28,7 +29,7 @@ class DriftGateOperator(BaseGateOperator):
     :param feature_importance: ``{column: weight}`` for that share (unlisted columns weigh 0).
     """
 
-    gate_kind = "drift"
+    gate_kind = GateKind.DRIFT
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "current", "reference")
 
     def __init__(
@@ -71,13 +72,9 @@ class DriftGateOperator(BaseGateOperator):
         wanted = [c for c in self.columns if c in frame.columns] if self.columns is not None else None
         return profile_reference(frame, columns=wanted).labelled(self.reference.describe(), "read now")
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[Any]]:
-        from quality_gates.checks.drift import compare_with_reference
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
+        from quality_gates.checks.gates import drift_gate
 
         reference = self._load_reference(store)
-        frame = read_frame(self.current)
-        report = compare_with_reference(reference, frame, columns=self.columns, settings=self.settings, current_name=self.current.describe())
-        self.log.info("Compared %s (%s rows) with %s (%s rows): %d of %d columns drifted%s", self.current.describe(), f"{len(frame):,}",
-                      reference.describe(), f"{reference.row_count:,}", len(report.drifted_columns), len(report.compared),
-                      f" ({', '.join(report.drifted_columns)})" if report.drifted_columns else "")
-        return len(frame), report.checks
+        return drift_gate(reference, read_frame(self.current), columns=self.columns, settings=self.settings,
+                          current_name=self.current.describe())
