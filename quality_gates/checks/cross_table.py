@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from quality_gates.checks.json_safe import json_safe
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
     from sqlalchemy import Engine
 
-KIND = "cross_table"
+KIND = CheckKind.CROSS_TABLE.value
 MAX_EXAMPLES = 10
 
 

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from quality_gates.checks.errors import SchemaDefinitionError
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, GateOutcome, Severity, Status
 
 if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy import Engine
 
-KIND = "freshness"
+KIND = CheckKind.FRESHNESS.value
 AGE_CHECK = "freshness"
 ADVANCED_CHECK = "data_advanced"
 RELATIVE_TO = ("now", "data_interval_end")
@@ -196,6 +196,17 @@ def judge_freshness(
     if rule.require_advance:
         results.append(_advanced(rule, newest_at, previous_newest, previous_partition, details))
     return results
+
+
+def freshness_gate(rule: FreshnessRule, newest: Any, reference_time: dt.datetime, *, rows: int | None = None,
+                   previous_newest: dt.datetime | None = None, previous_partition: str | None = None,
+                   waited: Mapping[str, Any] | None = None) -> GateOutcome:
+    """The freshness gate's core: its checks, with how long the gate waited for fresh data (if it did)."""
+    checks = judge_freshness(rule, newest, reference_time, previous_newest=previous_newest, previous_partition=previous_partition)
+    if waited:
+        checks = [CheckResult(c.check_name, c.column, c.status, c.severity, c.observed, c.expected, {**c.details, "waited": dict(waited)})
+                  for c in checks]
+    return GateOutcome(rows, checks)
 
 
 def _advanced(rule: FreshnessRule, newest_at, previous_newest, previous_partition, details) -> CheckResult:

@@ -34,6 +34,8 @@ class GateKind(StrEnum):
     REFERENCE = "reference"
     MODEL_METRIC = "model_metric"
     SERVING_METRIC = "serving_metric"
+    FRESHNESS = "freshness"
+    CROSS_TABLE = "cross_table"
 
 
 class CheckKind(StrEnum):
@@ -45,6 +47,8 @@ class CheckKind(StrEnum):
     MODEL_METRIC = "model_metric"  # one metric on one slice against its bar
     EVALUATION_DATA = "evaluation_data"  # a problem in a model gate's evaluation rows
     SERVING_EVALUATION = "serving_evaluation"  # volume, coverage, delay, balance of a serving gate's labels
+    FRESHNESS = "freshness"  # age of the newest row, or whether the data advanced
+    CROSS_TABLE = "cross_table"  # relationships, row_count_match, aggregate_match against another table
 
 
 # Rows written before checks carried a kind: recognised by their check name.

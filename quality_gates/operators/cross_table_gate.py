@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, GateKind, GateOutcome, Severity, Status
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, SourceConfigurationError, SourceError
 from quality_gates.sources.sql import SqlSource
@@ -65,7 +65,7 @@ class CrossTableGateOperator(BaseGateOperator):
     :param checks: ``Relationship``, ``RowCountMatch`` and ``AggregateMatch`` objects (their sources are templated).
     """
 
-    gate_kind = "cross_table"
+    gate_kind = GateKind.CROSS_TABLE
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source", "checks")
 
     def __init__(self, *, source: Source, checks: Sequence[CrossTableCheck], **kwargs: Any):
@@ -91,10 +91,10 @@ class CrossTableGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         results = [self._run(check) for check in self.checks]
         rows = next((r.details.get("target_rows") for r in results if r.details.get("check") == "row_count_match"), None)
-        return rows, results
+        return GateOutcome(rows, results)
 
     def _run(self, check: CrossTableCheck) -> CheckResult:
         from sqlalchemy.exc import SQLAlchemyError
@@ -129,7 +129,7 @@ class CrossTableGateOperator(BaseGateOperator):
         column = ",".join(_names(check.column)) if isinstance(check, Relationship) else None
         self.log.error("%s against %s could not be evaluated: %s", name, other.describe(), message)
         return CheckResult(name, column, Status.ERROR, severity, "not evaluated", f"compared with {other.describe()}",
-                           {"kind": "cross_table", "check": name, "other": other.describe(), "message": message})
+                           {"kind": CheckKind.CROSS_TABLE.value, "check": name, "other": other.describe(), "message": message})
 
 
 def _side(source: Source, columns: Sequence[str] | None = None):

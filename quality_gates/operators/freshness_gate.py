@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
-from quality_gates.checks.results import CheckResult
+from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, SourceConfigurationError, SourceError
 from quality_gates.sources.sql import SqlSource
+
+WAITED_KEY = "quality_gates_freshness_wait"  # how the deferred wait ended, for the record
 
 
 class FreshnessGateOperator(BaseGateOperator):
@@ -31,7 +32,7 @@ class FreshnessGateOperator(BaseGateOperator):
         ``error_after``); then judge the data as it is. SQL sources only.
     """
 
-    gate_kind = "freshness"
+    gate_kind = GateKind.FRESHNESS
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source")
 
     def __init__(
@@ -64,7 +65,6 @@ class FreshnessGateOperator(BaseGateOperator):
         self.wait = wait
         self.poll_interval = poll_interval
         self.wait_timeout = wait_timeout or error_after
-        self._wait_event: dict[str, Any] = {}
 
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
@@ -83,11 +83,10 @@ class FreshnessGateOperator(BaseGateOperator):
     def _previous(self, store: Any, dataset: str, partition: str):
         from quality_gates.checks.freshness import ADVANCED_CHECK
         from quality_gates.store.check_history import latest_check_before
-        from quality_gates.store.repository import StoreUnavailableError
 
         if not self.rule.require_advance:
             return None, None
-        earlier = latest_check_before(store.engine, StoreUnavailableError, dataset=dataset, gate=self.gate_kind,
+        earlier = latest_check_before(store.engine, dataset=dataset, gate=self.gate_kind,
                                       check_name=ADVANCED_CHECK, before_partition=partition, column=self.rule.column)
         newest = earlier.details.get("newest_timestamp") if earlier else None
         return (dt.datetime.fromisoformat(newest) if newest else None), (earlier.partition_key if earlier else None)
@@ -99,16 +98,14 @@ class FreshnessGateOperator(BaseGateOperator):
             return newest_in_sql(self.source, self.rule.column), None
         return newest_in_frames(self.source.read_chunks(), self.rule.column, self.source.describe())
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
-        from quality_gates.checks.freshness import judge_freshness
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
+        from quality_gates.checks.freshness import freshness_gate
 
         reference_time = self._reference_time(context)
         previous, previous_partition = self._previous(store, dataset, partition)
         newest, rows = self.newest()
-        checks = judge_freshness(self.rule, newest, reference_time, previous_newest=previous, previous_partition=previous_partition)
-        if self._wait_event:  # say in the record that (and how) the gate waited
-            checks = [replace(c, details={**c.details, "waited": self._wait_event}) for c in checks]
-        return rows, checks
+        return freshness_gate(self.rule, newest, reference_time, rows=rows, previous_newest=previous,
+                              previous_partition=previous_partition, waited=context.get(WAITED_KEY))
 
     # -- waiting without a worker slot --
     def execute(self, context: Any) -> dict[str, Any]:
@@ -140,7 +137,8 @@ class FreshnessGateOperator(BaseGateOperator):
 
     def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
         self.log.info("Freshness wait ended: %s", event)
-        self._wait_event = dict(event or {})
+        # In the context, not on self: the task object may be reused (dag.test(), mapped tasks).
+        context[WAITED_KEY] = dict(event or {})
         return super().execute(context)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, desc, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from quality_gates.checks.errors import StoreUnavailableError
 from quality_gates.store.models import CheckResultRow, GateRunRow
 
 
@@ -19,7 +20,7 @@ class EarlierCheck:
     details: dict[str, Any]
 
 
-def latest_check_before(engine: Engine, unavailable: type[Exception], *, dataset: str, gate: str, check_name: str,
+def latest_check_before(engine: Engine, *, dataset: str, gate: str, check_name: str,
                         before_partition: str, column: str | None = None) -> EarlierCheck | None:
     """The most recent recorded result of ``check_name`` for a partition sorting before ``before_partition``."""
     query = (
@@ -36,7 +37,7 @@ def latest_check_before(engine: Engine, unavailable: type[Exception], *, dataset
         with engine.connect() as connection:
             row = connection.execute(query).first()
     except SQLAlchemyError as exc:
-        raise unavailable(f"could not read earlier {check_name} results of {dataset}: {exc}") from exc
+        raise StoreUnavailableError(f"could not read earlier {check_name} results of {dataset}: {exc}") from exc
     if row is None:
         return None
     details = row.details
