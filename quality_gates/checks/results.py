@@ -49,6 +49,7 @@ class CheckKind(StrEnum):
     SERVING_EVALUATION = "serving_evaluation"  # volume, coverage, delay, balance of a serving gate's labels
     FRESHNESS = "freshness"  # age of the newest row, or whether the data advanced
     CROSS_TABLE = "cross_table"  # relationships, row_count_match, aggregate_match against another table
+    QUARANTINE = "quarantine"  # how many failing rows a schema gate moved out, and where to
 
 
 # Rows written before checks carried a kind: recognised by their check name.
@@ -61,6 +62,7 @@ class GateMode(StrEnum):
     FAIL = "fail"
     SKIP = "skip"
     WARN = "warn"
+    QUARANTINE = "quarantine"  # the schema gate moves failing rows out and lets the valid rows go on
 
 
 class GateAction(StrEnum):

@@ -6,7 +6,8 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
 
 from quality_gates.operators import AggregateMatch, CrossTableGateOperator, FreshnessGateOperator, Relationship, RowCountMatch
-from quality_gates.sources import SqlSource
+from quality_gates.operators import SchemaGateOperator, TableTarget
+from quality_gates.sources import CallableSource, SqlSource
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 EVENTS = SqlSource("warehouse", table="events")
@@ -71,3 +72,30 @@ cross_table_missing_other = cross_table_dag(
     Relationship("customer_id", to=SqlSource("warehouse", table="no_such_customers"), field="id"),
     RowCountMatch(compare_to=STAGING_TODAY),
 )
+
+# --- quarantine ---
+
+
+def orders_with_problems():
+    import pandas as pd
+
+    frame = pd.DataFrame({"order_id": range(100), "amount": [10.0] * 100, "status": ["paid"] * 100})
+    frame.loc[[3, 7], "amount"] = -1.0
+    frame.loc[7, "status"] = "lost"  # row 7 fails two checks
+    frame.loc[[98, 99], "order_id"] = [0, 1]  # 0, 1, 98, 99: every occurrence of a repeated id
+    return iter([frame.iloc[:50], frame.iloc[50:]])  # two chunks: duplicates across chunks
+
+
+def quarantine_dag(dag_id: str, **gate_kwargs) -> DAG:
+    with DAG(dag_id, schedule=None, start_date=START, params={"out": "/tmp"}) as dag:
+        SchemaGateOperator(task_id="gate", source=CallableSource(orders_with_problems), schema="orders.yaml", dataset="orders",
+                           **gate_kwargs) >> EmptyOperator(task_id="downstream")
+    return dag
+
+
+quarantine_parquet = quarantine_dag(
+    "quarantine_parquet", mode="quarantine",
+    failed_rows_target="{{ params.out }}/failed_{{ ds }}.parquet", valid_rows_target="{{ params.out }}/valid_{{ ds }}.parquet",
+)
+quarantine_table_fail_mode = quarantine_dag("quarantine_table_fail_mode", failed_rows_target=TableTarget("warehouse", "orders_quarantine"))
+quarantine_unwritable = quarantine_dag("quarantine_unwritable", failed_rows_target="{{ params.out }}/failed.parquet")
