@@ -245,7 +245,8 @@ class ParquetFileTarget:
         finally:
             if writer is not None:
                 writer.close()
-            partial.unlink(missing_ok=True)
+            if partial.exists():  # a failed write leaves nothing behind
+                partial.unlink()
         return rows
 
 
