@@ -50,6 +50,7 @@ class CheckKind(StrEnum):
     FRESHNESS = "freshness"  # age of the newest row, or whether the data advanced
     CROSS_TABLE = "cross_table"  # relationships, row_count_match, aggregate_match against another table
     QUARANTINE = "quarantine"  # how many failing rows a schema gate moved out, and where to
+    SQL_ASSERTION = "sql_assertion"  # a custom SQL query from the schema's sql_checks: returning failing rows
 
 
 # Rows written before checks carried a kind: recognised by their check name.

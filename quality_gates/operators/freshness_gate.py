@@ -71,14 +71,7 @@ class FreshnessGateOperator(BaseGateOperator):
 
     # -- the measurement --
     def _reference_time(self, context: Any) -> dt.datetime:
-        if self.rule.relative_to == "now":
-            return dt.datetime.now(dt.UTC)
-        end = context.get("data_interval_end")
-        if end is None:
-            raise SourceConfigurationError(
-                "freshness relative_to='data_interval_end': this run has no data interval (asset-triggered or manual); use relative_to='now'"
-            )
-        return dt.datetime.fromisoformat(end.isoformat())
+        return reference_time(self.rule, context)
 
     def _previous(self, store: Any, dataset: str, partition: str):
         from quality_gates.checks.freshness import ADVANCED_CHECK
@@ -140,6 +133,18 @@ class FreshnessGateOperator(BaseGateOperator):
         # In the context, not on self: the task object may be reused (dag.test(), mapped tasks).
         context[WAITED_KEY] = dict(event or {})
         return super().execute(context)
+
+
+def reference_time(rule: Any, context: Any) -> dt.datetime:
+    """What the age is measured against: now, or the end of the run's data interval."""
+    if rule.relative_to == "now":
+        return dt.datetime.now(dt.UTC)
+    end = context.get("data_interval_end")
+    if end is None:
+        raise SourceConfigurationError(
+            "freshness relative_to='data_interval_end': this run has no data interval (asset-triggered or manual); use relative_to='now'"
+        )
+    return dt.datetime.fromisoformat(end.isoformat())
 
 
 def newest_in_sql(source: SqlSource, column_name: str) -> Any:

@@ -8,6 +8,8 @@ from typing import Any
 from quality_gates.checks.results import GateKind, GateMode, GateOutcome, GateResult
 from quality_gates.operators.base import MODES, BaseGateOperator
 from quality_gates.operators.quarantine_targets import ParquetTarget, TableTarget, as_target
+from quality_gates.operators.schema_sections import NewestTracker, section_checks, yaml_sections
+from quality_gates.sources.sql import SqlSource
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
 
 
@@ -79,21 +81,33 @@ class SchemaGateOperator(BaseGateOperator):
         from quality_gates.checks.schema_loader import load_schema
 
         schema = load_schema(self.schema, base_dir=self.dag_folder())
+        sections = yaml_sections(self.schema, self.dag_folder())  # freshness:, sql_checks:
         self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
+        chunks = self.source.read_chunks(self.chunk_size)
+        tracker = None
+        if "freshness" in sections and not isinstance(self.source, SqlSource):  # SQL: one MAX() query instead
+            tracker = NewestTracker(chunks, sections["freshness"]["column"], self.source.describe())
+            chunks = iter(tracker)
         if self.failed_rows_target is None:
-            return schema_gate(self.source.read_chunks(self.chunk_size), schema, allow_empty=self.allow_empty,
-                               max_failure_cases=self.max_failure_cases, data=self.source.describe())
-        return self._validate_and_spool(context, schema)
+            outcome = schema_gate(chunks, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
+                                  data=self.source.describe())
+        else:
+            outcome = self._validate_and_spool(context, schema, chunks)
+        if not sections:
+            return outcome
+        extra = section_checks(sections, self.source, render=self.render_template, context=context,
+                               row_count=outcome.row_count, newest_from_chunks=tracker)
+        return GateOutcome(outcome.row_count, (*outcome.checks, *extra), outcome.artifacts)
 
     # -- quarantine --
-    def _validate_and_spool(self, context: Any, schema: Any) -> GateOutcome:
+    def _validate_and_spool(self, context: Any, schema: Any, chunks: Any) -> GateOutcome:
         from quality_gates.checks.gates import schema_gate
         from quality_gates.checks.quarantine import QuarantineSpool, quarantine_checks, unique_keys_of
 
         spool = QuarantineSpool(unique_keys_of(schema), keep_valid=self.valid_rows_target is not None)
         try:
-            outcome = schema_gate(self.source.read_chunks(self.chunk_size), schema, allow_empty=self.allow_empty,
-                                  max_failure_cases=self.max_failure_cases, data=self.source.describe(), on_chunk=spool)
+            outcome = schema_gate(chunks, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
+                                  data=self.source.describe(), on_chunk=spool)
             counts = spool.finish()
         except BaseException:
             spool.cleanup()

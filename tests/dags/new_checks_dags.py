@@ -99,3 +99,10 @@ quarantine_parquet = quarantine_dag(
 )
 quarantine_table_fail_mode = quarantine_dag("quarantine_table_fail_mode", failed_rows_target=TableTarget("warehouse", "orders_quarantine"))
 quarantine_unwritable = quarantine_dag("quarantine_unwritable", failed_rows_target="{{ params.out }}/failed.parquet")
+
+# --- schema YAML sections: freshness: and sql_checks: ---
+for _dag_id, _schema in (("schema_sections", "shop_orders.yaml"), ("schema_sections_bad_sql", "shop_orders_bad_sql.yaml")):
+    with DAG(_dag_id, schedule=None, start_date=START) as _dag:
+        SchemaGateOperator(task_id="gate", source=SqlSource("warehouse", table="shop_orders", where={"day": "{{ ds }}"}),
+                           schema=_schema, dataset="shop_orders") >> EmptyOperator(task_id="downstream")
+    globals()[_dag_id] = _dag
