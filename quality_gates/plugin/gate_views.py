@@ -15,6 +15,7 @@ from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, M
 GATE_LABELS = {
     GateKind.SCHEMA: "schema", GateKind.ANOMALY: "anomaly", GateKind.DRIFT: "drift", GateKind.SKEW: "training/serving skew",
     GateKind.REFERENCE: "reference profile", GateKind.MODEL_METRIC: "model metric", GateKind.SERVING_METRIC: "serving metric",
+    GateKind.FRESHNESS: "freshness", GateKind.CROSS_TABLE: "cross-table",
 }
 
 
