@@ -64,9 +64,7 @@ def sql_chunks(side: SqlSide, columns: Sequence[str], chunk_size: int = 500_000)
 
     query = select(*_columns(side, columns))
     with side.engine.connect().execution_options(stream_results=True, max_row_buffer=chunk_size) as connection:
-        result = connection.execute(query)
-        while rows := result.fetchmany(chunk_size):
-            yield pd.DataFrame(rows, columns=list(columns))
+        yield from pd.read_sql(query, connection, chunksize=chunk_size)
 
 
 def _frames(side: Side, columns: Sequence[str]) -> Iterable[pd.DataFrame]:
@@ -167,6 +165,9 @@ def _canonical(values: pd.Series) -> pd.Series:
 
 
 def _text(value: Any) -> str:
+    """A group key as text, the same whichever driver returned it (1 and 1.0, a date and its ISO text)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if hasattr(value, "isoformat"):  # pandas Timestamp
