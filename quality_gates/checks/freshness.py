@@ -191,7 +191,8 @@ def judge_freshness(
                 status = Status.FAILED
             elif rule.warn_after and age > rule.warn_after:
                 status = Status.WARNED
-            observed = f"age {_duration(age)} (newest {newest_at.isoformat()})"
+            observed = f"age {_duration(age)} (newest {newest_at.isoformat()})" if age >= dt.timedelta(0) else (
+                f"newest {newest_at.isoformat()} is {_duration(-age)} after {rule.relative_to}")
             results.append(CheckResult(AGE_CHECK, rule.column, status, severity, observed, expected, {**details, "age_seconds": age.total_seconds()}))
     if rule.require_advance:
         results.append(_advanced(rule, newest_at, previous_newest, previous_partition, details))
