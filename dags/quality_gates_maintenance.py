@@ -20,7 +20,7 @@ with DAG(
 ) as dag:
 
     @task
-    def prune_results(older_than: str = "{{ var.value.get('quality_gates_retention', '180d') }}") -> dict[str, int]:
+    def prune_results(older_than: str) -> dict[str, int]:
         from quality_gates.hooks.store import QualityStoreHook
         from quality_gates.store.retention import execute_prune, parse_age, plan_prune
 
@@ -30,4 +30,4 @@ with DAG(
             print(line)
         return {"gate_runs": len(plan.gate_run_ids), "check_results": plan.check_results, "partitions": len(plan.partition_ids)}
 
-    prune_results()
+    prune_results(older_than="{{ var.value.get('quality_gates_retention', '180d') }}")  # templated at run time
