@@ -22,7 +22,12 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import ensure_bench_database, markdown_table, median_seconds, write_results
+from benchmarks.common import (
+    ensure_bench_database,
+    markdown_table,
+    median_seconds,
+    write_results,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALE = float(os.environ.get("NEW_CHECKS_SCALE", "1.0"))
@@ -121,7 +126,12 @@ def _quarantine(url: str) -> tuple[list[list[str]], dict]:
     import sqlalchemy as sa
 
     from quality_gates.checks.gates import schema_gate
-    from quality_gates.checks.quarantine import QuarantineSpool, TableWriteTarget, stamped, unique_keys_of
+    from quality_gates.checks.quarantine import (
+        QuarantineSpool,
+        TableWriteTarget,
+        stamped,
+        unique_keys_of,
+    )
 
     engine = sa.create_engine(url)
     schema = pa.DataFrameSchema({"order_id": pa.Column("int64", unique=True), "amount": pa.Column(float, pa.Check.ge(0)),

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from quality_gates.checks.errors import SchemaDefinitionError
-from quality_gates.checks.results import CheckKind, CheckResult, GateOutcome, Severity, Status
+from quality_gates.checks.results import (
+    CheckKind,
+    CheckResult,
+    GateOutcome,
+    Severity,
+    Status,
+)
 
 if TYPE_CHECKING:
     import pandas as pd

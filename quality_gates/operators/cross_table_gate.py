@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from quality_gates.checks.results import CheckKind, CheckResult, GateKind, GateOutcome, Severity, Status
+from quality_gates.checks.results import (
+    CheckKind,
+    CheckResult,
+    GateKind,
+    GateOutcome,
+    Severity,
+    Status,
+)
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, SourceConfigurationError, SourceError
 from quality_gates.sources.sql import SqlSource
@@ -74,7 +81,7 @@ class CrossTableGateOperator(BaseGateOperator):
             raise ValueError(f"{self.task_id}: give at least one check (Relationship, RowCountMatch, AggregateMatch)")
         for check in checks:
             if not isinstance(check, (Relationship, RowCountMatch, AggregateMatch)):
-                raise ValueError(f"{self.task_id}: unknown cross-table check {check!r}")
+                raise TypeError(f"{self.task_id}: unknown cross-table check {check!r} (use Relationship, RowCountMatch, AggregateMatch)")
             if check.severity not in ("error", "warn"):
                 raise ValueError(f"{self.task_id}: severity must be 'error' or 'warn', not {check.severity!r}")
         self.source = source

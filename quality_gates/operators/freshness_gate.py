@@ -50,7 +50,10 @@ class FreshnessGateOperator(BaseGateOperator):
         wait_timeout: dt.timedelta | None = None,
         **kwargs: Any,
     ):
-        from quality_gates.checks.freshness import FreshnessConfigurationError, FreshnessRule
+        from quality_gates.checks.freshness import (
+            FreshnessConfigurationError,
+            FreshnessRule,
+        )
 
         super().__init__(**kwargs)
         try:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, delete, desc, func, select, update
 
-from quality_gates.store.models import CheckResultRow, GateRunRow, ModelBaselineRow, PartitionProfileRow, PartitionRow
+from quality_gates.store.models import (
+    CheckResultRow,
+    GateRunRow,
+    ModelBaselineRow,
+    PartitionProfileRow,
+    PartitionRow,
+)
 from quality_gates.store.partitions import IN_BASELINE
 
 DEFAULT_BASELINE_WINDOW = 30  # PartitionAnomalyGateOperator's default history
@@ -44,9 +50,9 @@ class PrunePlan:
             *(f"  {dataset}: {count:,} gate run(s)" for dataset, count in sorted(Counter(self.run_datasets.values()).items())),
             f"{verb} {len(self.partition_ids):,} partition profile(s) outside the baseline windows",
             *(f"  {dataset}: {count:,} partition(s)" for dataset, count in sorted(Counter(self.partition_datasets.values()).items())),
-            f"kept {self.kept_in_baseline_window:,} old gate run(s) of partitions inside a baseline window "
-            f"(newest {self.baseline_window} baseline partitions per dataset) and "
-            f"{self.kept_for_production_models:,} behind a production model baseline; reference profiles and model baselines are kept",
+            (f"kept {self.kept_in_baseline_window:,} old gate run(s) of partitions inside a baseline window "
+             f"(newest {self.baseline_window} baseline partitions per dataset) and "
+             f"{self.kept_for_production_models:,} behind a production model baseline; reference profiles and model baselines are kept"),
         ]
         return lines
 

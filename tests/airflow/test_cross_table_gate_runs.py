@@ -91,7 +91,7 @@ def test_missing_other_table_is_recorded_as_an_error_and_other_checks_still_run(
     load(main)
     _, states = run_dag_on(dagbag, "cross_table_missing_other", DAY)
     assert states["gate"] == "failed"
-    stored, checks = checks_of(gate_store, "cross_table_missing_other")
+    _, checks = checks_of(gate_store, "cross_table_missing_other")
     rel = checks["relationships"]
     assert (rel.status, rel.observed) == ("error", "not evaluated")
     assert rel.details["message"] == "table no_such_customers does not exist (connection 'warehouse')"

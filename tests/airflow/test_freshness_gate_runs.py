@@ -76,7 +76,7 @@ def test_relative_to_data_interval_end_and_data_advanced_across_partitions(gate_
     assert checks["data_advanced"].details["message"] == "no earlier partition recorded: nothing to compare with"
     # The next day nothing new arrived: the newest timestamp did not move past yesterday's.
     _, states = run_dag_on(dagbag, "freshness_interval", day1 + dt.timedelta(days=1))
-    stored, checks = checks_of(gate_store, "freshness_interval")
+    _, checks = checks_of(gate_store, "freshness_interval")
     assert states["gate"] == "failed"
     advanced = checks["data_advanced"]
     assert advanced.status == "failed"
@@ -127,7 +127,7 @@ def test_wait_defers_until_fresh_data_lands(gate_store, events, run_dag):
 
     loader = threading.Thread(target=land_fresh_rows)
     loader.start()
-    dag_run, states = run_dag("freshness_wait")
+    _, states = run_dag("freshness_wait")
     loader.join()
     assert states == {"gate": "success", "downstream": "success"}
     _, checks = checks_of(gate_store, "freshness_wait")

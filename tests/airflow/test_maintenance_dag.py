@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from tests.airflow.conftest import run_dag_on
 from tests.store.test_retention import seed
 

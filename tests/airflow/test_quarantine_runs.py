@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 
 from tests.airflow.conftest import run_dag_on

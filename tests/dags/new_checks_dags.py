@@ -5,8 +5,15 @@ import datetime as dt
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
 
-from quality_gates.operators import AggregateMatch, CrossTableGateOperator, FreshnessGateOperator, Relationship, RowCountMatch
-from quality_gates.operators import SchemaGateOperator, TableTarget
+from quality_gates.operators import (
+    AggregateMatch,
+    CrossTableGateOperator,
+    FreshnessGateOperator,
+    Relationship,
+    RowCountMatch,
+    SchemaGateOperator,
+    TableTarget,
+)
 from quality_gates.sources import CallableSource, SqlSource
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)

@@ -10,7 +10,13 @@ import pytest
 from sqlalchemy import text, update
 
 from quality_gates.checks.profiles.pandas_engine import profile_frame
-from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Severity, Status
+from quality_gates.checks.results import (
+    CheckResult,
+    GateResult,
+    RunIdentity,
+    Severity,
+    Status,
+)
 from quality_gates.cli import main
 from quality_gates.store.model_baselines import BaselineMetric
 from quality_gates.store.models import PartitionRow

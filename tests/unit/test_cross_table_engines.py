@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from quality_gates.checks.cross_table import FrameSide, SqlSide, aggregate_match, relationship, row_count_match
+from quality_gates.checks.cross_table import (
+    FrameSide,
+    SqlSide,
+    aggregate_match,
+    relationship,
+    row_count_match,
+)
 
 
 def tables(engine: sa.Engine):

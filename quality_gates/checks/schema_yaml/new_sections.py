@@ -63,7 +63,10 @@ def _keys(located: Any, known: tuple[str, ...], where: Where, what: str) -> None
 
 def parse_freshness(value: Any, where: Where) -> dict[str, Any]:
     """The schema gate's freshness rule, as keyword arguments of ``FreshnessRule``."""
-    from quality_gates.checks.freshness import FreshnessConfigurationError, FreshnessRule
+    from quality_gates.checks.freshness import (
+        FreshnessConfigurationError,
+        FreshnessRule,
+    )
 
     where = where.at(line_of(value), "freshness: ")
     options = values.mapping(value, where)
@@ -112,7 +115,7 @@ def parse_sql_checks(value: Any, where: Where) -> tuple[SqlCheckSpec, ...]:
     return tuple(checks)
 
 
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 
 
 def _validate_query(query: str, params: dict[str, Any], where: Where) -> None:
