@@ -268,13 +268,40 @@ class TableWriteTarget:
         try:
             with self.engine.begin() as connection:
                 for frame in frames:
-                    frame.to_sql(self.table, connection, schema=self.schema or None, if_exists="append", index=False,
-                                 chunksize=WRITE_CHUNK_ROWS)
+                    if connection.dialect.name == "postgresql":
+                        _copy_into(connection, frame, self.table, self.schema or None)
+                    else:
+                        frame.to_sql(self.table, connection, schema=self.schema or None, if_exists="append", index=False,
+                                     chunksize=WRITE_CHUNK_ROWS)
                     rows += len(frame)
         except (SQLAlchemyError, ValueError) as exc:
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise QuarantineWriteError(f"cannot write the quarantine to {self.describe()}: {message}") from exc
         return rows
+
+
+def _copy_into(connection: Any, frame: pd.DataFrame, table: str, schema: str | None) -> None:
+    """PostgreSQL's COPY in the open transaction (about 20× the rows/s of INSERTs); the table is
+    created from the frame's columns when missing, identifiers quoted by SQLAlchemy."""
+    import io
+
+    frame.head(0).to_sql(table, connection, schema=schema, if_exists="append", index=False)
+    quote = connection.dialect.identifier_preparer.quote
+    target = f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+    columns = ", ".join(quote(str(c)) for c in frame.columns)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    buffer.seek(0)
+    statement = f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if hasattr(cursor, "copy_expert"):  # psycopg2
+            cursor.copy_expert(statement, buffer)
+        else:  # psycopg 3 (what Airflow's PostgresHook may use)
+            with cursor.copy(statement) as copy:
+                copy.write(buffer.getvalue())
+    finally:
+        cursor.close()
 
 
 # --- what the gate records -----------------------------------------------------------------------
