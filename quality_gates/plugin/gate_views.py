@@ -38,6 +38,8 @@ VIEWS = {
     GateKind.REFERENCE: GateView(),
     GateKind.MODEL_METRIC: GateView(metrics=True),
     GateKind.SERVING_METRIC: GateView(metrics=True, labels=True),
+    GateKind.FRESHNESS: GateView(),  # age and newest timestamp: observed vs expected says it all
+    GateKind.CROSS_TABLE: GateView(),  # example keys shown with each check's details
 }
 # A kind this version does not know (written by a newer gate): every section that finds its details.
 UNKNOWN_GATE = GateView(culprits=True, metrics=True, labels=True)

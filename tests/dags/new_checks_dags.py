@@ -38,7 +38,7 @@ freshness_naive_berlin = freshness_dag(
 )
 freshness_wait = freshness_dag(
     "freshness_wait", warn_after=dt.timedelta(minutes=30), error_after=dt.timedelta(hours=1),
-    wait=True, poll_interval=dt.timedelta(seconds=1), wait_timeout=dt.timedelta(seconds=30),
+    wait=True, poll_interval=dt.timedelta(seconds=1), wait_timeout=dt.timedelta(seconds=90),
 )
 freshness_wait_timeout = freshness_dag(
     "freshness_wait_timeout", error_after=dt.timedelta(hours=1),
