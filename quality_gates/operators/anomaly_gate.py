@@ -66,6 +66,12 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
             except ImportError:
                 pass
             else:
+                import pyarrow.parquet as pq
+
+                from quality_gates.checks.errors import require_unique_column_names
+
+                # polars refuses a file with two same-named columns with its own error: name them all.
+                require_unique_column_names(pq.read_schema(parquet).names, self.source.describe())
                 return profile_partition(pl.scan_parquet(parquet))
         return profile_partition(read_frame(self.source), engine=self.engine)
 
