@@ -1,1 +1,1 @@
-"""Triggers: what a deferred gate waits for in Airflow's triggerer, without holding a worker slot."""
+"""Triggers of deferrable gates: they run in Airflow's triggerer, not in a worker slot."""
