@@ -58,6 +58,14 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
+
+    def lineage_column_metrics(self):
+        from quality_gates.lineage.facts import metrics_from_profile
+
+        return metrics_from_profile(self._profiled[0]) if self._profiled is not None else None
+
     def _profile(self):
         from quality_gates.checks.profiles import profile_partition
 
@@ -77,6 +85,7 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
         from quality_gates.checks.anomaly.results import verdict_check_results
 
+        self._profiled = None
         profile = self._profile().with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=self.history)
         detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)

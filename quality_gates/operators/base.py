@@ -14,6 +14,7 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException, Airfl
 from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Status
 from quality_gates.checks.errors import SchemaDefinitionError
 from quality_gates.hooks.store import QualityStoreHook, StoreConfigurationError
+from quality_gates.operators.lineage import OpenLineageGateMixin
 from quality_gates.operators.links import QualityReportLink
 from quality_gates.sources.base import SourceConfigurationError, SourceError
 from quality_gates.store.repository import ResultStore, StoreUnavailableError
@@ -26,7 +27,7 @@ class GateFailedError(AirflowFailException):
     """The data failed the gate: blocks downstream tasks, not retried (the data will not change)."""
 
 
-class BaseGateOperator(BaseOperator):
+class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
     """Common behaviour of all gates.
 
     :param dataset: name of the data being checked (history and UI are grouped by it).
@@ -102,10 +103,10 @@ class BaseGateOperator(BaseOperator):
         try:
             row_count, checks = self.run_checks(context, store, dataset, partition)
         except (SourceConfigurationError, SchemaDefinitionError) as exc:
-            self._record(store, identity, outcome(None, (), str(exc)))
+            self._record_error(store, identity, ti, outcome(None, (), str(exc)))
             raise AirflowFailException(f"{self.task_id}: {exc}") from exc
         except SourceError as exc:
-            self._record(store, identity, outcome(None, (), str(exc)))
+            self._record_error(store, identity, ti, outcome(None, (), str(exc)))
             raise AirflowException(f"{self.task_id}: {exc} (will retry if retries are set)") from exc
         except StoreUnavailableError as exc:  # e.g. the anomaly gate reading its history
             raise AirflowException(f"{self.task_id}: {exc}") from exc
@@ -117,6 +118,7 @@ class BaseGateOperator(BaseOperator):
             raise AirflowException(f"{self.task_id}: {exc}") from exc
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
+        self.keep_lineage_facts(ti, result, gate_run_id)
         self._decide(result, gate_run_id, store, context)
         return summary
 
@@ -134,6 +136,9 @@ class BaseGateOperator(BaseOperator):
         except StoreUnavailableError as exc:
             # Never decide a gate whose verdict could not be recorded: retry instead.
             raise AirflowException(f"{self.task_id}: {exc}") from exc
+
+    def _record_error(self, store: ResultStore, identity: RunIdentity, ti: Any, result: GateResult) -> None:
+        self.keep_lineage_facts(ti, result, self._record(store, identity, result))
 
     def _warn(self, context: Any) -> None:
         callbacks = self.on_warning_callback

@@ -58,9 +58,16 @@ class DriftGateOperator(BaseGateOperator):
             methods=list(methods) if methods is not None else None, column_methods={k: list(v) for k, v in (column_methods or {}).items()},
             alpha=alpha, drift_share=drift_share, feature_importance=dict(feature_importance) if feature_importance is not None else None,
         )
+        self._current_metrics = None
 
     def default_dataset(self) -> str | None:
         return self.current.default_dataset()
+
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.current, *(() if isinstance(self.reference, StoredReference) else (self.reference,)))
+
+    def lineage_column_metrics(self):
+        return self._current_metrics
 
     def _load_reference(self, store: Any):
         from quality_gates.checks.profiles.reference import profile_reference
@@ -73,10 +80,15 @@ class DriftGateOperator(BaseGateOperator):
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[Any]]:
         from quality_gates.checks.drift import compare_with_reference
+        from quality_gates.lineage import lineage_enabled
+        from quality_gates.lineage.facts import metrics_from_frame
 
+        self._current_metrics = None
         reference = self._load_reference(store)
         frame = read_frame(self.current)
         report = compare_with_reference(reference, frame, columns=self.columns, settings=self.settings, current_name=self.current.describe())
+        if lineage_enabled():  # the current side's metrics, for OpenLineage only: the drift tests do not need them
+            self._current_metrics = metrics_from_frame(frame, report.compared)
         self.log.info("Compared %s (%s rows) with %s (%s rows): %d of %d columns drifted%s", self.current.describe(), f"{len(frame):,}",
                       reference.describe(), f"{reference.row_count:,}", len(report.drifted_columns), len(report.compared),
                       f" ({', '.join(report.drifted_columns)})" if report.drifted_columns else "")

@@ -96,6 +96,9 @@ class ModelMetricGateOperator(BaseGateOperator):
         self.promote_on_pass = promote_on_pass
         self.model_version = model_version
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         from quality_gates.checks.model_metrics.catalogue import MetricDefinitionError
         from quality_gates.checks.model_metrics.evaluate import EvaluationDataError, evaluate_frame

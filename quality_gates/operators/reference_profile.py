@@ -36,12 +36,21 @@ class ReferenceProfileOperator(BaseGateOperator):
         self._profile = None
         self._run: tuple[str, str] = ("", "")
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
+
+    def lineage_column_metrics(self):
+        from quality_gates.lineage.facts import metrics_from_reference
+
+        return metrics_from_reference(self._profile) if self._profile is not None else None
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         from quality_gates.checks.drift.errors import DriftInputError
         from quality_gates.checks.profiles.reference import profile_reference
 
         ti = context["ti"]
         self._run = (ti.dag_id, ti.run_id)
+        self._profile = None
         frame = read_frame(self.source)
         if len(frame) == 0:
             raise DriftInputError(f"{self.source.describe()} has 0 rows: a reference profile needs data")

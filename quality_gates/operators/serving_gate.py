@@ -112,6 +112,13 @@ class ServingMetricGateOperator(BaseGateOperator):
         self.positive_label, self.decision_threshold = positive_label, decision_threshold
         self.cold_start = cold_start
 
+    def lineage_sources(self) -> Sequence[Source]:
+        if self.conn_id is None:
+            return (self.predictions_source, self.labels_source)
+        from quality_gates.sources.sql import SqlSource
+
+        return (SqlSource(self.conn_id, table=self.tables.predictions_table), SqlSource(self.conn_id, table=self.tables.labels_table))
+
     def _window(self):
         from quality_gates.checks.model_metrics.serving_sql import Window
 

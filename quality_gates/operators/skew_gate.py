@@ -59,6 +59,9 @@ class SkewGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.serving.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.serving, self.training)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[Any]]:
         from quality_gates.checks.drift.skew import compare_keyed
 

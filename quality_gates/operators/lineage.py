@@ -1,0 +1,59 @@
+"""OpenLineage for every gate: ``get_openlineage_facets_on_complete`` / ``_on_failure``.
+
+While the task runs, a gate hands its facts (built from its ``GateResult``) to a process-local
+registry keyed by the task instance; the OpenLineage provider's listener then asks for the facets,
+after the task ended, in the same process. Nothing is built or imported when the provider is not
+installed or OpenLineage is disabled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quality_gates.checks.results import GateResult
+from quality_gates.lineage import lineage_enabled, registry
+from quality_gates.lineage.facts import ColumnMetrics, gate_facts
+from quality_gates.ui_links import quality_report_url
+
+
+class OpenLineageGateMixin:
+    """Mixed into ``BaseGateOperator``; gates say what they read and what they measured."""
+
+    def lineage_sources(self) -> Sequence[Any]:
+        """The sources the gate reads, the checked one first (it carries the quality facets)."""
+        return ()
+
+    def lineage_column_metrics(self) -> Mapping[str, ColumnMetrics] | None:
+        """Per-column metrics of the data just checked, from what the gate computed anyway."""
+        return None
+
+    def keep_lineage_facts(self, ti: Any, result: GateResult, gate_run_id: int | None) -> None:
+        if not lineage_enabled():
+            return
+        try:
+            from quality_gates.lineage.datasets import all_datasets
+
+            facts = gate_facts(
+                result, gate_run_id=gate_run_id, mode=self.mode,
+                report_url=quality_report_url(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1)),
+                column_metrics=self.lineage_column_metrics() if result.error is None else None,
+                inputs=all_datasets(self.lineage_sources(), checked_name=result.dataset),
+            )
+            registry.keep(ti.id, facts)
+        except Exception as exc:  # lineage must never change a gate's outcome
+            self.log.warning("OpenLineage facts of this gate run could not be built: %s", exc, exc_info=True)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        return _facets_of(task_instance)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        # A blocked gate is exactly when lineage consumers need the facts.
+        return _facets_of(task_instance)
+
+
+def _facets_of(task_instance: Any) -> Any:
+    from quality_gates.lineage.facets import operator_lineage
+
+    facts = registry.lookup(task_instance.id)
+    return operator_lineage(facts) if facts is not None else None
