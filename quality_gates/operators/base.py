@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
 
+from quality_gates.assets import attach_verdict, gate_verdict
 from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Status
 from quality_gates.checks.errors import SchemaDefinitionError
 from quality_gates.hooks.store import QualityStoreHook, StoreConfigurationError
@@ -18,6 +19,7 @@ from quality_gates.operators.lineage import OpenLineageGateMixin
 from quality_gates.operators.links import QualityReportLink
 from quality_gates.sources.base import SourceConfigurationError, SourceError
 from quality_gates.store.repository import ResultStore, StoreUnavailableError
+from quality_gates.ui_links import task_instance_report_url
 
 MODES = ("fail", "skip", "warn")
 SUMMARY_XCOM_KEY = "quality_gate_summary"
@@ -119,6 +121,9 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
         self.keep_lineage_facts(ti, result, gate_run_id)
+        # Emitted only if the task succeeds (passed, or warned): consumers read the verdict.
+        verdict = gate_verdict(result, gate_run_id=gate_run_id, report_url=task_instance_report_url(ti))
+        attach_verdict(context["outlet_events"], self.outlets, verdict)
         self._decide(result, gate_run_id, store, context)
         return summary
 

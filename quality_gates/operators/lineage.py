@@ -14,7 +14,7 @@ from typing import Any
 from quality_gates.checks.results import GateResult
 from quality_gates.lineage import lineage_enabled, registry
 from quality_gates.lineage.facts import ColumnMetrics, gate_facts
-from quality_gates.ui_links import quality_report_url
+from quality_gates.ui_links import task_instance_report_url
 
 
 class OpenLineageGateMixin:
@@ -36,7 +36,7 @@ class OpenLineageGateMixin:
 
             facts = gate_facts(
                 result, gate_run_id=gate_run_id, mode=self.mode,
-                report_url=quality_report_url(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1)),
+                report_url=task_instance_report_url(ti),
                 column_metrics=self.lineage_column_metrics() if result.error is None else None,
                 inputs=all_datasets(self.lineage_sources(), checked_name=result.dataset),
             )
