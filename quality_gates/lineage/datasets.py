@@ -24,17 +24,19 @@ log = logging.getLogger(__name__)
 
 
 def source_datasets(source: object, *, fallback_name: str | None = None) -> list[DatasetName]:
-    """The datasets ``source`` reads; empty when it cannot be named (never raises). A callable is
-    named ``fallback_name`` (the gate's dataset, for the data it checks), else by its function."""
+    """The datasets ``source`` reads; empty when it cannot be named (never raises). Data without a
+    location is named ``fallback_name`` (the gate's dataset, for the data it checks); another
+    callable by its function."""
     try:
         if isinstance(source, SqlSource):
             return sql_datasets(source)
         if isinstance(source, FileSource):
             return [file_dataset(source.path)]
-        if isinstance(source, CallableSource):
+        if isinstance(source, CallableSource) and fallback_name is None:
             function = source.fn
-            name = fallback_name or f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}"
-            return [DatasetName(_deployment_namespace(), name)]
+            return [DatasetName(_deployment_namespace(), f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}")]
+        if fallback_name is not None:  # data with no location (a callable's, a returned frame): the gate's dataset
+            return [DatasetName(_deployment_namespace(), fallback_name)]
     except Exception as exc:  # lineage must never change a gate's outcome
         log.warning("OpenLineage: cannot name the dataset of %s: %s", getattr(source, "describe", lambda: source)(), exc)
     return []

@@ -66,27 +66,12 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
 
         return metrics_from_profile(self._profiled[0]) if self._profiled is not None else None
 
-    def _profile(self):
-        from quality_gates.checks.profiles import profile_partition
-
-        if hasattr(self.source, "statement"):  # SQL: computed where the data lives
-            return profile_partition(self.source)
-        parquet = self.source.local_parquet() if hasattr(self.source, "local_parquet") else None
-        if parquet is not None and self.engine in ("auto", "polars"):
-            try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
-                import polars as pl
-            except ImportError:
-                pass
-            else:
-                return profile_partition(pl.scan_parquet(parquet))
-        return profile_partition(read_frame(self.source), engine=self.engine)
-
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
         from quality_gates.checks.anomaly.results import verdict_check_results
 
         self._profiled = None
-        profile = self._profile().with_key(partition)
+        profile = profile_source(self.source, self.engine).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=self.history)
         detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
         verdict = detector.evaluate(profile, history)
@@ -101,3 +86,20 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         status = store.partitions.save(result.dataset, result.partition_key, profile, anomalous=anomalous, gate_run_id=gate_run_id)
         self.log.info("Partition %s of %s is %s the detection baseline", result.partition_key, result.dataset,
                       "in" if status in ("included", "false_alarm") else "kept out of")
+
+
+def profile_source(source: Source, engine: str = "auto"):
+    """The partition profile of ``source``, computed where its data is (also used by ``@task.quality_gate``)."""
+    from quality_gates.checks.profiles import profile_partition
+
+    if hasattr(source, "statement"):  # SQL: computed where the data lives
+        return profile_partition(source)
+    parquet = source.local_parquet() if hasattr(source, "local_parquet") else None
+    if parquet is not None and engine in ("auto", "polars"):
+        try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
+            import polars as pl
+        except ImportError:
+            pass
+        else:
+            return profile_partition(pl.scan_parquet(parquet))
+    return profile_partition(read_frame(source), engine=engine)
