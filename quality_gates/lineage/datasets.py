@@ -33,8 +33,8 @@ def source_datasets(source: object, *, fallback_name: str | None = None) -> list
         if isinstance(source, FileSource):
             return [file_dataset(source.path)]
         if isinstance(source, CallableSource) and fallback_name is None:
-            function = source.fn
-            return [DatasetName(_deployment_namespace(), f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}")]
+            # By its name only: Airflow imports DAG files under generated module names.
+            return [DatasetName(_deployment_namespace(), getattr(source.fn, "__qualname__", repr(source.fn)))]
         if fallback_name is not None:  # data with no location (a callable's, a returned frame): the gate's dataset
             return [DatasetName(_deployment_namespace(), fallback_name)]
     except Exception as exc:  # lineage must never change a gate's outcome

@@ -66,7 +66,8 @@ def assertions_facet(facts: GateLineageFacts) -> data_quality_assertions_dataset
 
 def metrics_facet(facts: GateLineageFacts) -> data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet:
     columns: dict[str, Any] = {
-        name: data_quality_metrics_input_dataset.ColumnMetrics(**metrics) for name, metrics in facts.column_metrics.items()
+        # quantiles default to {}: None leaves them out for columns that have none (text)
+        name: data_quality_metrics_input_dataset.ColumnMetrics(**{"quantiles": None, **metrics}) for name, metrics in facts.column_metrics.items()
     }
     return data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet(columnMetrics=columns, rowCount=facts.row_count)
 

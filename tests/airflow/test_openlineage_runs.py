@@ -59,7 +59,7 @@ def test_every_gate_kind_emits_assertions_metrics_and_its_gate_run(gate_store, w
                                parquet=str(orders_parquet))
     assert states == {
         "schema_gate": "failed", "load": "upstream_failed", "anomaly_gate": "success", "drift_gate": "success", "skew_gate": "success",
-        "reference_gate": "success", "model_gate": "success", "serving_gate": "success",
+        "reference_gate": "success", "model_gate": "success", "serving_gate": "success", "decorated_gate": "success",
     }
     events = task_events(events_file, "lineage_every_gate")
     runs = {run.identity.task_id: run for run in gate_store.recent(dag_id="lineage_every_gate")}
@@ -89,7 +89,7 @@ def test_every_gate_kind_emits_assertions_metrics_and_its_gate_run(gate_store, w
 
     # Every other kind: a COMPLETE event, the checked dataset first, one assertion per recorded check.
     for task_id, kind in [("anomaly_gate", "anomaly"), ("drift_gate", "drift"), ("skew_gate", "skew"), ("reference_gate", "reference"),
-                          ("model_gate", "model_metric"), ("serving_gate", "serving_metric")]:
+                          ("model_gate", "model_metric"), ("serving_gate", "serving_metric"), ("decorated_gate", "schema")]:
         event = events[task_id, "COMPLETE"]
         checked = event["inputs"][0]
         recorded = runs[task_id]
@@ -108,11 +108,14 @@ def test_every_gate_kind_emits_assertions_metrics_and_its_gate_run(gate_store, w
     drift = events["drift_gate", "COMPLETE"]
     # Callables have no location: the checked one is named by the gate's dataset, others by their function.
     assert [(d["namespace"], d["name"]) for d in drift["inputs"]] == [
-        (NAMESPACE, "serving_features"), (NAMESPACE, "tests.dags.lineage_dags.training_features")]
+        (NAMESPACE, "serving_features"), (NAMESPACE, "training_features")]
     distance = drift["inputs"][0]["inputFacets"]["dataQualityMetrics"]["columnMetrics"]["distance_km"]
     assert distance["nullCount"] == 0 and distance["count"] == 1500 and set(distance["quantiles"]) == {"0.05", "0.25", "0.5", "0.75", "0.95"}
     assert drift["run"]["facets"]["qualityGate"]["status"] == "failed"  # drifted (miles), passed on in warn mode
     assert any(not a["success"] and a.get("column") == "distance_km" for a in drift["inputs"][0]["facets"]["dataQualityAssertions"]["assertions"])
+
+    decorated = events["decorated_gate", "COMPLETE"]["inputs"][0]  # a returned frame: named by the gate's dataset
+    assert (decorated["namespace"], decorated["name"]) == (NAMESPACE, "decorated_orders")
 
     reference = events["reference_gate", "COMPLETE"]["inputs"][0]["inputFacets"]["dataQualityMetrics"]["columnMetrics"]
     assert reference["zone"] == {"nullCount": 0, "count": 3000, "distinctCount": 3}
@@ -138,10 +141,10 @@ def test_a_transport_that_is_down_is_logged_and_changes_no_gate_outcome(gate_sto
     transport = {"type": "http", "url": f"http://127.0.0.1:{closed_port}", "timeout": 1, "retry": {"total": 0}}
     states, log = run_in_process("lineage_every_gate", transport, parquet=str(orders_parquet))
     assert states["schema_gate"] == "failed" and states["load"] == "upstream_failed"
-    assert {states[t] for t in ("anomaly_gate", "drift_gate", "skew_gate", "reference_gate", "model_gate", "serving_gate")} == {"success"}
+    assert {states[t] for t in ("anomaly_gate", "drift_gate", "skew_gate", "reference_gate", "model_gate", "serving_gate", "decorated_gate")} == {"success"}
     assert "Failed to emit OpenLineage event" in log or "OpenLineage" in log and "Connection refused" in log
     recorded = {run.identity.task_id: run.result.status.value for run in gate_store.recent(dag_id="lineage_every_gate")}
-    assert recorded["schema_gate"] == "failed" and len(recorded) == 7
+    assert recorded["schema_gate"] == "failed" and len(recorded) == 8
 
 
 def test_importing_the_operators_imports_nothing_of_openlineage():

@@ -7,7 +7,7 @@ others read callables. The warehouse's orders hold negative amounts, so the sche
 import datetime as dt
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, task
 
 from quality_gates.operators import (
     DriftGateOperator, ModelMetricGateOperator, PartitionAnomalyGateOperator, ReferenceProfileOperator, SchemaGateOperator,
@@ -65,6 +65,14 @@ with DAG("lineage_every_gate", schedule=None, start_date=START, params={"parquet
         task="classification", score_column="score", window_start="2024-06-01T00:00:00+00:00", window_end="2024-06-02T00:00:00+00:00",
         as_of="2024-06-11T00:00:00+00:00", metrics=["roc_auc"], thresholds={"roc_auc": 0.8}, resamples=100, dataset="served_predictions",
     )
+
+    @task.quality_gate(schema="orders.yaml", dataset="decorated_orders", mode="warn")
+    def decorated_gate():
+        import pandas as pd
+
+        return pd.DataFrame({"order_id": [1, 2], "amount": [5.0, -1.0], "status": ["paid", "paid"]})
+
+    decorated_gate()
 
 with DAG("lineage_source_error", schedule=None, start_date=START) as lineage_source_error:
     # A configuration error (no such file format): recorded as an error, the task fails.
