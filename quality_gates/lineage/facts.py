@@ -123,20 +123,34 @@ def metrics_from_reference(profile: ReferenceProfile) -> dict[str, ColumnMetrics
 
 
 def metrics_from_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> dict[str, ColumnMetrics]:
-    """Exact column metrics of an in-memory frame (the drift gate's current side)."""
+    """Column metrics of an in-memory frame (the drift gate's current side), defined as the
+    profiles define them: counts, min, max and sum exact over all rows; quantiles over the same
+    uniform sample of at most 100,000 rows; distinct counts only when that sample is every row
+    (hashing a million floats would cost as much as the drift tests themselves)."""
+    import numpy as np
     import pandas as pd
 
+    from quality_gates.checks.profiles.pandas_engine import sample_positions
+
+    positions = sample_positions(len(frame))
     metrics: dict[str, ColumnMetrics] = {}
     for name in columns if columns is not None else frame.columns:
         if name not in frame.columns:
             continue
         series = frame[name]
-        present = series.dropna()
-        entry: ColumnMetrics = {"nullCount": int(len(series) - len(present)), "count": len(present), "distinctCount": int(present.nunique())}
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series) and len(present):
-            values = present.astype("float64")
-            entry.update(min=_number(values.min()), max=_number(values.max()), sum=_number(values.sum()))
-            entry["quantiles"] = {str(q): v for q, raw in zip(FRAME_QUANTILES, values.quantile(list(FRAME_QUANTILES))) if (v := _number(raw)) is not None}
+        nulls = int(series.isna().sum())
+        entry: ColumnMetrics = {"nullCount": nulls, "count": len(series) - nulls}
+        if positions is None:
+            entry["distinctCount"] = int(series.nunique())
+        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series) and entry["count"]:
+            values = series.to_numpy(dtype="float64", na_value=np.nan)
+            finite = values[np.isfinite(values)]
+            sample = values if positions is None else values[positions]
+            sample = sample[np.isfinite(sample)]
+            if len(finite):
+                entry.update(min=_number(finite.min()), max=_number(finite.max()), sum=_number(finite.sum()))
+            if len(sample):
+                entry["quantiles"] = dict(zip(PROFILE_QUANTILES.values(), map(float, np.quantile(sample, FRAME_QUANTILES))))
         metrics[str(name)] = _pruned(entry)
     return metrics
 
