@@ -37,11 +37,11 @@ class QualityGateRunFacet(RunFacet):
     mode: str
     dataset: str
     partition: str
-    gateRunId: int | None  # noqa: N815 (OpenLineage facets use camelCase)
-    reportUrl: str  # noqa: N815
-    rowCount: int | None = None  # noqa: N815
+    gateRunId: int | None  # OpenLineage facets use camelCase
+    reportUrl: str
+    rowCount: int | None = None
     checks: int = 0
-    failedChecks: list[dict[str, Any]] = attr.field(factory=list)  # noqa: N815
+    failedChecks: list[dict[str, Any]] = attr.field(factory=list)
     error: str | None = None
 
     @staticmethod

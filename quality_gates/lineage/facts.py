@@ -156,7 +156,7 @@ def metrics_from_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None
 
 
 def _count(value: float) -> int | None:
-    return int(round(value)) if isinstance(value, (int, float)) and math.isfinite(value) else None
+    return round(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
 def _number(value: Any) -> float | None:

@@ -18,7 +18,7 @@ def latest_event_extra(asset_name: str) -> dict:
 
 
 def test_a_passing_gate_emits_its_verdict_and_the_consumer_accepts_it(gate_store, run_dag):
-    dag_run, states = run_dag("verdict_producer", scenario="good")
+    _, states = run_dag("verdict_producer", scenario="good")
     assert states == {"gate": "success"}
     (run,) = gate_store.recent(dag_id="verdict_producer", limit=1)
     extra = latest_event_extra("verified_orders")
@@ -35,7 +35,7 @@ def test_a_passing_gate_emits_its_verdict_and_the_consumer_accepts_it(gate_store
 
 
 def test_warn_mode_emits_a_warned_verdict_that_the_consumer_refuses(gate_store, run_dag, capfd):
-    dag_run, states = run_dag("verdict_producer", scenario="bad")
+    _, states = run_dag("verdict_producer", scenario="bad")
     assert states == {"gate": "success"}  # warn mode: the asset is produced anyway
     (run,) = gate_store.recent(dag_id="verdict_producer", limit=1)
     extra = latest_event_extra("verified_orders")
