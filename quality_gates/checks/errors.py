@@ -1,5 +1,75 @@
-"""Errors of the core that callers branch on (kept free of heavy imports)."""
+"""Every error a gate branches on, in one place, by what a retry can do about it.
+
+``ConfigurationError``: something is declared wrongly (a schema, a source, a threshold, a
+store connection): the same inputs fail the same way, so a gate fails at once, without retries.
+``RetryableError``: something was not there or did not answer (a database, a file, the
+results store): a retry may succeed. Both record an ``error`` gate run before the task fails.
+
+Kept free of heavy imports: DAG files import it at parse time.
+"""
+
+from __future__ import annotations
 
 
-class SchemaDefinitionError(ValueError):
+class QualityGateError(Exception):
+    """Base of the errors below."""
+
+
+class ConfigurationError(QualityGateError, ValueError):
+    """Declared wrongly: retrying cannot help."""
+
+
+class RetryableError(QualityGateError, RuntimeError):
+    """Could not read or write right now: worth a retry."""
+
+
+# --- core ----------------------------------------------------------------------------------------
+
+class SchemaDefinitionError(ConfigurationError):
     """The schema itself is wrong: the data was not looked at."""
+
+
+class DriftInputError(ConfigurationError):
+    """The inputs cannot be compared as declared (unknown column, key column absent, bad
+    threshold): retrying cannot help, so a gate fails at once with this message."""
+
+
+class ReferenceNotFoundError(DriftInputError):
+    """No stored reference profile for the requested dataset and version."""
+
+
+class MetricDefinitionError(ConfigurationError):
+    """A metric that does not fit the task or the columns (e.g. roc_auc of a 3-class model)."""
+
+
+class EvaluationDataError(ConfigurationError):
+    """The evaluation rows cannot be evaluated as declared (a column missing, no labelled rows)."""
+
+
+class UnsupportedDialectError(ConfigurationError):
+    """The database's SQL dialect has no profile or metric implementation."""
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+class SourceError(RetryableError):
+    """The data could not be read (database down, file not there yet): worth a retry."""
+
+
+class SourceConfigurationError(ConfigurationError):
+    """The source is declared wrongly (a connection that does not exist, a provider that is not
+    installed): a retry cannot help."""
+
+
+# --- results store -------------------------------------------------------------------------------
+
+class StoreUnavailableError(RetryableError):
+    """The results store cannot be reached or written: retry, never pass silently."""
+
+
+class StoreConfigurationError(ConfigurationError):
+    """The results store is configured wrongly (a named connection that does not exist...)."""
+
+
+class PromotionError(ConfigurationError):
+    """The gate run cannot become a model baseline (it failed, or measured nothing)."""

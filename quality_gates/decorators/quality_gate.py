@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk.bases.decorator import DecoratedOperator, task_decorator_factory
 
-from quality_gates.checks.results import CheckResult, GateResult
-from quality_gates.operators.anomaly_gate import COLD_START, profile_source
+from quality_gates.checks.results import COLD_START_STATUS, GateOutcome
+from quality_gates.operators.anomaly_gate import profile_source
 from quality_gates.operators.schema_gate import SchemaGateOperator
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source, SourceConfigurationError
 from quality_gates.sources.file import FileSource
@@ -81,11 +81,10 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
             unknown = sorted(set(options) - set(ANOMALY_OPTIONS))
             if unknown:
                 raise ValueError(f"{self.task_id}: unknown anomaly option(s) {', '.join(unknown)}; known: {', '.join(ANOMALY_OPTIONS)}")
-            if options.get("cold_start", "warn") not in COLD_START:
-                raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {options['cold_start']!r}")
+            if options.get("cold_start", "warn") not in COLD_START_STATUS:
+                raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START_STATUS)}, not {options['cold_start']!r}")
         self.anomaly = options
-        self._passed_on: Any = None
-        self._profiled: tuple | None = None
+        self._passed_on: Any = None  # what this execute() hands downstream once the gate let it pass
 
     @property
     def function_name(self) -> str:
@@ -99,14 +98,14 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
         SchemaGateOperator.execute(self, context)  # records the results; raises when the gate blocks
         return self._passed_on
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         returned = self.python_callable(*self.op_args, **self.determine_kwargs(context))
         self.source, self._passed_on = self._as_source(returned)
-        self._profiled = None
-        row_count, checks = super().run_checks(context, store, dataset, partition)
-        if self.anomaly is not None:
-            checks = [*checks, *self._anomaly_checks(store, dataset, partition)]
-        return row_count, checks
+        outcome = super().run_checks(context, store, dataset, partition)
+        if self.anomaly is None:
+            return outcome
+        anomaly = self._anomaly_outcome(store, dataset, partition)  # its profile joins the dataset's history
+        return GateOutcome(outcome.row_count, (*outcome.checks, *anomaly.checks), (*outcome.artifacts, *anomaly.artifacts))
 
     def _as_source(self, returned: Any) -> tuple[Source, Any]:
         """The source to check, and what to pass downstream (XCom-serialisable)."""
@@ -125,28 +124,16 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
             f"Parquet file, or a source (SqlSource, FileSource, CallableSource)"
         )
 
-    def _anomaly_checks(self, store: Any, dataset: str, partition: str) -> list[CheckResult]:
+    def _anomaly_outcome(self, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
-        from quality_gates.checks.anomaly.results import verdict_check_results
+        from quality_gates.checks.gates import anomaly_gate
 
         options = self.anomaly or {}
         profile = profile_source(self.source, options.get("engine", "auto")).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=options.get("history", 30))
         detector = PartitionAnomalyDetector(sensitivity=options.get("sensitivity", 1.0), min_history=options.get("min_history", 7),
                                             seasonality=options.get("seasonality"))
-        verdict = detector.evaluate(profile, history)
-        self._profiled = (profile, verdict.anomalous)
-        return list(verdict_check_results(verdict, cold_start=COLD_START[options.get("cold_start", "warn")]))
-
-    def after_record(self, store: Any, gate_run_id: int, result: GateResult) -> None:
-        if self._profiled is not None:  # the partition joins the dataset's history, as with the anomaly gate
-            profile, anomalous = self._profiled
-            store.partitions.save(result.dataset, result.partition_key, profile, anomalous=anomalous, gate_run_id=gate_run_id)
-
-    def lineage_column_metrics(self):
-        from quality_gates.lineage.facts import metrics_from_profile
-
-        return metrics_from_profile(self._profiled[0]) if self._profiled is not None else None
+        return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[options.get("cold_start", "warn")])
 
 
 def quality_gate_task(python_callable: Callable | None = None, multiple_outputs: bool | None = None, **kwargs: Any) -> TaskDecorator:

@@ -9,15 +9,12 @@ from typing import Any
 from airflow.sdk import BaseHook
 from sqlalchemy.engine import URL
 
+from quality_gates.checks.errors import StoreConfigurationError
 from quality_gates.store.repository import ResultStore
 
 DEFAULT_CONN_ID = "quality_gates_default"
 CONFIG_SECTION = "quality_gates"
 SQLITE_FILE = "quality_gates.db"
-
-
-class StoreConfigurationError(ValueError):
-    """The results store is configured wrongly (a named connection that does not exist...)."""
 
 
 class QualityStoreHook(BaseHook):

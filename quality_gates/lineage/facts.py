@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from quality_gates.checks.results import CheckResult, GateResult, Status
+from quality_gates.checks.results import CheckResult, GateOutcome, GateResult, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,6 +84,21 @@ def assertion(check: CheckResult) -> dict[str, Any]:
         "description": _text(message),
         "params": {"status": check.status.value, **({"failing_fraction": check.failing_fraction} if check.failing_fraction is not None else {})},
     }
+
+
+def metrics_from_outcome(outcome: GateOutcome) -> dict[str, ColumnMetrics]:
+    """What a gate's outcome says about the checked data's columns: metrics it measured for
+    lineage, else those of the profile it keeps (anomaly, reference)."""
+    from quality_gates.checks.artifacts import PartitionProfileArtifact, ReferenceProfileArtifact
+
+    if outcome.column_metrics:
+        return {name: dict(metrics) for name, metrics in outcome.column_metrics.items()}
+    for artifact in outcome.artifacts:
+        if isinstance(artifact, PartitionProfileArtifact):
+            return metrics_from_profile(artifact.profile)
+        if isinstance(artifact, ReferenceProfileArtifact):
+            return metrics_from_reference(artifact.profile)
+    return {}
 
 
 def metrics_from_profile(profile: PartitionProfile) -> dict[str, ColumnMetrics]:

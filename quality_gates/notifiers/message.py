@@ -8,6 +8,7 @@ from typing import Any
 
 import jinja2
 
+from quality_gates.checks.results import CheckKind
 from quality_gates.store.repository import StoredGateRun
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
@@ -29,7 +30,7 @@ def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: 
     html.html.j2 overrides those templates (the others stay the defaults)."""
     result = stored.result
     problems = [] if recovered else list(result.problems)
-    culprits = next((c.details.get("culprits") for c in result.checks if c.check_name == "partition_anomaly"), None) or []
+    culprits = next((c.details.get("culprits") for c in result.checks if c.kind is CheckKind.PARTITION_ANOMALY), None) or []
     values = {
         "identity": stored.identity, "result": result, "gate_run_id": stored.id, "recovered": recovered,
         "problems": problems[:MAX_CHECKS_SHOWN], "hidden": max(0, len(problems) - MAX_CHECKS_SHOWN),

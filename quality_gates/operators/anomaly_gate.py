@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from quality_gates.checks.results import CheckResult, GateResult, Status
+from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, read_frame
 
-COLD_START = {"warn": Status.WARNED, "pass": Status.PASSED, "fail": Status.FAILED}
+COLD_START = COLD_START_STATUS  # its old import path
 
 
 class PartitionAnomalyGateOperator(BaseGateOperator):
@@ -28,7 +28,7 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     Flagged partitions stay out of the baseline until marked as false alarms.
     """
 
-    gate_kind = "anomaly"
+    gate_kind = GateKind.ANOMALY
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source")
 
     def __init__(
@@ -53,7 +53,6 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         self.cold_start = cold_start
         self.seasonality = seasonality
         self.engine = engine
-        self._profiled: tuple | None = None
 
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
@@ -61,31 +60,15 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     def lineage_sources(self) -> Sequence[Source]:
         return (self.source,)
 
-    def lineage_column_metrics(self):
-        from quality_gates.lineage.facts import metrics_from_profile
-
-        return metrics_from_profile(self._profiled[0]) if self._profiled is not None else None
-
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
-        from quality_gates.checks.anomaly.results import verdict_check_results
+        from quality_gates.checks.gates import anomaly_gate
 
-        self._profiled = None
         profile = profile_source(self.source, self.engine).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=self.history)
+        self.log.info("Profiled %s: %s rows; comparing with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history))
         detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
-        verdict = detector.evaluate(profile, history)
-        self.log.info("Profiled %s: %s rows; compared with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history))
-        self._profiled = (profile, verdict.anomalous)
-        return profile.row_count, verdict_check_results(verdict, cold_start=COLD_START[self.cold_start])
-
-    def after_record(self, store: Any, gate_run_id: int, result: GateResult) -> None:
-        if self._profiled is None:
-            return
-        profile, anomalous = self._profiled
-        status = store.partitions.save(result.dataset, result.partition_key, profile, anomalous=anomalous, gate_run_id=gate_run_id)
-        self.log.info("Partition %s of %s is %s the detection baseline", result.partition_key, result.dataset,
-                      "in" if status in ("included", "false_alarm") else "kept out of")
+        return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[self.cold_start])
 
 
 def profile_source(source: Source, engine: str = "auto"):

@@ -9,19 +9,18 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator
-from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
 from quality_gates.assets import attach_verdict, gate_verdict
-from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Status
-from quality_gates.checks.errors import SchemaDefinitionError
-from quality_gates.hooks.store import QualityStoreHook, StoreConfigurationError
+from quality_gates.checks.errors import ConfigurationError, RetryableError
+from quality_gates.checks.results import GateAction, GateKind, GateMode, GateOutcome, GateResult, RunIdentity, Status, action_for
+from quality_gates.hooks.store import QualityStoreHook
 from quality_gates.operators.lineage import OpenLineageGateMixin
 from quality_gates.operators.links import QualityReportLink
-from quality_gates.sources.base import SourceConfigurationError, SourceError
-from quality_gates.store.repository import ResultStore, StoreUnavailableError
+from quality_gates.store.repository import ResultStore
 from quality_gates.ui_links import task_instance_report_url
 
-MODES = ("fail", "skip", "warn")
+MODES = tuple(GateMode)
 SUMMARY_XCOM_KEY = "quality_gate_summary"
 
 
@@ -44,7 +43,7 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
         ``on_failure_callback`` never fires (e.g. a ``QualityGateNotifier``).
     """
 
-    gate_kind: ClassVar[str]
+    gate_kind: ClassVar[GateKind]
     template_fields: Sequence[str] = ("dataset", "partition", "store_conn_id")
     ui_color = "#e8f4ea"
     operator_extra_links = (QualityReportLink(),)
@@ -77,12 +76,11 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
                 setattr(self, name, copy.copy(value))
         super().render_template_fields(context, jinja_env)
 
-    # Subclasses implement this: read the data, run the checks, return (row_count, checks).
-    def run_checks(self, context: Any, store: ResultStore, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+    # Subclasses implement this: read the data (and the store's history, if any), call the gate's
+    # core in quality_gates.checks.gates and return its outcome. Keep nothing on self: the task
+    # object may be reused (dag.test(), mapped tasks); artifacts travel in the outcome.
+    def run_checks(self, context: Any, store: ResultStore, dataset: str, partition: str) -> GateOutcome:
         raise NotImplementedError
-
-    def after_record(self, store: ResultStore, gate_run_id: int, result: GateResult) -> None:
-        """Persist what else the gate learnt (a profile, a reference), linked to its run."""
 
     def default_dataset(self) -> str | None:
         return None
@@ -96,54 +94,57 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
         identity = RunIdentity(ti.dag_id, ti.task_id, ti.run_id, getattr(ti, "map_index", -1), ti.try_number)
         dataset = self.dataset or self.default_dataset() or f"{ti.dag_id}.{ti.task_id}"
         partition = str(self.partition or context.get("ds") or ti.run_id)
+        mode = GateMode(self.mode)
         store = self._open_store()
         started = dt.datetime.now(dt.UTC)
-
-        def outcome(row_count, checks, error=None) -> GateResult:
-            return GateResult(self.gate_kind, dataset, partition, tuple(checks), row_count, started, dt.datetime.now(dt.UTC), error)
-
         try:
-            row_count, checks = self.run_checks(context, store, dataset, partition)
-        except (SourceConfigurationError, SchemaDefinitionError) as exc:
-            self._record_error(store, identity, ti, outcome(None, (), str(exc)))
-            raise AirflowFailException(f"{self.task_id}: {exc}") from exc
-        except SourceError as exc:
-            self._record_error(store, identity, ti, outcome(None, (), str(exc)))
-            raise AirflowException(f"{self.task_id}: {exc} (will retry if retries are set)") from exc
-        except StoreUnavailableError as exc:  # e.g. the anomaly gate reading its history
-            raise AirflowException(f"{self.task_id}: {exc}") from exc
-        result = outcome(row_count, checks)
-        gate_run_id = self._record(store, identity, result)
-        try:
-            self.after_record(store, gate_run_id, result)
-        except StoreUnavailableError as exc:
-            raise AirflowException(f"{self.task_id}: {exc}") from exc
+            outcome = self.run_checks(context, store, dataset, partition)
+        except (Exception, AirflowTaskTimeout) as exc:
+            # Every try that ran leaves a row, whatever went wrong, before the task fails.
+            failed = GateResult(self.gate_kind, dataset, partition, (), None, started, dt.datetime.now(dt.UTC), _error_text(exc),
+                                mode, GateAction.BLOCKED)
+            self.keep_lineage_facts(ti, failed, self._record_failure(store, identity, failed))
+            if isinstance(exc, (AirflowException, AirflowTaskTimeout)):
+                raise
+            raise self._airflow_error(exc) from exc
+        result = GateResult(self.gate_kind, dataset, partition, outcome.checks, outcome.row_count, started, dt.datetime.now(dt.UTC),
+                            mode=mode, action=action_for(outcome.status, mode))
+        gate_run_id = self._record(store, identity, result, outcome.artifacts)
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
-        self.keep_lineage_facts(ti, result, gate_run_id)
-        # Emitted only if the task succeeds (passed, or warned): consumers read the verdict.
+        self.keep_lineage_facts(ti, result, gate_run_id, outcome)
+        # Emitted only if the task succeeds (passed, or allowed): consumers read the verdict.
         verdict = gate_verdict(result, gate_run_id=gate_run_id, report_url=task_instance_report_url(ti))
         attach_verdict(context["outlet_events"], self.outlets, verdict)
         self._decide(result, gate_run_id, store, context)
         return summary
 
+    def _airflow_error(self, exc: Exception) -> AirflowException:
+        """Configuration errors fail at once; anything else is retried when the task has retries."""
+        if isinstance(exc, ConfigurationError):
+            return AirflowFailException(f"{self.task_id}: {exc}")
+        return AirflowException(f"{self.task_id}: {_error_text(exc)} (will retry if retries are set)")
+
     def _open_store(self) -> ResultStore:
         try:
             return QualityStoreHook(self.store_conn_id).get_store()
-        except StoreConfigurationError as exc:
-            raise AirflowFailException(f"{self.task_id}: {exc}") from exc
-        except StoreUnavailableError as exc:
-            raise AirflowException(f"{self.task_id}: {exc}") from exc
+        except (ConfigurationError, RetryableError) as exc:
+            raise self._airflow_error(exc) from exc
 
-    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult) -> int:
+    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Any = ()) -> int:
+        try:
+            return store.record(identity, result, artifacts)
+        except (ConfigurationError, RetryableError) as exc:
+            # Never decide a gate whose verdict could not be kept (the store recorded the try as an
+            # error if it still answered): fail, or retry.
+            raise self._airflow_error(exc) from exc
+
+    def _record_failure(self, store: ResultStore, identity: RunIdentity, result: GateResult) -> int | None:
         try:
             return store.record(identity, result)
-        except StoreUnavailableError as exc:
-            # Never decide a gate whose verdict could not be recorded: retry instead.
-            raise AirflowException(f"{self.task_id}: {exc}") from exc
-
-    def _record_error(self, store: ResultStore, identity: RunIdentity, ti: Any, result: GateResult) -> None:
-        self.keep_lineage_facts(ti, result, self._record(store, identity, result))
+        except RetryableError as exc:  # the store is down too: the task's own error says more
+            self.log.error("Could not record the error of this try: %s", exc)
+            return None
 
     def _warn(self, context: Any) -> None:
         callbacks = self.on_warning_callback
@@ -157,11 +158,17 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
         report = f"{result.describe()}\nResults: gate_runs.id={gate_run_id} in {store.location}"
         if result.status is Status.PASSED:
             self.log.info("%s", report)
-            return
-        if result.status is Status.WARNED or self.mode == "warn":
+        elif result.action is GateAction.ALLOWED:
             self.log.warning("%s", report)
             self._warn(context)
-            return
-        if self.mode == "skip":
+        elif result.action is GateAction.SKIPPED:
             raise AirflowSkipException(report)
-        raise GateFailedError(report)
+        else:
+            raise GateFailedError(report)
+
+
+def _error_text(exc: BaseException) -> str:
+    """Our own errors say what went wrong; anything else is named by its type as well."""
+    if isinstance(exc, (ConfigurationError, RetryableError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -3,9 +3,11 @@ profiled once and stored) and block when the data the model sees is not what it 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, read_frame
 from quality_gates.store.references import StoredReference
@@ -28,7 +30,7 @@ class DriftGateOperator(BaseGateOperator):
     :param feature_importance: ``{column: weight}`` for that share (unlisted columns weigh 0).
     """
 
-    gate_kind = "drift"
+    gate_kind = GateKind.DRIFT
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "current", "reference")
 
     def __init__(
@@ -58,16 +60,12 @@ class DriftGateOperator(BaseGateOperator):
             methods=list(methods) if methods is not None else None, column_methods={k: list(v) for k, v in (column_methods or {}).items()},
             alpha=alpha, drift_share=drift_share, feature_importance=dict(feature_importance) if feature_importance is not None else None,
         )
-        self._current_metrics = None
 
     def default_dataset(self) -> str | None:
         return self.current.default_dataset()
 
     def lineage_sources(self) -> Sequence[Source]:
         return (self.current, *(() if isinstance(self.reference, StoredReference) else (self.reference,)))
-
-    def lineage_column_metrics(self):
-        return self._current_metrics
 
     def _load_reference(self, store: Any):
         from quality_gates.checks.profiles.reference import profile_reference
@@ -78,18 +76,15 @@ class DriftGateOperator(BaseGateOperator):
         wanted = [c for c in self.columns if c in frame.columns] if self.columns is not None else None
         return profile_reference(frame, columns=wanted).labelled(self.reference.describe(), "read now")
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[Any]]:
-        from quality_gates.checks.drift import compare_with_reference
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
+        from quality_gates.checks.gates import drift_gate
         from quality_gates.lineage import lineage_enabled
         from quality_gates.lineage.facts import metrics_from_frame
 
-        self._current_metrics = None
         reference = self._load_reference(store)
-        frame = read_frame(self.current)
-        report = compare_with_reference(reference, frame, columns=self.columns, settings=self.settings, current_name=self.current.describe())
-        if lineage_enabled():  # the current side's metrics, for OpenLineage only: the drift tests do not need them
-            self._current_metrics = metrics_from_frame(frame, report.compared)
-        self.log.info("Compared %s (%s rows) with %s (%s rows): %d of %d columns drifted%s", self.current.describe(), f"{len(frame):,}",
-                      reference.describe(), f"{reference.row_count:,}", len(report.drifted_columns), len(report.compared),
-                      f" ({', '.join(report.drifted_columns)})" if report.drifted_columns else "")
-        return len(frame), report.checks
+        current = read_frame(self.current)
+        outcome = drift_gate(reference, current, columns=self.columns, settings=self.settings, current_name=self.current.describe())
+        if lineage_enabled():  # the current side's column metrics, for OpenLineage only: the drift tests do not need them
+            compared = [c for c in (self.columns or reference.columns) if c in reference.columns and c in current.columns]
+            outcome = dataclasses.replace(outcome, column_metrics=metrics_from_frame(current, compared))
+        return outcome

@@ -8,36 +8,33 @@ installed or OpenLineage is disabled.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from quality_gates.checks.results import GateResult
+from quality_gates.checks.results import GateOutcome, GateResult
 from quality_gates.lineage import lineage_enabled, registry
-from quality_gates.lineage.facts import ColumnMetrics, gate_facts
+from quality_gates.lineage.facts import gate_facts
 from quality_gates.ui_links import task_instance_report_url
 
 
 class OpenLineageGateMixin:
-    """Mixed into ``BaseGateOperator``; gates say what they read and what they measured."""
+    """Mixed into ``BaseGateOperator``; gates say what they read (what they measured is in their outcome)."""
 
     def lineage_sources(self) -> Sequence[Any]:
         """The sources the gate reads, the checked one first (it carries the quality facets)."""
         return ()
 
-    def lineage_column_metrics(self) -> Mapping[str, ColumnMetrics] | None:
-        """Per-column metrics of the data just checked, from what the gate computed anyway."""
-        return None
-
-    def keep_lineage_facts(self, ti: Any, result: GateResult, gate_run_id: int | None) -> None:
+    def keep_lineage_facts(self, ti: Any, result: GateResult, gate_run_id: int | None, outcome: GateOutcome | None = None) -> None:
+        """Hand this gate run's facts to the listener (``outcome``: None when the gate failed to judge)."""
         if not lineage_enabled():
             return
         try:
             from quality_gates.lineage.datasets import all_datasets
+            from quality_gates.lineage.facts import metrics_from_outcome
 
             facts = gate_facts(
-                result, gate_run_id=gate_run_id, mode=self.mode,
-                report_url=task_instance_report_url(ti),
-                column_metrics=self.lineage_column_metrics() if result.error is None else None,
+                result, gate_run_id=gate_run_id, mode=self.mode, report_url=task_instance_report_url(ti),
+                column_metrics=metrics_from_outcome(outcome) if outcome is not None else None,
                 inputs=all_datasets(self.lineage_sources(), checked_name=result.dataset),
             )
             registry.keep(ti.id, facts)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from quality_gates.checks.results import CheckResult, GateResult, Severity, Status
-from quality_gates.operators.anomaly_gate import COLD_START
+from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
 from quality_gates.operators.base import SUMMARY_XCOM_KEY, BaseGateOperator
 from quality_gates.sources.base import Source, read_frame
 
@@ -43,7 +42,7 @@ class ModelMetricGateOperator(BaseGateOperator):
     (warned) otherwise; see ``quality_gates.checks.model_metrics.judge``.
     """
 
-    gate_kind = "model_metric"
+    gate_kind = GateKind.MODEL_METRIC
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source", "model_version")
 
     def __init__(
@@ -73,12 +72,13 @@ class ModelMetricGateOperator(BaseGateOperator):
         **kwargs: Any,
     ):
         from quality_gates.checks.model_metrics.catalogue import resolve_metrics
+        from quality_gates.checks.model_metrics.rule import JudgingRule
         from quality_gates.checks.model_metrics.spec import EvaluationSpec
 
         kwargs.setdefault("dataset", model)
         super().__init__(**kwargs)
-        if cold_start not in COLD_START:
-            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
+        if cold_start not in COLD_START_STATUS:
+            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START_STATUS)}, not {cold_start!r}")
         self.source = source
         self.model = model
         self.spec = EvaluationSpec(
@@ -93,42 +93,23 @@ class ModelMetricGateOperator(BaseGateOperator):
         self.tolerance = tolerance
         self.min_slice_rows = min_slice_rows
         self.cold_start = cold_start
+        self.rule = JudgingRule(self.thresholds, tolerance, min_slice_rows, confidence, COLD_START_STATUS[cold_start])
         self.promote_on_pass = promote_on_pass
         self.model_version = model_version
 
     def lineage_sources(self) -> Sequence[Source]:
         return (self.source,)
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
-        from quality_gates.checks.model_metrics.catalogue import MetricDefinitionError
-        from quality_gates.checks.model_metrics.evaluate import EvaluationDataError, evaluate_frame
-        from quality_gates.checks.model_metrics.findings import findings_check_results
-        from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
+        from quality_gates.checks.artifacts import ModelPromotionArtifact
+        from quality_gates.checks.gates import model_gate
 
         frame = read_frame(self.source)
-        try:
-            evaluation = evaluate_frame(frame, self.spec)
-        except (EvaluationDataError, MetricDefinitionError) as exc:  # e.g. roc_auc asked of a 3-class model
-            message = f"{self.source.describe()}: {exc}"
-            return len(frame), [CheckResult("evaluation_data", None, Status.ERROR, Severity.ERROR, message, "rows with labels and predictions",
-                                            {"kind": "evaluation_data", "explanation": message, "message": message})]
         production = store.model_baselines.current(dataset) if self.compare_with_production else None
-        self.log.info("Evaluated model %s on %s: %s rows; production baseline: %s", dataset, self.source.describe(),
-                      f"{evaluation.findings.evaluated_rows:,}", f"version {production.version}" if production else "none")
-        checks = findings_check_results(evaluation.findings, self.spec)
-        for estimate in evaluation.estimates:
-            checks.append(judge_estimate(
-                estimate, baseline_for(estimate, self.thresholds, production), tolerance=tolerance_for(self.tolerance, estimate.metric),
-                min_rows=self.min_slice_rows, confidence=self.spec.confidence, cold_start=COLD_START[self.cold_start],
-            ))
-        return len(frame), checks
-
-    def after_record(self, store: Any, gate_run_id: int, result: GateResult) -> None:
-        if not self.promote_on_pass or result.status is not Status.PASSED:
-            return
-        version = self.model_version or result.partition_key
-        count = store.model_baselines.promote_gate_run(store.get(gate_run_id), version=version, by=self.task_id)
-        self.log.info("Model %s version %s is the new production baseline (%d metrics)", result.dataset, version, count)
+        self.log.info("Evaluating model %s on %s (%s rows); production baseline: %s", dataset, self.source.describe(),
+                      f"{len(frame):,}", f"version {production.version}" if production else "none")
+        promotion = ModelPromotionArtifact(self.model_version or partition, self.task_id) if self.promote_on_pass else None
+        return model_gate(frame, self.spec, self.rule, production, data_name=self.source.describe(), promotion=promotion)
 
 
 def promote_model_baseline(gate_task_id: str, *, version: str | None = None, store_conn_id: str | None = None, context: Any = None) -> dict[str, Any]:

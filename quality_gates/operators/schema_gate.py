@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from quality_gates.checks.results import CheckResult
+from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
 
@@ -21,7 +21,7 @@ class SchemaGateOperator(BaseGateOperator):
     :param chunk_size: rows validated at a time; counts are exact over all rows.
     """
 
-    gate_kind = "schema"
+    gate_kind = GateKind.SCHEMA
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "source", "schema")
 
     def __init__(
@@ -47,17 +47,12 @@ class SchemaGateOperator(BaseGateOperator):
     def lineage_sources(self) -> Sequence[Source]:
         return (self.source,)
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         # Imported here, not at module level: DAG files import operators at every parse.
+        from quality_gates.checks.gates import schema_gate
         from quality_gates.checks.schema_loader import load_schema
-        from quality_gates.checks.schema_validation import validate_schema
 
         schema = load_schema(self.schema, base_dir=self.dag_folder())
         self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
-        validation = validate_schema(
-            self.source.read_chunks(self.chunk_size),
-            schema,
-            allow_empty=self.allow_empty,
-            max_failure_cases=self.max_failure_cases,
-        )
-        return validation.row_count, validation.checks
+        return schema_gate(self.source.read_chunks(self.chunk_size), schema, allow_empty=self.allow_empty,
+                           max_failure_cases=self.max_failure_cases)

@@ -6,8 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from quality_gates.checks.results import CheckResult
-from quality_gates.operators.anomaly_gate import COLD_START
+from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, SourceConfigurationError, SourceError, read_frame
 
@@ -37,7 +36,7 @@ class ServingMetricGateOperator(BaseGateOperator):
         model whose promoted production metrics are the baseline.
     """
 
-    gate_kind = "serving_metric"
+    gate_kind = GateKind.SERVING_METRIC
     template_fields: Sequence[str] = (
         *BaseGateOperator.template_fields, "conn_id", "window_start", "window_end", "as_of", "predictions_source", "labels_source",
     )
@@ -77,14 +76,15 @@ class ServingMetricGateOperator(BaseGateOperator):
         **kwargs: Any,
     ):
         from quality_gates.checks.model_metrics.catalogue import TASKS, database_metrics
+        from quality_gates.checks.model_metrics.rule import JudgingRule
         from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables
 
         kwargs.setdefault("dataset", predictions_table if conn_id else None)
         super().__init__(**kwargs)
         if task not in TASKS:
             raise ValueError(f"{self.task_id}: task must be one of {', '.join(TASKS)}, not {task!r}")
-        if cold_start not in COLD_START:
-            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
+        if cold_start not in COLD_START_STATUS:
+            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START_STATUS)}, not {cold_start!r}")
         if not 0 <= min_coverage <= 1:
             raise ValueError(f"{self.task_id}: min_coverage is a share between 0 and 1, not {min_coverage}")
         if (conn_id is None) == (predictions_source is None or labels_source is None):
@@ -111,6 +111,7 @@ class ServingMetricGateOperator(BaseGateOperator):
         self.confidence, self.resamples, self.seed = confidence, resamples, seed
         self.positive_label, self.decision_threshold = positive_label, decision_threshold
         self.cold_start = cold_start
+        self.rule = JudgingRule(self.thresholds, tolerance, min_slice_rows, confidence, COLD_START_STATUS[cold_start])
 
     def lineage_sources(self) -> Sequence[Source]:
         if self.conn_id is None:
@@ -176,32 +177,18 @@ class ServingMetricGateOperator(BaseGateOperator):
                 decision_threshold=self.decision_threshold, with_scores=tables.score_column is not None,
             )
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[CheckResult]]:
-        from quality_gates.checks.model_metrics.catalogue import MetricDefinitionError
-        from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
-        from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
+        from quality_gates.checks.gates import serving_gate
 
         window = self._window()
         aggregates = self._aggregate(window)
-        half_life = self.recency_half_life.total_seconds() if self.recency_half_life else None
-        try:
-            evaluation = evaluate_aggregates(
-                aggregates, self.tables, window, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
-                half_life_seconds=half_life, confidence=self.confidence, resamples=self.resamples, seed=self.seed,
-            )
-        except MetricDefinitionError as exc:  # e.g. roc_auc asked of labels with three classes
-            raise SourceConfigurationError(f"{self.tables.labels_table}: {exc}") from exc
-        checks, judgeable = report_check_results(aggregates, evaluation, self.tables, window, min_coverage=self.min_coverage)
-        self.log.info("%s predictions in [%s, %s), %.1f%% labelled as of %s", f"{aggregates.predictions:,}", window.start, window.end,
-                      100 * evaluation.report["coverage"], window.as_of)
-        if judgeable:
-            production = store.model_baselines.current(self.model) if self.model else None
-            checks += [
-                judge_estimate(e, baseline_for(e, self.thresholds, production), tolerance=tolerance_for(self.tolerance, e.metric),
-                               min_rows=self.min_slice_rows, confidence=self.confidence, cold_start=COLD_START[self.cold_start])
-                for e in evaluation.estimates
-            ]
-        return aggregates.predictions, checks
+        self.log.info("%s predictions in [%s, %s) as of %s", f"{aggregates.predictions:,}", window.start, window.end, window.as_of)
+        production = store.model_baselines.current(self.model) if self.model else None
+        return serving_gate(
+            aggregates, self.tables, window, self.rule, production, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
+            half_life_seconds=self.recency_half_life.total_seconds() if self.recency_half_life else None, resamples=self.resamples,
+            seed=self.seed, min_coverage=self.min_coverage,
+        )
 
 
 def _moment(value: Any, name: str) -> dt.datetime:

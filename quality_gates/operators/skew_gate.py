@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, read_frame
 
@@ -26,7 +27,7 @@ class SkewGateOperator(BaseGateOperator):
     from the training data are reported (warning); no key matching at all fails the gate.
     """
 
-    gate_kind = "skew"
+    gate_kind = GateKind.SKEW
     template_fields: Sequence[str] = (*BaseGateOperator.template_fields, "training", "serving")
 
     def __init__(
@@ -62,15 +63,11 @@ class SkewGateOperator(BaseGateOperator):
     def lineage_sources(self) -> Sequence[Source]:
         return (self.serving, self.training)
 
-    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> tuple[int | None, Sequence[Any]]:
-        from quality_gates.checks.drift.skew import compare_keyed
+    def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
+        from quality_gates.checks.gates import skew_gate
 
-        training, serving = read_frame(self.training), read_frame(self.serving)
-        report = compare_keyed(
-            training, serving, self.key, columns=self.columns, max_mismatch_share=self.max_mismatch_share,
+        return skew_gate(
+            read_frame(self.training), read_frame(self.serving), self.key, columns=self.columns, max_mismatch_share=self.max_mismatch_share,
             column_thresholds=self.column_thresholds, rtol=self.rtol, atol=self.atol, column_tolerances=self.column_tolerances,
             training_name=self.training.describe(), serving_name=self.serving.describe(),
         )
-        self.log.info("Joined %s rows of %s and %s: %s", f"{report.joined_rows:,}", self.training.describe(), self.serving.describe(),
-                      f"skewed: {', '.join(report.skewed_features)}" if report.skewed_features else "no feature skewed")
-        return len(serving), report.checks

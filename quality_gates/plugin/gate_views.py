@@ -9,14 +9,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from quality_gates.checks.results import CheckKind, GateKind
 from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, MetricOut
 
-MODEL_METRIC = "model_metric"  # quality_gates.checks.model_metrics.judge.KIND
-SERVING = "serving_evaluation"  # quality_gates.checks.model_metrics.serving.KIND
-
 GATE_LABELS = {
-    "schema": "schema", "anomaly": "anomaly", "drift": "drift", "skew": "training/serving skew",
-    "reference": "reference profile", "model_metric": "model metric", "serving_metric": "serving metric",
+    GateKind.SCHEMA: "schema", GateKind.ANOMALY: "anomaly", GateKind.DRIFT: "drift", GateKind.SKEW: "training/serving skew",
+    GateKind.REFERENCE: "reference profile", GateKind.MODEL_METRIC: "model metric", GateKind.SERVING_METRIC: "serving metric",
 }
 
 
@@ -81,7 +79,7 @@ def _skew_reason(details: dict[str, Any]) -> str | None:
 def metrics(checks: list[CheckOut]) -> list[MetricOut]:
     """Each metric × slice a model or serving gate judged: value and interval against the bar, with
     positions (0–100 %) for a small drawing."""
-    rows = [c for c in checks if c.details.get("kind") == MODEL_METRIC]
+    rows = [c for c in checks if c.details.get("kind") == CheckKind.MODEL_METRIC]
     out = []
     for c in sorted(rows, key=lambda c: (str(c.details.get("metric")), c.details.get("slice") != "overall", str(c.details.get("slice")))):
         d = c.details
@@ -111,7 +109,7 @@ def metrics(checks: list[CheckOut]) -> list[MetricOut]:
 
 def label_report(checks: list[CheckOut]) -> LabelReportOut | None:
     """Coverage, delay and class balance of a serving gate's joined labels, if it recorded them."""
-    named = {c.check_name: c for c in checks if c.details.get("kind") == SERVING}
+    named = {c.check_name: c for c in checks if c.details.get("kind") == CheckKind.SERVING_EVALUATION}
     if not named:
         return None
     volume, coverage = named.get("prediction_volume"), named.get("label_coverage")

@@ -15,6 +15,7 @@ from fastapi import HTTPException, status
 
 from quality_gates.checks.anomaly.bands import baseline_band
 from quality_gates.checks.profiles.model import FRACTION_METRICS
+from quality_gates.checks.results import BaselineStatus, GateKind
 from quality_gates.plugin import gate_views, security
 from quality_gates.plugin.schemas import (
     AlertStateOut, BaselineStatusIn, CheckOut, DagGridOut, DatasetOut, GateRunDetailOut, GateRunOut, GateRunPageOut,
@@ -97,7 +98,7 @@ def task_detail(store: ResultStore, user: BaseUser, base: str, dag_id: str, run_
     checks = [check_out(c) for c in found.checks]
     blamed = gate_views.culprits(checks)
     # Only anomaly gates profile partitions; other gates on the same partition must not offer its baseline actions.
-    partition = browse.partition_of_run(store.engine, run) if run.gate == "anomaly" else None
+    partition = browse.partition_of_run(store.engine, run) if run.gate == GateKind.ANOMALY else None
     if partition is not None and partition.dag_id not in (None, run.dag_id) and not security.may_access_dag(user, partition.dag_id):
         partition = None  # the same partition, last profiled by a DAG this user may not read
     alert = browse.suppressed_alerts(store.engine, run.dag_id, run.task_id, run.dataset)
@@ -251,7 +252,7 @@ def set_baseline_status(store: ResultStore, user: BaseUser, base: str, change: B
     if found is None or not security.may_access_dag(user, found.dag_id):  # unreadable answers as missing
         raise security.not_found(user, f"no profiled partition {change.partition_key!r} of dataset {change.dataset!r}")
     security.require_dag_access(user, found.dag_id, security.EDIT)
-    if found.baseline_status == "included":
+    if found.baseline_status == BaselineStatus.INCLUDED:
         raise HTTPException(status.HTTP_409_CONFLICT, f"partition {change.partition_key!r} of {change.dataset!r} was not flagged: nothing to mark")
     store.partitions.set_baseline_status(change.dataset, change.partition_key, change.status,
                                          by=security.user_name(user), note=change.note or None)

@@ -8,15 +8,11 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
     import pandas as pd
 
+from quality_gates.checks.errors import SourceConfigurationError, SourceError
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "Source", "SourceConfigurationError", "SourceError", "read_frame"]
+
 DEFAULT_CHUNK_SIZE = 100_000
-
-
-class SourceError(RuntimeError):
-    """The data could not be read (database down, file not there yet): worth a retry."""
-
-
-class SourceConfigurationError(ValueError):
-    """The source is declared wrongly: a retry cannot help."""
 
 
 @runtime_checkable

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, desc, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from quality_gates.checks.values import as_utc
 from quality_gates.checks.results import Status
 from quality_gates.store.models import AlertStateRow, CheckResultRow, GateRunRow, PartitionProfileRow, PartitionRow
 
@@ -380,10 +381,3 @@ def metric_series(engine: Engine, dataset: str, column: str, partition_keys: Seq
                 continue
             series.setdefault(metric, [None] * len(partition_keys))[i] = value
     return series
-
-
-def as_utc(value: dt.datetime) -> dt.datetime:
-    """In UTC. SQLite returns naive datetimes (everything we write is UTC) and compares the
-    stored text, written without an offset: bound values must be UTC too."""
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-

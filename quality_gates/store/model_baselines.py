@@ -8,13 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, desc, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from quality_gates.checks.errors import PromotionError
+from quality_gates.checks.results import CheckKind, GateResult, Status
+from quality_gates.checks.values import as_utc, finite_or_none
 from quality_gates.store.models import ModelBaselineRow
+from quality_gates.store.transactions import reading, writing
 
-METRIC_CHECK_KIND = "model_metric"
-PROMOTABLE_STATUSES = ("passed", "warned")
+PROMOTABLE_STATUSES = (Status.PASSED, Status.WARNED)
 
 
 @dataclass(frozen=True)
@@ -38,71 +40,58 @@ class ProductionBaseline:
         return self.metrics.get((metric, slice_key))
 
 
-class PromotionError(ValueError):
-    """The gate run cannot become a baseline (it failed, or measured nothing)."""
-
-
 class ModelBaselines:
-    def __init__(self, engine: Engine, unavailable_error: type[Exception]):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        self._unavailable = unavailable_error
 
-    def promote(self, model: str, version: str, metrics: Iterable[BaselineMetric], *, gate_run_id: int | None = None, by: str | None = None) -> int:
-        """Record a deployed model's metrics as the production baseline; returns how many."""
+    def promote(self, model: str, version: str, metrics: Iterable[BaselineMetric], *, gate_run_id: int | None = None, by: str | None = None,
+                session: Session | None = None) -> int:
+        """Record a deployed model's metrics as the production baseline; returns how many. Inside
+        ``session``'s transaction when given (the gate run's own)."""
         rows = [
             {"model": model, "version": version, "metric": m.metric, "slice_key": m.slice_key, "value": float(m.value),
-             "ci_low": _finite(m.ci_low), "ci_high": _finite(m.ci_high), "rows": int(m.rows), "gate_run_id": gate_run_id,
+             "ci_low": finite_or_none(m.ci_low), "ci_high": finite_or_none(m.ci_high), "rows": int(m.rows), "gate_run_id": gate_run_id,
              "promoted_at": dt.datetime.now(dt.UTC), "promoted_by": by}
             for m in metrics if m.value is not None and math.isfinite(m.value)
         ]
         if not rows:
             raise PromotionError(f"nothing to promote for model {model!r}: no metric with a value")
-        try:
-            with Session(self.engine) as session, session.begin():
-                session.execute(delete(ModelBaselineRow).where(ModelBaselineRow.model == model, ModelBaselineRow.version == version))
-                session.execute(insert(ModelBaselineRow), rows)
-        except SQLAlchemyError as exc:
-            raise self._unavailable(f"could not record the baseline of model {model!r}: {exc}") from exc
+        with writing(self.engine, f"record the baseline of model {model!r}", session) as session:
+            session.execute(delete(ModelBaselineRow).where(ModelBaselineRow.model == model, ModelBaselineRow.version == version))
+            session.execute(insert(ModelBaselineRow), rows)
         return len(rows)
 
     def promote_gate_run(self, stored_run, *, version: str, by: str | None = None) -> int:
         """Promote the metrics a model gate recorded (a ``StoredGateRun``) for its model."""
-        result = stored_run.result
-        if result.status.value not in PROMOTABLE_STATUSES:
+        return self.promote_result(stored_run.id, stored_run.result, version=version, by=by)
+
+    def promote_result(self, gate_run_id: int, result: GateResult, *, version: str, by: str | None = None,
+                       session: Session | None = None) -> int:
+        """Promote the metrics of a model gate's result (recorded as ``gate_run_id``) for its model."""
+        if result.status not in PROMOTABLE_STATUSES:
             raise PromotionError(
-                f"gate run {stored_run.id} of model {result.dataset!r} is {result.status.value}: a blocked model cannot become the baseline"
+                f"gate run {gate_run_id} of model {result.dataset!r} is {result.status.value}: a blocked model cannot become the baseline"
             )
         metrics = [
             BaselineMetric(c.details["metric"], c.details["slice"], c.details["value"], c.details.get("ci_low"), c.details.get("ci_high"), c.details.get("n", 0))
             for c in result.checks
-            if c.details.get("kind") == METRIC_CHECK_KIND and c.details.get("value") is not None
+            if c.kind is CheckKind.MODEL_METRIC and c.details.get("value") is not None
         ]
-        return self.promote(result.dataset, version, metrics, gate_run_id=stored_run.id, by=by)
+        return self.promote(result.dataset, version, metrics, gate_run_id=gate_run_id, by=by, session=session)
 
     def current(self, model: str) -> ProductionBaseline | None:
         """The most recently promoted version of ``model``, or None before the first deployment."""
-        try:
-            with Session(self.engine) as session:
-                latest = session.execute(
-                    select(ModelBaselineRow.version, ModelBaselineRow.promoted_at)
-                    .where(ModelBaselineRow.model == model)
-                    .order_by(desc(ModelBaselineRow.promoted_at), desc(ModelBaselineRow.id))
-                    .limit(1)
-                ).first()
-                if latest is None:
-                    return None
-                rows = session.scalars(
-                    select(ModelBaselineRow).where(ModelBaselineRow.model == model, ModelBaselineRow.version == latest.version)
-                ).all()
-        except SQLAlchemyError as exc:
-            raise self._unavailable(f"could not read the baseline of model {model!r}: {exc}") from exc
+        with reading(self.engine, f"read the baseline of model {model!r}") as session:
+            latest = session.execute(
+                select(ModelBaselineRow.version, ModelBaselineRow.promoted_at)
+                .where(ModelBaselineRow.model == model)
+                .order_by(desc(ModelBaselineRow.promoted_at), desc(ModelBaselineRow.id))
+                .limit(1)
+            ).first()
+            if latest is None:
+                return None
+            rows = session.scalars(
+                select(ModelBaselineRow).where(ModelBaselineRow.model == model, ModelBaselineRow.version == latest.version)
+            ).all()
         metrics = {(r.metric, r.slice_key): BaselineMetric(r.metric, r.slice_key, r.value, r.ci_low, r.ci_high, r.rows) for r in rows}
-        return ProductionBaseline(model, latest.version, _aware(latest.promoted_at), metrics)
-
-
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return ProductionBaseline(model, latest.version, as_utc(latest.promoted_at), metrics)

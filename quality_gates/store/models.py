@@ -44,6 +44,9 @@ class GateRunRow(Base):
     finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     row_count: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonColumn)
+    # What the gate did to the pipeline (migration 0008; NULL on older rows): GateMode, GateAction.
+    mode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    action: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     __table_args__ = (
         UniqueConstraint("dag_id", "task_id", "run_id", "map_index", "try_number"),

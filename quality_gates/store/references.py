@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, desc, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from quality_gates.checks.values import as_utc
+from quality_gates.checks.errors import ReferenceNotFoundError
 from quality_gates.store.models import ReferenceProfileRow
+from quality_gates.store.transactions import location, reading, writing
 
 if TYPE_CHECKING:  # numpy is imported when a profile is read, not when a DAG file is parsed
     from quality_gates.checks.profiles.reference import ReferenceProfile
@@ -42,29 +44,26 @@ class ReferenceVersion:
 
 
 class ReferenceStore:
-    def __init__(self, engine: Engine, unavailable_error: type[Exception]):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        self._unavailable = unavailable_error
 
-    def save(self, dataset: str, version: str, profile: ReferenceProfile, *, dag_id: str | None = None, run_id: str | None = None) -> int:
-        """Store (or replace) one version of a dataset's reference profile."""
+    def save(self, dataset: str, version: str, profile: ReferenceProfile, *, dag_id: str | None = None, run_id: str | None = None,
+             session: Session | None = None) -> int:
+        """Store (or replace) one version of a dataset's reference profile; inside ``session``'s
+        transaction when given (the gate run's own)."""
         from quality_gates.checks.profiles.reference import reference_to_json
 
-        try:
-            with Session(self.engine) as session, session.begin():
-                session.execute(delete(ReferenceProfileRow).where(ReferenceProfileRow.dataset == dataset, ReferenceProfileRow.version == version))
-                return session.execute(
-                    insert(ReferenceProfileRow).values(
-                        dataset=dataset, version=version, row_count=profile.row_count, profile=reference_to_json(profile),
-                        created_at=dt.datetime.now(dt.UTC), dag_id=dag_id, run_id=run_id,
-                    ).returning(ReferenceProfileRow.id)
-                ).scalar_one()
-        except SQLAlchemyError as exc:
-            raise self._unavailable(f"could not write the reference profile of {dataset} version {version}: {exc}") from exc
+        with writing(self.engine, f"write the reference profile of {dataset} version {version}", session) as session:
+            session.execute(delete(ReferenceProfileRow).where(ReferenceProfileRow.dataset == dataset, ReferenceProfileRow.version == version))
+            return session.execute(
+                insert(ReferenceProfileRow).values(
+                    dataset=dataset, version=version, row_count=profile.row_count, profile=reference_to_json(profile),
+                    created_at=dt.datetime.now(dt.UTC), dag_id=dag_id, run_id=run_id,
+                ).returning(ReferenceProfileRow.id)
+            ).scalar_one()
 
     def get(self, dataset: str, version: str | None = None) -> ReferenceProfile:
         """One version, or the latest when ``version`` is None or "latest"."""
-        from quality_gates.checks.drift.errors import ReferenceNotFoundError
         from quality_gates.checks.profiles.reference import reference_from_json
 
         query = select(ReferenceProfileRow.profile, ReferenceProfileRow.version).where(ReferenceProfileRow.dataset == dataset)
@@ -72,17 +71,14 @@ class ReferenceStore:
             query = query.order_by(desc(ReferenceProfileRow.created_at), desc(ReferenceProfileRow.id)).limit(1)
         else:
             query = query.where(ReferenceProfileRow.version == version)
-        try:
-            with Session(self.engine) as session:
-                row = session.execute(query).first()
-        except SQLAlchemyError as exc:
-            raise self._unavailable(f"could not read the reference profile of {dataset}: {exc}") from exc
+        with reading(self.engine, f"read the reference profile of {dataset}") as session:
+            row = session.execute(query).first()
         if row is None:
             known = self.versions(dataset)
             wanted = f"version '{version}'" if version not in (None, LATEST) else "any version"
             hint = (f"stored versions: {', '.join(v.version for v in known[:10])}" if known
                     else "profile the training data with ReferenceProfileOperator (or profile_reference) first")
-            where = self.engine.url.render_as_string(hide_password=True)
+            where = location(self.engine)
             raise ReferenceNotFoundError(f"no reference profile for dataset '{dataset}' ({wanted}) in {where}; {hint}")
         return reference_from_json(row.profile, dataset=dataset, version=row.version)
 
@@ -91,13 +87,6 @@ class ReferenceStore:
         query = (select(ReferenceProfileRow.version, ReferenceProfileRow.row_count, ReferenceProfileRow.created_at)
                  .where(ReferenceProfileRow.dataset == dataset)
                  .order_by(desc(ReferenceProfileRow.created_at), desc(ReferenceProfileRow.id)))
-        try:
-            with Session(self.engine) as session:
-                rows = session.execute(query).all()
-        except SQLAlchemyError as exc:
-            raise self._unavailable(f"could not list the reference profiles of {dataset}: {exc}") from exc
-        return [ReferenceVersion(dataset, r.version, r.row_count, _aware(r.created_at)) for r in rows]
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        with reading(self.engine, f"list the reference profiles of {dataset}") as session:
+            rows = session.execute(query).all()
+        return [ReferenceVersion(dataset, r.version, r.row_count, as_utc(r.created_at)) for r in rows]

@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, delete, desc, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from quality_gates.checks.artifacts import Artifact
+from quality_gates.checks.errors import QualityGateError, StoreUnavailableError
 from quality_gates.checks.json_safe import truncate
-from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Severity, Status
+from quality_gates.checks.results import CheckResult, GateAction, GateMode, GateResult, RunIdentity, Severity, Status
+from quality_gates.checks.values import as_utc
 from quality_gates.store import migrate
-from quality_gates.store.engine import engine_for
-from quality_gates.store.models import CheckResultRow, GateRunRow
 from quality_gates.store.alerts import AlertStates
-from quality_gates.store.partitions import PartitionStore
+from quality_gates.store.artifacts import write_artifact
+from quality_gates.store.engine import engine_for
 from quality_gates.store.model_baselines import ModelBaselines
+from quality_gates.store.models import CheckResultRow, GateRunRow
+from quality_gates.store.partitions import PartitionStore
 from quality_gates.store.references import ReferenceStore
+from quality_gates.store.transactions import database_errors, location, writing
+
+__all__ = ["ResultStore", "StoreUnavailableError", "StoredGateRun"]  # StoreUnavailableError: its old import path
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
 
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
-
-
-class StoreUnavailableError(RuntimeError):
-    """The results store cannot be reached or written: retry, never pass silently."""
 
 
 @dataclass(frozen=True)
@@ -52,17 +57,17 @@ class ResultStore:
     @property
     def partitions(self) -> PartitionStore:
         """Partition profiles and their baseline status (anomaly detection history)."""
-        return PartitionStore(self.engine, StoreUnavailableError)
+        return PartitionStore(self.engine)
 
     @property
     def model_baselines(self) -> ModelBaselines:
         """Metrics of deployed models, the baseline of model gates."""
-        return ModelBaselines(self.engine, StoreUnavailableError)
+        return ModelBaselines(self.engine)
 
     @property
     def references(self) -> ReferenceStore:
         """Reference profiles (training data) that drift gates compare with."""
-        return ReferenceStore(self.engine, StoreUnavailableError)
+        return ReferenceStore(self.engine)
 
     @property
     def alert_states(self) -> AlertStates:
@@ -71,7 +76,7 @@ class ResultStore:
 
     @property
     def location(self) -> str:
-        return self.engine.url.render_as_string(hide_password=True)
+        return location(self.engine)
 
     def ensure_schema(self) -> None:
         """Apply pending migrations once per process (first use creates the tables)."""
@@ -79,11 +84,9 @@ class ResultStore:
         if key in _migrated:
             return
         with _migrate_lock:
-            try:
+            with database_errors(self.engine, "bring its tables up to date"):
                 if migrate.current_revision(self.engine) != migrate.head_revision():
                     self._upgrade()
-            except SQLAlchemyError as exc:
-                raise StoreUnavailableError(f"results store {key} is unavailable: {exc}") from exc
             _migrated.add(key)
 
     def _upgrade(self) -> None:
@@ -95,8 +98,30 @@ class ResultStore:
             if migrate.current_revision(self.engine) != migrate.head_revision():
                 raise
 
-    def record(self, identity: RunIdentity, result: GateResult) -> int:
-        """Write one gate run and all its checks atomically; a re-executed try replaces its rows."""
+    def record(self, identity: RunIdentity, result: GateResult, artifacts: Sequence[Artifact] = ()) -> int:
+        """Write one gate run, all its checks and its artifacts in one transaction; a re-executed
+        try replaces its rows.
+
+        When the artifacts cannot be kept (a concurrent save of the same partition, the store going
+        away mid-write), nothing of the verdict is kept: the try is recorded as an ``error`` (when
+        the store still answers) and the error is raised.
+        """
+        try:
+            with writing(self.engine, f"write the results of {identity.dag_id}.{identity.task_id}") as session:
+                gate_run_id = self._write_run(session, identity, result)
+                for artifact in artifacts:
+                    log.info("Kept %s", write_artifact(artifact, self.engine, session, gate_run_id, identity, result))
+        except QualityGateError as exc:
+            if not artifacts:
+                raise
+            failed = replace(result, error=f"the verdict ({result.status.value}) was not kept: {exc}", action=GateAction.BLOCKED)
+            with writing(self.engine, f"record the error of {identity.dag_id}.{identity.task_id}") as session:
+                self._write_run(session, identity, failed)
+            raise
+        return gate_run_id
+
+    @staticmethod
+    def _write_run(session: Session, identity: RunIdentity, result: GateResult) -> int:
         run_values = {
             "dag_id": identity.dag_id,
             "task_id": identity.task_id,
@@ -105,23 +130,21 @@ class ResultStore:
             "try_number": identity.try_number,
             "dataset": result.dataset,
             "partition_key": result.partition_key,
-            "gate": result.gate,
+            "gate": str(result.gate),
             "status": result.status.value,
             "started_at": result.started_at,
             "finished_at": result.finished_at,
             "row_count": result.row_count,
             "summary": result.summary(),
+            "mode": None if result.mode is None else result.mode.value,
+            "action": None if result.action is None else result.action.value,
         }
-        try:
-            with Session(self.engine) as session, session.begin():
-                previous = select(GateRunRow.id).where(*_identity_filter(identity)).scalar_subquery()
-                session.execute(delete(CheckResultRow).where(CheckResultRow.gate_run_id.in_(previous)))
-                session.execute(delete(GateRunRow).where(*_identity_filter(identity)))
-                gate_run_id = session.execute(insert(GateRunRow).values(run_values).returning(GateRunRow.id)).scalar_one()
-                if result.checks:
-                    session.execute(insert(CheckResultRow), [_check_row(gate_run_id, c) for c in result.checks])
-        except SQLAlchemyError as exc:
-            raise StoreUnavailableError(f"could not write results to {self.location}: {exc}") from exc
+        previous = select(GateRunRow.id).where(*_identity_filter(identity)).scalar_subquery()
+        session.execute(delete(CheckResultRow).where(CheckResultRow.gate_run_id.in_(previous)))
+        session.execute(delete(GateRunRow).where(*_identity_filter(identity)))
+        gate_run_id = session.execute(insert(GateRunRow).values(run_values).returning(GateRunRow.id)).scalar_one()
+        if result.checks:
+            session.execute(insert(CheckResultRow), [_check_row(gate_run_id, c) for c in result.checks])
         return gate_run_id
 
     def get(self, gate_run_id: int) -> StoredGateRun | None:
@@ -159,9 +182,11 @@ class ResultStore:
             partition_key=run.partition_key,
             checks=checks,
             row_count=run.row_count,
-            started_at=_aware(run.started_at),
-            finished_at=_aware(run.finished_at),
+            started_at=as_utc(run.started_at),
+            finished_at=as_utc(run.finished_at),
             error=(run.summary or {}).get("error"),
+            mode=GateMode(run.mode) if run.mode else None,
+            action=GateAction(run.action) if run.action else None,
         )
         return StoredGateRun(run.id, identity, result)
 
@@ -187,8 +212,3 @@ def _check_row(gate_run_id: int, check: CheckResult) -> dict:
         "expected": None if check.expected is None else truncate(check.expected, MAX_TEXT_CHARS),
         "details": dict(check.details),
     }
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite returns naive datetimes; everything we write is UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

@@ -31,7 +31,7 @@ def test_first_use_creates_the_documented_tables(store):
     columns = {c["name"] for c in inspect(store.engine).get_columns("gate_runs")}
     assert columns == {
         "id", "dag_id", "task_id", "run_id", "map_index", "try_number", "dataset", "partition_key", "gate",
-        "status", "started_at", "finished_at", "row_count", "summary",
+        "status", "started_at", "finished_at", "row_count", "summary", "mode", "action",
     }
     assert {c["name"] for c in inspect(store.engine).get_columns("check_results")} == {
         "id", "gate_run_id", "check_name", "column_name", "status", "severity", "observed", "expected", "details",
@@ -113,10 +113,23 @@ def test_upgrading_an_older_store_keeps_its_results(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = ResultStore.open(url, migrate_schema=False)
     migrate.upgrade(old.engine, "0001")
-    old.record(RunIdentity("dag", "gate", "before_upgrade"), result())
+    recorded = result()
+    # A row as revision 0001 wrote it: no mode and no action columns yet.
+    with old.engine.begin() as connection:
+        gate_run_id = connection.execute(text(
+            "INSERT INTO gate_runs (dag_id, task_id, run_id, map_index, try_number, dataset, partition_key, gate, status, started_at,"
+            " finished_at, row_count, summary) VALUES ('dag', 'gate', 'before_upgrade', -1, 1, 'orders', '2024-05-01', 'schema', 'failed',"
+            " :started, :finished, 10, :summary) RETURNING id"), {"started": f"{NOW:%Y-%m-%d %H:%M:%S.%f}", "finished": f"{NOW + dt.timedelta(seconds=2):%Y-%m-%d %H:%M:%S.%f}",
+                                                                  "summary": json.dumps(recorded.summary())}).scalar_one()
+        connection.execute(text(
+            "INSERT INTO check_results (gate_run_id, check_name, column_name, status, severity, observed, expected, details)"
+            " VALUES (:id, :name, :column, :status, :severity, :observed, :expected, :details)"),
+            [{"id": gate_run_id, "name": c.check_name, "column": c.column, "status": c.status.value, "severity": c.severity.value,
+              "observed": c.observed, "expected": c.expected, "details": json.dumps(dict(c.details))} for c in recorded.checks])
     migrate.upgrade(old.engine)
     assert migrate.current_revision(old.engine) == migrate.head_revision()
-    assert old.find(RunIdentity("dag", "gate", "before_upgrade")).result == result()
+    loaded = old.find(RunIdentity("dag", "gate", "before_upgrade")).result
+    assert loaded == recorded and (loaded.mode, loaded.action) == (None, None)
 
 
 def test_unreachable_store_is_reported_as_unavailable():

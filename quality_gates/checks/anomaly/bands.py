@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from quality_gates.checks.values import MAD_TO_SIGMA
 from quality_gates.checks.anomaly.detector import BASE_THRESHOLD
 
-_MAD_TO_SIGMA = 1.4826
 
 
 def baseline_band(
@@ -43,7 +43,7 @@ def baseline_band(
         windows = sliding_window_view(history, window)
         medians = _row_medians(windows)
         center[window:] = medians
-        spread[window:] = _MAD_TO_SIGMA * _row_medians(np.abs(windows - medians[:, None]))
+        spread[window:] = MAD_TO_SIGMA * _row_medians(np.abs(windows - medians[:, None]))
     low, high = center[before] - width * spread[before], center[before] + width * spread[before]
     if bounds is not None:
         low, high = np.maximum(low, bounds[0]), np.minimum(high, bounds[1])
@@ -52,7 +52,7 @@ def baseline_band(
 
 def _robust(values: np.ndarray) -> tuple[float, float]:
     median = _row_medians(values[None, :])[0]
-    return float(median), _MAD_TO_SIGMA * float(_row_medians(np.abs(values - median)[None, :])[0])
+    return float(median), MAD_TO_SIGMA * float(_row_medians(np.abs(values - median)[None, :])[0])
 
 
 def _row_medians(rows: np.ndarray) -> np.ndarray:

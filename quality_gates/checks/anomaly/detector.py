@@ -29,6 +29,8 @@ import numpy as np
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, feature_matrix
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
+from quality_gates.checks.values import MAD_TO_SIGMA
+from quality_gates.checks.values import format_number as _fmt
 
 OK, ANOMALOUS, INSUFFICIENT_HISTORY = "ok", "anomalous", "insufficient_history"
 IDENTICAL = "identical_partition"
@@ -43,7 +45,6 @@ MIN_SHARE_CHANGE = 0.001
 # between the modes of multimodal columns: they must move further than means and shares.
 EXTREME_FACTOR = 2.0
 QUANTILE_FACTOR = 1.5
-_MAD_TO_SIGMA = 1.4826
 _EXTREMES = {"min", "max", "length_min", "length_max", "span_seconds"}
 _THRESHOLD_FACTORS = {
     **{m: EXTREME_FACTOR for m in _EXTREMES},
@@ -153,7 +154,7 @@ class PartitionAnomalyDetector:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: skipped below
             center = np.nanmedian(matrix, axis=0)
-            spread = _MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
+            spread = MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
             floor = np.array([_noise_floor(f, c, current) for f, c in zip(features, center)])
             steps = np.array([_step(matrix[:, i]) if f[1] in _ORDER_STATISTICS else 0.0 for i, f in enumerate(features)])
             scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
@@ -326,9 +327,3 @@ def _weekday(key: str | None) -> int | None:
         return dt.date.fromisoformat(str(key)[:10]).weekday()
     except (TypeError, ValueError):
         return None
-
-
-def _fmt(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value:.4g}"

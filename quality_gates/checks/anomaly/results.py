@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 from quality_gates.checks.anomaly.detector import ANOMALOUS, IDENTICAL, INSUFFICIENT_HISTORY, AnomalyVerdict, Explanation
 from quality_gates.checks.profiles.model import TABLE
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
+from quality_gates.checks.values import finite_or_none, format_number
 
 PARTITION_CHECK = "partition_anomaly"
 
@@ -16,14 +15,14 @@ def verdict_check_results(verdict: AnomalyVerdict, *, cold_start: Status = Statu
         overall = CheckResult(
             PARTITION_CHECK, None, cold_start, Severity.WARN, "insufficient history",
             "at least the minimum number of earlier partitions",
-            {"history_size": verdict.history_size, "message": "; ".join(verdict.notes)},
+            {"kind": CheckKind.PARTITION_ANOMALY, "history_size": verdict.history_size, "message": "; ".join(verdict.notes)},
         )
         return (overall,)
     status = Status.FAILED if verdict.status == ANOMALOUS else Status.PASSED
     overall = CheckResult(
         PARTITION_CHECK, None, status, Severity.ERROR, f"score {verdict.score:.2f}", "score below 1.00",
         {
-            "score": _num(verdict.score), "culprits": list(verdict.culprits), "history_size": verdict.history_size,
+            "kind": CheckKind.PARTITION_ANOMALY, "score": finite_or_none(verdict.score), "culprits": list(verdict.culprits), "history_size": verdict.history_size,
             "message": _message(verdict),
         },
     )
@@ -51,15 +50,11 @@ def _explanation_result(explanation: Explanation, status: Status) -> CheckResult
     return CheckResult(
         explanation.metric, column, status if flagged else Status.PASSED, Severity.ERROR, observed, expected,
         {
-            "kind": "anomaly_explanation", "z": _num(explanation.z), "severity": _num(explanation.severity),
-            "median": _num(explanation.median), "message": explanation.describe(),
+            "kind": CheckKind.ANOMALY_EXPLANATION, "z": finite_or_none(explanation.z), "severity": finite_or_none(explanation.severity),
+            "median": finite_or_none(explanation.median), "message": explanation.describe(),
         },
     )
 
 
-def _num(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
 def _fmt(value: float | None) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.6g}"
+    return format_number(value, 6)

@@ -1,12 +1,5 @@
-"""Errors of the drift and skew checks that callers branch on."""
+"""Errors of the drift and skew checks (defined in ``quality_gates.checks.errors``; this path stays importable)."""
 
-from quality_gates.sources.base import SourceConfigurationError
+from quality_gates.checks.errors import DriftInputError, ReferenceNotFoundError
 
-
-class DriftInputError(SourceConfigurationError):
-    """The inputs cannot be compared as declared (unknown column, key column absent, bad
-    threshold): retrying cannot help, so a gate fails at once with this message."""
-
-
-class ReferenceNotFoundError(DriftInputError):
-    """No stored reference profile for the requested dataset and version."""
+__all__ = ["DriftInputError", "ReferenceNotFoundError"]

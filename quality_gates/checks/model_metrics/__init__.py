@@ -4,8 +4,9 @@ The names that need numpy load on first use, so that a DAG file importing an ope
 only needs the catalogue and the spec) stays cheap to parse.
 """
 
-from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, DEFAULT_METRICS, METRICS, REGRESSION, MetricDefinitionError
-from quality_gates.checks.model_metrics.spec import EvaluationDataError, EvaluationSpec
+from quality_gates.checks.errors import EvaluationDataError, MetricDefinitionError
+from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, DEFAULT_METRICS, METRICS, REGRESSION
+from quality_gates.checks.model_metrics.spec import EvaluationSpec
 
 _LAZY = {
     "DataFindings": "evaluate", "Evaluation": "evaluate", "MetricEstimate": "evaluate", "estimates_for": "evaluate",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from quality_gates.checks.errors import MetricDefinitionError
+
 CLASSIFICATION, REGRESSION = "classification", "regression"
 TASKS = (CLASSIFICATION, REGRESSION)
 
@@ -54,10 +56,6 @@ DEFAULT_METRICS = {
     CLASSIFICATION: ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss"),
     REGRESSION: ("mae", "rmse", "r2"),
 }
-
-
-class MetricDefinitionError(ValueError):
-    """A metric that does not exist or does not fit the task or the data."""
 
 
 def resolve_metrics(task: str, metrics: tuple[str, ...] | list[str] | None, *, has_score: bool, classes: int | None = None) -> tuple[str, ...]:

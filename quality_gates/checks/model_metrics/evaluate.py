@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from quality_gates.checks.model_metrics.catalogue import METRICS, REGRESSION, MetricDefinitionError, resolve_metrics
+from quality_gates.checks.errors import EvaluationDataError, MetricDefinitionError
+from quality_gates.checks.model_metrics.catalogue import METRICS, REGRESSION, resolve_metrics
 from quality_gates.checks.model_metrics.definitions import metric_function
 from quality_gates.checks.model_metrics.intervals import bootstrap_interval, replicate_weights, roc_auc_interval
-from quality_gates.checks.model_metrics.spec import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, EvaluationDataError, EvaluationSpec
+from quality_gates.checks.model_metrics.spec import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, EvaluationSpec
 from quality_gates.checks.model_metrics.sums import OVERALL, SliceSums, slice_name, sums_for_rows
 
 if TYPE_CHECKING:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from quality_gates.checks.model_metrics.evaluate import DataFindings
 from quality_gates.checks.model_metrics.spec import EvaluationSpec
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 
-KIND = "evaluation_data"
+KIND = CheckKind.EVALUATION_DATA
 
 
 def _check(name: str, column: str | None, status: Status, observed: str, expected: str, explanation: str, **details) -> CheckResult:

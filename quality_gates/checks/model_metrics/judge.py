@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 from quality_gates.checks.model_metrics.evaluate import MetricEstimate
 from quality_gates.checks.model_metrics.sums import OVERALL
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
+from quality_gates.checks.values import finite_or_none, format_number
 
-KIND = "model_metric"
+KIND = CheckKind.MODEL_METRIC
 THRESHOLD, PRODUCTION = "threshold", "production"
 
 
@@ -61,64 +62,60 @@ def where(slice_key: str) -> str:
     return "overall" if slice_key == OVERALL else f"on slice {slice_key}"
 
 
-def _fmt(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4g}"
-
-
 def judge_estimate(
     estimate: MetricEstimate, baseline: Baseline | None, *, tolerance: float, min_rows: int, confidence: float,
     cold_start: Status = Status.WARNED,
 ) -> CheckResult:
-    interval = f"{int(round(confidence * 100))}% CI {_fmt(estimate.ci_low)}–{_fmt(estimate.ci_high)}, {estimate.rows:,} rows"
+    interval = f"{int(round(confidence * 100))}% CI {format_number(estimate.ci_low)}–{format_number(estimate.ci_high)}, {estimate.rows:,} rows"
     name = f"{estimate.metric} {where(estimate.slice)}"
-    observed = f"{_fmt(estimate.value)} [{_fmt(estimate.ci_low)}, {_fmt(estimate.ci_high)}]"
+    observed = f"{format_number(estimate.value)} [{format_number(estimate.ci_low)}, {format_number(estimate.ci_high)}]"
     sign = "≥" if estimate.higher_is_better else "≤"
     bar = bar_for(estimate, baseline, tolerance) if baseline is not None else None
-    expected = f"{sign} {_fmt(bar)} ({_baseline_words(baseline, tolerance)})" if baseline is not None else "a baseline to compare with"
+    expected = f"{sign} {format_number(bar)} ({_baseline_words(baseline, tolerance)})" if baseline is not None else "a baseline to compare with"
 
     if estimate.rows < min_rows:
         status, verdict = Status.WARNED, "not judged"
         explanation = (f"{name}: not judged, only {estimate.rows:,} rows (fewer than min_slice_rows={min_rows}); "
-                       f"an interval from so few rows can neither clear nor block the model. Observed {_fmt(estimate.value)}.")
+                       f"an interval from so few rows can neither clear nor block the model. Observed {format_number(estimate.value)}.")
     elif not math.isfinite(estimate.value):
         status, verdict = Status.WARNED, "undefined"
         explanation = f"{name}: cannot be computed ({estimate.note or 'undefined on these rows'})."
     elif baseline is None:
         status, verdict = cold_start, "no baseline"
-        explanation = f"{name} is {_fmt(estimate.value)} ({interval}); no baseline yet (no threshold and no production model recorded)."
+        explanation = f"{name} is {format_number(estimate.value)} ({interval}); no baseline yet (no threshold and no production model recorded)."
     elif not (math.isfinite(estimate.ci_low) and math.isfinite(estimate.ci_high)):
         status, verdict = Status.WARNED, "inconclusive"
-        explanation = f"{name} is {_fmt(estimate.value)} but has no confidence interval on these rows; the bar {sign} {_fmt(bar)} is not judged."
+        explanation = f"{name} is {format_number(estimate.value)} but has no confidence interval on these rows; the bar {sign} {format_number(bar)} is not judged."
     else:
         worse_side = estimate.ci_high < bar if estimate.higher_is_better else estimate.ci_low > bar
         better_side = estimate.ci_low >= bar if estimate.higher_is_better else estimate.ci_high <= bar
-        against = f"the bar {sign} {_fmt(bar)} ({_baseline_words(baseline, tolerance)})"
+        against = f"the bar {sign} {format_number(bar)} ({_baseline_words(baseline, tolerance)})"
         if worse_side:
             status, verdict = Status.FAILED, "regressed"
-            explanation = (f"{name} regressed: {_fmt(estimate.value)} ({interval}) misses {against}; "
+            explanation = (f"{name} regressed: {format_number(estimate.value)} ({interval}) misses {against}; "
                            f"the whole interval is on the wrong side, so this is not chance.")
         elif better_side:
             status, verdict = Status.PASSED, "passed"
-            explanation = f"{name} is {_fmt(estimate.value)} ({interval}) and clears {against} with its whole interval."
+            explanation = f"{name} is {format_number(estimate.value)} ({interval}) and clears {against} with its whole interval."
         else:
             status, verdict = Status.WARNED, "inconclusive"
-            explanation = (f"{name} is {_fmt(estimate.value)} ({interval}); the interval straddles {against}: "
+            explanation = (f"{name} is {format_number(estimate.value)} ({interval}); the interval straddles {against}: "
                            f"too few rows to tell a regression from chance, so it neither blocks nor passes.")
     details = {
         "kind": KIND,
         "metric": estimate.metric,
         "slice": estimate.slice,
-        "value": _num(estimate.value),
-        "ci_low": _num(estimate.ci_low),
-        "ci_high": _num(estimate.ci_high),
+        "value": finite_or_none(estimate.value),
+        "ci_low": finite_or_none(estimate.ci_low),
+        "ci_high": finite_or_none(estimate.ci_high),
         "confidence": confidence,
         "n": estimate.rows,
         "interval_method": estimate.method,
         "direction": "higher is better" if estimate.higher_is_better else "lower is better",
         "verdict": verdict,
-        "baseline": None if baseline is None else _num(baseline.value),
+        "baseline": None if baseline is None else finite_or_none(baseline.value),
         "baseline_source": None if baseline is None else baseline.source,
-        "bar": None if bar is None else _num(bar),
+        "bar": None if bar is None else finite_or_none(bar),
         "tolerance": tolerance if baseline is not None and baseline.source == PRODUCTION else None,
         "explanation": explanation,
         "message": explanation,
@@ -130,8 +127,5 @@ def judge_estimate(
 def _baseline_words(baseline: Baseline, tolerance: float) -> str:
     if baseline.source == THRESHOLD:
         return "threshold"
-    return f"{baseline.label} {_fmt(baseline.value)} with {tolerance:.0%} tolerance"
+    return f"{baseline.label} {format_number(baseline.value)} with {tolerance:.0%} tolerance"
 
-
-def _num(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)

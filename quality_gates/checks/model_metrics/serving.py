@@ -15,14 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from quality_gates.checks.values import finite_or_none
 from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, database_metrics, resolve_metrics
 from quality_gates.checks.model_metrics.definitions import classification_width
 from quality_gates.checks.model_metrics.evaluate import MetricEstimate, estimates_for
 from quality_gates.checks.model_metrics.serving_sql import BLOCKS, RECENCY_BANDS, SCORE_DECIMALS, DelayedLabelTables, JoinedAggregates, Window
 from quality_gates.checks.model_metrics.sums import OVERALL, ScoreGroups, SliceSums, slice_name
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 
-KIND = "serving_evaluation"
+KIND = CheckKind.SERVING_EVALUATION
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def report_check_results(
                              rows=report["missing_predictions"]))
     coverage = report["coverage"]
     labelled = report["labelled"]
-    unjudged = {f"{e.metric}@{e.slice}": _num(e.value) for e in evaluation.estimates}
+    unjudged = {f"{e.metric}@{e.slice}": finite_or_none(e.value) for e in evaluation.estimates}
     if coverage < min_coverage:
         judgeable = False
         head = "no labels at all" if labelled == 0 else f"only {coverage:.1%} labelled"
@@ -256,8 +257,8 @@ def report_check_results(
         text = (f"labels arrived {_hours(report['label_delay_mean_seconds'])} after the prediction on average, at most "
                 f"{_hours(report['label_delay_max_seconds'])}; " + ", ".join(f"{k}: {v:,}" for k, v in delays.items() if v))
         checks.append(_check("label_delay", None, Status.PASSED, f"mean {_hours(report['label_delay_mean_seconds'])}", "reported", text,
-                             histogram=delays, mean_seconds=_num(report["label_delay_mean_seconds"]),
-                             max_seconds=_num(report["label_delay_max_seconds"])))
+                             histogram=delays, mean_seconds=finite_or_none(report["label_delay_mean_seconds"]),
+                             max_seconds=finite_or_none(report["label_delay_max_seconds"])))
     if "label_balance" in report and labelled:
         text = (f"labels: {_balance(report['label_balance'])}; predicted, all predictions: {_balance(report['predicted_balance'])}; "
                 f"predicted, labelled ones: {_balance(report['predicted_balance_labelled'])}")
@@ -269,7 +270,3 @@ def report_check_results(
 
 def _balance(shares: dict[str, float]) -> str:
     return ", ".join(f"{k} {v:.0%}" for k, v in shares.items()) or "none"
-
-
-def _num(value):
-    return None if value is None or not math.isfinite(value) else float(value)

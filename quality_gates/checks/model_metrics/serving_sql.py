@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from quality_gates.checks.errors import UnsupportedDialectError
 from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION
 
 UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
@@ -31,10 +32,6 @@ DELAY_BINS = ((60, "≤ 1 min"), (900, "≤ 15 min"), (3600, "≤ 1 h"), (6 * 36
               (3 * 86_400, "≤ 3 days"), (7 * 86_400, "≤ 7 days"))
 LONGER = "> 7 days"
 MAX_EXAMPLES = 5
-
-
-class UnsupportedDatabaseError(ValueError):
-    """The delayed-label join knows PostgreSQL and SQLite."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +77,7 @@ class _Time:
 
     def __init__(self, dialect_name: str):
         if dialect_name not in ("postgresql", "sqlite"):
-            raise UnsupportedDatabaseError(f"the delayed-label join runs on PostgreSQL or SQLite, not {dialect_name}")
+            raise UnsupportedDialectError(f"the delayed-label join runs on PostgreSQL or SQLite, not {dialect_name}")
         self.sqlite = dialect_name == "sqlite"
 
     def value(self, column):

@@ -5,15 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, REGRESSION, MetricDefinitionError
+from quality_gates.checks.errors import MetricDefinitionError
+from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, REGRESSION
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
 DEFAULT_MAX_BUCKETS = 1000
-
-
-class EvaluationDataError(ValueError):
-    """The evaluation data cannot be judged at all (no rows, a missing column)."""
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from quality_gates.checks.values import finite_or_none
 from quality_gates.checks.profiles.model import ColumnProfile, PartitionProfile
 
 FORMAT_VERSION = 1
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
 
 
 def profile_to_json(profile: PartitionProfile) -> dict[str, Any]:
@@ -20,11 +17,11 @@ def profile_to_json(profile: PartitionProfile) -> dict[str, Any]:
         "row_count": profile.row_count,
         "sample_rows": profile.sample_rows,
         "partition_key": profile.partition_key,
-        "table_metrics": {k: _num(v) for k, v in profile.table_metrics.items()},
+        "table_metrics": {k: finite_or_none(v) for k, v in profile.table_metrics.items()},
         "columns": {
             name: {
                 "kind": column.kind,
-                "metrics": {k: _num(v) for k, v in column.metrics.items()},
+                "metrics": {k: finite_or_none(v) for k, v in column.metrics.items()},
                 "top_values": [[value, share] for value, share in column.top_values],
             }
             for name, column in profile.columns.items()

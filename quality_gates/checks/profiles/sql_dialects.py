@@ -17,6 +17,7 @@ import math
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from quality_gates.checks.errors import UnsupportedDialectError
 from quality_gates.checks.profiles.model import BOOLEAN, CATEGORICAL, NUMERIC
 from quality_gates.checks.profiles.sql_columns import SqlColumn
 
@@ -24,10 +25,6 @@ INFINITY = sa.literal(math.inf, sa.Double())
 MS_PER_DAY = 86_400_000
 UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
 ROW_HASH_SEED = 0x5DEECE66D  # any value but 0 (see Postgres.distinct_rows)
-
-
-class UnsupportedDialectError(ValueError):
-    """profile_sql knows PostgreSQL and SQLite; read other databases into pandas or polars."""
 
 
 class SqlDialect:
