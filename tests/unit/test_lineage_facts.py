@@ -85,3 +85,17 @@ def test_the_registry_keeps_the_latest_task_instances_only():
     for key in range(registry.MAX_KEPT + 5):
         registry.keep(("test", key), facts)
     assert registry.lookup(("test", 0)) is None and registry.lookup(("test", registry.MAX_KEPT + 4)) is facts
+
+
+def test_an_outcome_gives_the_metrics_it_measured_else_those_of_the_profile_it_keeps():
+    from quality_gates.checks.artifacts import PartitionProfileArtifact, ReferenceProfileArtifact
+    from quality_gates.checks.results import GateOutcome
+    from quality_gates.lineage.facts import metrics_from_outcome
+
+    frame = pd.DataFrame({"km": [1.5, 2.5, None, 9.0]})
+    profile, reference = profile_partition(frame), profile_reference(frame)
+    assert metrics_from_outcome(GateOutcome(4, ())) == {}
+    assert metrics_from_outcome(GateOutcome(4, (), (PartitionProfileArtifact(profile, False),))) == metrics_from_profile(profile)
+    assert metrics_from_outcome(GateOutcome(4, (), (ReferenceProfileArtifact(reference, "v1"),))) == metrics_from_reference(reference)
+    measured = {"km": {"nullCount": 1}}
+    assert metrics_from_outcome(GateOutcome(4, (), (PartitionProfileArtifact(profile, False),), column_metrics=measured)) == measured
