@@ -26,11 +26,13 @@ if TYPE_CHECKING:
 __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema_gate", "serving_gate", "skew_gate"]
 
 
-def schema_gate(chunks: Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int) -> GateOutcome:
-    """Every pandera check over all chunks, one check result each (counts exact over all rows)."""
+def schema_gate(chunks: Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
+                data: str = "the data") -> GateOutcome:
+    """Every pandera check over all chunks, one check result each (counts exact over all rows).
+    ``data`` names the chunks in errors."""
     from quality_gates.checks.schema_validation import validate_schema
 
-    validation = validate_schema(chunks, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases)
+    validation = validate_schema(chunks, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data)
     return GateOutcome(validation.row_count, validation.checks)
 
 

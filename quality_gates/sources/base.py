@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
     import pandas as pd
 
-from quality_gates.checks.errors import SourceConfigurationError, SourceError
+from quality_gates.checks.errors import SourceConfigurationError, SourceError, require_unique_column_names
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "Source", "SourceConfigurationError", "SourceError", "read_frame"]
 
@@ -37,4 +37,6 @@ def read_frame(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> pd.DataF
     import pandas as pd
 
     chunks = list(source.read_chunks(chunk_size))
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    require_unique_column_names(frame.columns, source.describe())
+    return frame
