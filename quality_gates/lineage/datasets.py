@@ -43,7 +43,7 @@ def source_datasets(source: object, *, fallback_name: str | None = None) -> list
 
 
 def all_datasets(sources: Iterable[object], *, checked_name: str) -> list[DatasetName]:
-    """Datasets of all ``sources``; the first source is the checked one, named ``checked_name`` if a callable."""
+    """Datasets of all ``sources``; the first is the checked one, named ``checked_name`` if its data has no location."""
     names: list[DatasetName] = []
     for position, source in enumerate(sources):
         found = source_datasets(source, fallback_name=checked_name if position == 0 else None)
