@@ -84,8 +84,11 @@ def _reference_column_check(name: str, column: ColumnReference) -> CheckResult:
     present = column.present
     what = "histogram of" if column.numeric is not None else "category counts of"
     if present:
-        extra = (f"{len(column.numeric.edges):,} bin edges" if column.numeric is not None
-                 else f"{len(column.categories.counts):,} categories" + (" + other" if column.categories.other else ""))
+        numeric, categories = column.numeric, column.categories
+        if numeric is not None:
+            extra = f"{len(numeric.edges):,} bin edges"
+        else:
+            extra = f"{len(categories.counts):,} categories" + (" + other" if categories.other else "") if categories else "no values"
         text = f"{name}: {what} {present:,} values ({extra}), {column.null_fraction:.1%} null, dtype {column.dtype}"
         status = Status.PASSED
     else:

@@ -9,9 +9,6 @@ from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcom
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, read_frame
 
-COLD_START = COLD_START_STATUS  # its old import path
-
-
 class PartitionAnomalyGateOperator(BaseGateOperator):
     """Anomaly gate: profile the partition, compare it with earlier ones, block if it is unusual.
 
@@ -44,8 +41,8 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        if cold_start not in COLD_START:
-            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
+        if cold_start not in COLD_START_STATUS:
+            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START_STATUS)}, not {cold_start!r}")
         self.source = source
         self.history = history
         self.sensitivity = sensitivity
@@ -84,5 +81,11 @@ def profile_source(source: Source, engine: str = "auto"):
         except ImportError:
             pass
         else:
+            import pyarrow.parquet as pq
+
+            from quality_gates.checks.errors import require_unique_column_names
+
+            # polars refuses a file with two same-named columns with its own error: name them all.
+            require_unique_column_names(pq.read_schema(parquet).names, source.describe())
             return profile_partition(pl.scan_parquet(parquet))
     return profile_partition(read_frame(source), engine=engine)

@@ -12,11 +12,13 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
 from quality_gates.assets import attach_verdict, gate_verdict
+from quality_gates.checks.artifacts import Artifact
 from quality_gates.checks.errors import ConfigurationError, RetryableError
 from quality_gates.checks.results import GateAction, GateKind, GateMode, GateOutcome, GateResult, RunIdentity, Status, action_for
 from quality_gates.hooks.store import QualityStoreHook
 from quality_gates.operators.lineage import OpenLineageGateMixin
 from quality_gates.operators.links import QualityReportLink
+from quality_gates.store.limits import check_keys, storable_dataset, storable_partition_key
 from quality_gates.store.repository import ResultStore
 from quality_gates.ui_links import task_instance_report_url
 
@@ -98,11 +100,12 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
         store = self._open_store()
         started = dt.datetime.now(dt.UTC)
         try:
+            check_keys(dataset, partition)
             outcome = self.run_checks(context, store, dataset, partition)
         except (Exception, AirflowTaskTimeout) as exc:
             # Every try that ran leaves a row, whatever went wrong, before the task fails.
-            failed = GateResult(self.gate_kind, dataset, partition, (), None, started, dt.datetime.now(dt.UTC), _error_text(exc),
-                                mode, GateAction.BLOCKED)
+            failed = GateResult(self.gate_kind, storable_dataset(dataset), storable_partition_key(partition), (), None, started,
+                                dt.datetime.now(dt.UTC), _error_text(exc), mode, GateAction.BLOCKED)
             self.keep_lineage_facts(ti, failed, self._record_failure(store, identity, failed))
             if isinstance(exc, (AirflowException, AirflowTaskTimeout)):
                 raise
@@ -131,7 +134,7 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
         except (ConfigurationError, RetryableError) as exc:
             raise self._airflow_error(exc) from exc
 
-    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Any = ()) -> int:
+    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Sequence[Artifact]) -> int:
         try:
             return store.record(identity, result, artifacts)
         except (ConfigurationError, RetryableError) as exc:
@@ -142,7 +145,7 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
     def _record_failure(self, store: ResultStore, identity: RunIdentity, result: GateResult) -> int | None:
         try:
             return store.record(identity, result)
-        except RetryableError as exc:  # the store is down too: the task's own error says more
+        except (ConfigurationError, RetryableError) as exc:  # the store is down too: the task's own error says more
             self.log.error("Could not record the error of this try: %s", exc)
             return None
 
