@@ -19,6 +19,7 @@ BENCHMARKS = {
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
     "store_hardening": "benchmarks.store_hardening",
+    "new_checks": "benchmarks.new_checks",
     "lineage": "benchmarks.lineage",
 }
 

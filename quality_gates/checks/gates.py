@@ -27,12 +27,14 @@ __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema
 
 
 def schema_gate(chunks: Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                data: str = "the data") -> GateOutcome:
+                data: str = "the data", on_chunk: Any = None) -> GateOutcome:
     """Every pandera check over all chunks, one check result each (counts exact over all rows).
-    ``data`` names the chunks in errors."""
+    ``data`` names the chunks in errors; ``on_chunk(chunk, failing)`` sees each chunk with its
+    failing rows (quarantine)."""
     from quality_gates.checks.schema_validation import validate_schema
 
-    validation = validate_schema(chunks, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data)
+    validation = validate_schema(chunks, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data,
+                                 on_chunk=on_chunk)
     return GateOutcome(validation.row_count, validation.checks)
 
 

@@ -16,6 +16,7 @@ from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, M
 GATE_LABELS = {
     GateKind.SCHEMA: "schema", GateKind.ANOMALY: "anomaly", GateKind.DRIFT: "drift", GateKind.SKEW: "training/serving skew",
     GateKind.REFERENCE: "reference profile", GateKind.MODEL_METRIC: "model metric", GateKind.SERVING_METRIC: "serving metric",
+    GateKind.FRESHNESS: "freshness", GateKind.CROSS_TABLE: "cross-table",
 }
 
 
@@ -37,6 +38,8 @@ VIEWS = {
     GateKind.REFERENCE: GateView(),
     GateKind.MODEL_METRIC: GateView(metrics=True),
     GateKind.SERVING_METRIC: GateView(metrics=True, labels=True),
+    GateKind.FRESHNESS: GateView(),  # age and newest timestamp: observed vs expected says it all
+    GateKind.CROSS_TABLE: GateView(),  # example keys shown with each check's details
 }
 # A kind this version does not know (written by a newer gate): every section that finds its details.
 UNKNOWN_GATE = GateView(culprits=True, metrics=True, labels=True)
