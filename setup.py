@@ -13,7 +13,7 @@ setup(
     package_data={
         "quality_gates": [
             "store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py", "notifiers/templates/*.j2",
-            "plugin/templates/*.html", "plugin/static/*",
+            "plugin/templates/*.html", "plugin/static/*", "lineage/*.json",
         ]
     },
     include_package_data=True,
@@ -38,7 +38,9 @@ setup(
         "postgres": ["apache-airflow-providers-postgres>=6"],
         "slack": ["apache-airflow-providers-slack>=8"],
         "polars": ["polars>=1.0"],
+        "openlineage": ["apache-airflow-providers-openlineage>=2.0", "openlineage-python>=1.47"],  # assertions with name, expected, actual
         "dev": [
+            "apache-airflow-providers-openlineage>=2.0",
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
             "apache-airflow-providers-slack>=8",
