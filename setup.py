@@ -15,7 +15,7 @@ setup(
     package_data={
         "quality_gates": [
             "store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py", "notifiers/templates/*.j2",
-            "plugin/templates/*.html", "plugin/static/*",
+            "plugin/templates/*.html", "plugin/static/*", "lineage/*.json",
         ]
     },
     include_package_data=True,
@@ -42,8 +42,10 @@ setup(
         "slack": ["apache-airflow-providers-slack>=8"],
         "http": ["apache-airflow-providers-http>=4"],  # WebhookChannel
         "polars": ["polars>=1.0"],
+        "openlineage": ["apache-airflow-providers-openlineage>=2.0", "openlineage-python>=1.47"],  # assertions with name, expected, actual
         "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"],  # `make docs`
         "dev": [
+            "apache-airflow-providers-openlineage>=2.0",
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
             "apache-airflow-providers-slack>=8",

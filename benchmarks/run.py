@@ -20,6 +20,7 @@ BENCHMARKS = {
     "schema_yaml": "benchmarks.schema_yaml",
     "store_hardening": "benchmarks.store_hardening",
     "new_checks": "benchmarks.new_checks",
+    "lineage": "benchmarks.lineage",
     "serving_wait": "benchmarks.serving_wait",
 }
 

@@ -35,6 +35,7 @@ def get_provider_info() -> dict:
         # (provider-listed plugins load only with [core] lazy_load_providers off).
         "plugins": [{"name": "quality_gates", "plugin-class": "quality_gates.plugin.QualityGatesPlugin"}],
         "cli": ["quality_gates.cli_airflow.get_cli_commands"],
+        "task-decorators": [{"name": "quality_gate", "class-name": "quality_gates.decorators.quality_gate.quality_gate_task"}],
         "config": {
             "quality_gates": {
                 "description": "Where gate results are stored.",

@@ -54,33 +54,38 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
-    def _profile(self):
-        from quality_gates.checks.profiles import profile_partition
-
-        if hasattr(self.source, "statement"):  # SQL: computed where the data lives
-            return profile_partition(self.source)
-        parquet = self.source.local_parquet() if hasattr(self.source, "local_parquet") else None
-        if parquet is not None and self.engine in ("auto", "polars"):
-            try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
-                import polars as pl
-            except ImportError:
-                pass
-            else:
-                import pyarrow.parquet as pq
-
-                from quality_gates.checks.errors import require_unique_column_names
-
-                # polars refuses a file with two same-named columns with its own error: name them all.
-                require_unique_column_names(pq.read_schema(parquet).names, self.source.describe())
-                return profile_partition(pl.scan_parquet(parquet))
-        return profile_partition(read_frame(self.source), engine=self.engine)
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
         from quality_gates.checks.gates import anomaly_gate
 
-        profile = self._profile().with_key(partition)
+        profile = profile_source(self.source, self.engine).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=self.history)
         self.log.info("Profiled %s: %s rows; comparing with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history))
         detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
         return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[self.cold_start])
+
+
+def profile_source(source: Source, engine: str = "auto"):
+    """The partition profile of ``source``, computed where its data is (also used by ``@task.quality_gate``)."""
+    from quality_gates.checks.profiles import profile_partition
+
+    if hasattr(source, "statement"):  # SQL: computed where the data lives
+        return profile_partition(source)
+    parquet = source.local_parquet() if hasattr(source, "local_parquet") else None
+    if parquet is not None and engine in ("auto", "polars"):
+        try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
+            import polars as pl
+        except ImportError:
+            pass
+        else:
+            import pyarrow.parquet as pq
+
+            from quality_gates.checks.errors import require_unique_column_names
+
+            # polars refuses a file with two same-named columns with its own error: name them all.
+            require_unique_column_names(pq.read_schema(parquet).names, source.describe())
+            return profile_partition(pl.scan_parquet(parquet))
+    return profile_partition(read_frame(source), engine=engine)

@@ -76,6 +76,9 @@ class SchemaGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         # Imported here, not at module level: DAG files import operators at every parse.
         from quality_gates.checks.gates import schema_gate
