@@ -7,7 +7,7 @@ from typing import Any
 
 from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import Source, read_frame
+from quality_gates.sources.base import Source
 
 COLD_START = COLD_START_STATUS  # its old import path
 
@@ -23,7 +23,8 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     :param cold_start: what "insufficient history" means for the task: ``warn`` (default),
         ``pass`` or ``fail``.
     :param seasonality: ``"weekly"`` compares Mondays with Mondays (partition keys must be dates).
-    :param engine: profiling engine for in-memory data: ``auto``, ``pandas`` or ``polars``.
+    :param engine: ``auto`` (SQL in the database, Parquet with DuckDB, frames with pandas), or ``pandas``
+        / ``polars`` / ``duckdb`` for files and in-memory data.
 
     Flagged partitions stay out of the baseline until marked as false alarms.
     """
@@ -58,19 +59,10 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         return self.source.default_dataset()
 
     def _profile(self):
-        from quality_gates.checks.profiles import profile_partition
+        from quality_gates.checks.profiles.model import SAMPLE_ROWS
+        from quality_gates.engines import Family, compute
 
-        if hasattr(self.source, "statement"):  # SQL: computed where the data lives
-            return profile_partition(self.source)
-        parquet = self.source.local_parquet() if hasattr(self.source, "local_parquet") else None
-        if parquet is not None and self.engine in ("auto", "polars"):
-            try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
-                import polars as pl
-            except ImportError:
-                pass
-            else:
-                return profile_partition(pl.scan_parquet(parquet))
-        return profile_partition(read_frame(self.source), engine=self.engine)
+        return compute(Family.PARTITION_PROFILE, self.source.compute(self.engine), sample_rows=SAMPLE_ROWS, engine=self.engine)
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
