@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from quality_gates.checks.artifacts import PartitionProfileArtifact, ReferenceProfileArtifact
 from quality_gates.checks.model_metrics.gate import model_gate, serving_gate
 from quality_gates.checks.results import CheckKind, CheckResult, GateOutcome, Severity, Status
+from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from quality_gates.checks.anomaly.detector import PartitionAnomalyDetector
+    from quality_gates.engines import Computation
     from quality_gates.checks.drift.thresholds import DriftSettings
     from quality_gates.checks.profiles.model import PartitionProfile
     from quality_gates.checks.profiles.reference import ColumnReference, ReferenceProfile
@@ -26,11 +28,17 @@ if TYPE_CHECKING:
 __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema_gate", "serving_gate", "skew_gate"]
 
 
-def schema_gate(chunks: Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int) -> GateOutcome:
-    """Every pandera check over all chunks, one check result each (counts exact over all rows)."""
-    from quality_gates.checks.schema_validation import validate_schema
+def schema_gate(data: Computation | Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
+                pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> GateOutcome:
+    """Every pandera check over all rows, one check result each (counts exact over all rows), computed
+    by the engine registered for the data's capability (chunks of pandas frames: pandera)."""
+    from quality_gates.engines import Computation, Family, PandasChunks, compute
 
-    validation = validate_schema(chunks, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases)
+    if not isinstance(data, Computation):
+        chunks = iter(data)
+        data = PandasChunks(lambda _size: chunks, "the data")
+    validation = compute(Family.SCHEMA, data, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
+                         pushdown=pushdown, chunk_size=chunk_size)
     return GateOutcome(validation.row_count, validation.checks)
 
 

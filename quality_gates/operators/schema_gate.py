@@ -19,6 +19,9 @@ class SchemaGateOperator(BaseGateOperator):
     :param max_failure_cases: failure cases kept per check (a bounded sample).
     :param allow_empty: whether 0 rows pass (by default an empty partition fails).
     :param chunk_size: rows validated at a time; counts are exact over all rows.
+    :param pushdown: for SQL sources and Parquet files (DuckDB): ``auto`` runs every check with a
+        SQL form in the database and the others on streamed chunks of their columns; ``require``
+        makes a check without a SQL form a configuration error; ``never`` streams every row.
     """
 
     gate_kind = GateKind.SCHEMA
@@ -32,6 +35,7 @@ class SchemaGateOperator(BaseGateOperator):
         max_failure_cases: int = 20,
         allow_empty: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        pushdown: str = "auto",
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -40,6 +44,7 @@ class SchemaGateOperator(BaseGateOperator):
         self.max_failure_cases = max_failure_cases
         self.allow_empty = allow_empty
         self.chunk_size = chunk_size
+        self.pushdown = pushdown
 
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
@@ -50,6 +55,8 @@ class SchemaGateOperator(BaseGateOperator):
         from quality_gates.checks.schema_loader import load_schema
 
         schema = load_schema(self.schema, base_dir=self.dag_folder())
-        self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
-        return schema_gate(self.source.read_chunks(self.chunk_size), schema, allow_empty=self.allow_empty,
-                           max_failure_cases=self.max_failure_cases)
+        computation = self.source.compute()
+        self.log.info("Validating %s against %s (%s)", computation.name, getattr(schema, "name", None) or self.schema,
+                      computation.capability)
+        return schema_gate(computation, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
+                           pushdown=self.pushdown, chunk_size=self.chunk_size)
