@@ -36,12 +36,22 @@ setup(
         "postgres": ["apache-airflow-providers-postgres>=6"],
         "slack": ["apache-airflow-providers-slack>=8"],
         "polars": ["polars>=1.0"],
+        # Parquet and CSV files scanned in place (schema checks, profiles) by DuckDB.
+        "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
+        # Compile tests of the warehouse SQL. Snowflake and BigQuery's dialects pin protobuf < 7,
+        # which other packages of an Airflow install need: their compile tests use minimal dialects.
+        "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8"],
         "dev": [
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
             "apache-airflow-providers-slack>=8",
             "aiosmtpd>=1.4",
             "polars>=1.0",
+            "duckdb>=1.0",
+            "duckdb-engine>=0.13",
+            "trino>=0.330",
+            "databricks-sqlalchemy>=2.0",
+            "sqlalchemy-redshift>=0.8",
             "pytest>=8",
             "pytest-xdist>=3.5",
             "hypothesis>=6.100",

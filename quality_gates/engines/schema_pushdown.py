@@ -14,6 +14,7 @@ names, expectations, statuses, ``mostly`` and severities come from one place.
 from __future__ import annotations
 
 import copy
+import math
 from typing import Any
 
 import pandas as pd
@@ -59,6 +60,8 @@ def _measure(connection: sa.Connection, plan: SchemaPlan, validator: ChunkedSche
     for check, failing in zip(plan.row_checks, counts[1:]):
         failing = int(failing or 0)
         samples = _samples(connection.execute(plan.sample_query(check, limit)).all(), plan, 1) if failing and limit else []
+        if check.key[0] == "nullable" and check.column in plan.nan_columns:
+            samples = [{**case, "value": json_safe(math.nan)} for case in samples]  # as pandas holds NULL there
         validator.measured(check.key, failing, samples)
     for check in plan.unique_checks:
         failing, _groups = connection.execute(plan.unique_query(check)).one()

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pandera import dtypes as pandera_dtypes
 from sqlalchemy.sql.elements import ColumnElement, quoted_name
 
-from quality_gates.checks.profiles.model import NUMERIC
+from quality_gates.checks.profiles.model import CATEGORICAL, NUMERIC
 from quality_gates.checks.profiles.sql_columns import SqlColumn
 from quality_gates.checks.profiles.sql_dialects import DIALECTS, SqlDialect
 
@@ -86,6 +86,7 @@ class SchemaPlan:
     unique_checks: list[UniqueCheck] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # required columns not in the table
     strict: bool = False
+    nan_columns: set[str] = field(default_factory=set)  # pandas (>= 3) holds a missing value of these as NaN
     extra: list[str] = field(default_factory=list)  # table columns not in a strict schema
     dtype_mismatches: dict[str, str] = field(default_factory=dict)  # column -> the table's type
     residual: Residual = field(default_factory=Residual)
@@ -154,6 +155,8 @@ def plan_schema(schema: Any, columns: Sequence[SqlColumn], relation: Any, dialec
                 plan.missing.append(label)
             continue
         present = plan.present[label] = sql.present(column)
+        if column.kind in (NUMERIC, CATEGORICAL):
+            plan.nan_columns.add(label)
         if declared.dtype is not None:
             matches = None if (declared.coerce or schema.coerce) else dtype_matches(declared.dtype, column.type)
             if matches is None:

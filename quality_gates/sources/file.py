@@ -53,6 +53,10 @@ class FileSource:
         if not local or engine == "pandas" or (file_format == "csv" and engine != "duckdb"):
             return PandasChunks(self.read_chunks, self.describe())
         paths = self._local_paths()
+        if engine == "auto":
+            engine = next((name for name, module in (("duckdb", "duckdb_engine"), ("polars", "polars")) if _installed(module)), "pandas")
+            if engine == "pandas":
+                return PandasChunks(self.read_chunks, self.describe())
         if engine == "polars":
             import polars as pl
 
@@ -96,6 +100,12 @@ class FileSource:
             raise
         except (OSError, ValueError) as exc:
             raise SourceError(f"cannot read {self.path}: {exc}") from exc
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def _parquet_chunks(handle, chunk_size: int) -> Iterator[pd.DataFrame]:
