@@ -1,9 +1,9 @@
-"""Profile families on each capability: partition profiles, reference profiles, drift's current side.
+"""Partition profiles and column values on each capability.
 
 Partition profiles are computed where the data is (pandas, polars, or one SQL aggregate scan plus
-a bounded sample). Reference profiles and drift's current side need every value of the columns
-they compare (exact quantile sketches, KS statistics): they read only those columns, pushed down
-as a projection to the database, DuckDB or a polars scan.
+a bounded sample). Reference profiles and drift need every value of the columns they compare
+(exact quantile sketches, KS statistics): they read only those columns, pushed down as a
+projection to the database, DuckDB or a polars scan.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from quality_gates.engines.computation import PandasChunks, PolarsFrame, SqlQuery
+from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE, PandasChunks, PolarsFrame, SqlQuery
 from quality_gates.engines.sql_session import connect, read_error
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from quality_gates.checks.profiles.model import PartitionProfile
-    from quality_gates.checks.profiles.reference import ReferenceProfile
 
 
 def profile_pandas(computation: PandasChunks, *, sample_rows: int, engine: str = "pandas") -> PartitionProfile:
@@ -45,47 +44,36 @@ def profile_sql(computation: SqlQuery, *, sample_rows: int, engine: str = "sql")
             raise read_error(computation, exc) from exc
 
 
-def reference_pandas(computation: PandasChunks, *, columns: Sequence[str] | None) -> ReferenceProfile:
-    from quality_gates.checks.profiles.reference import profile_reference
-
-    return profile_reference(computation.frame(), columns=columns)
-
-
-def reference_columns(computation: PolarsFrame | SqlQuery, *, columns: Sequence[str] | None) -> ReferenceProfile:
-    from quality_gates.checks.profiles.reference import profile_reference
-
-    return profile_reference(current_columns(computation, columns=columns), columns=columns)
-
-
-def current_columns(computation: PandasChunks | PolarsFrame | SqlQuery, *, columns: Sequence[str] | None) -> pd.DataFrame:
-    """Every row of only ``columns`` (all when None), read through the engine's projection."""
-    from quality_gates.checks.errors import DriftInputError
-
+def column_values(computation: PandasChunks | PolarsFrame | SqlQuery, *, columns: Sequence[str] | None) -> pd.DataFrame:
+    """Every row of only those of ``columns`` that exist (all columns when None), read through the
+    engine's projection. A column that is not there is absent from the frame: each gate says what
+    that means (a missing column finding, a configuration error)."""
     if isinstance(computation, PandasChunks):
         return computation.frame(columns)
     if isinstance(computation, PolarsFrame):
         lazy = computation.lazy()
         names = lazy.collect_schema().names()
-        _require(columns, names, computation.name, DriftInputError)
-        return (lazy.select(list(columns)) if columns else lazy).collect().to_pandas()
-    return _sql_columns(computation, columns, DriftInputError)
+        return (lazy.select(_present(columns, names)) if columns is not None else lazy).collect().to_pandas()
+    return _sql_columns(computation, columns)
 
 
-def _sql_columns(computation: SqlQuery, columns: Sequence[str] | None, error: type[Exception]) -> pd.DataFrame:
+def _sql_columns(computation: SqlQuery, columns: Sequence[str] | None) -> pd.DataFrame:
     import pandas as pd
 
-    relation = computation.selectable.subquery("source") if hasattr(computation.selectable, "subquery") else computation.selectable
+    from quality_gates.checks.profiles.sql_columns import discover
+
     with connect(computation) as connection:
         try:
-            names = list(connection.execute(sa.select(relation).limit(0)).keys())
-            _require(columns, names, computation.name, error)
-            query = sa.select(*(relation.c[name] for name in columns)) if columns else sa.select(relation)
-            return pd.read_sql(query, connection)
+            found, relation = discover(connection, computation.selectable)
+            names = [column.name for column in found]
+            wanted = names if columns is None else _present(columns, names)
+            chunks = pd.read_sql(sa.select(*(column.ref() for column in found if column.name in wanted)).select_from(relation),
+                                 connection.execution_options(stream_results=True), chunksize=DEFAULT_CHUNK_SIZE)
+            frames = list(chunks)
+            return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         except sa.exc.DBAPIError as exc:
             raise read_error(computation, exc) from exc
 
 
-def _require(columns: Sequence[str] | None, names: Sequence[str], where: str, error: type[Exception]) -> None:
-    missing = [c for c in columns or () if c not in names]
-    if missing:
-        raise error(f"{where}: column '{missing[0]}' does not exist (columns: {', '.join(names)})")
+def _present(columns: Sequence[str], names: Sequence[str]) -> list[str]:
+    return [name for name in columns if name in names]

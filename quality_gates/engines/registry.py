@@ -10,9 +10,9 @@ Implementation signatures, by family (``computation`` first, keyword options aft
 * ``SCHEMA``: ``(computation, schema, *, allow_empty, max_failure_cases, pushdown, chunk_size)``
   -> ``SchemaValidation``
 * ``PARTITION_PROFILE``: ``(computation, *, sample_rows)`` -> ``PartitionProfile``
-* ``REFERENCE_PROFILE``: ``(computation, *, columns)`` -> ``ReferenceProfile``
-* ``DRIFT_CURRENT``: ``(computation, *, columns)`` -> a pandas frame of only ``columns``
-* ``SERVING_JOIN``: ``(computation, labels, *, ...)`` -> ``ServingAggregates``
+* ``COLUMN_VALUES``: ``(computation, *, columns)`` -> a pandas frame of only ``columns`` (all when
+  None), projected by the engine: the input of reference profiles, drift and skew, whose
+  statistics (exact quantile sketches, KS on every value) need the values themselves
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ __all__ = ["EXECUTED_DIALECTS", "COMPILED_DIALECTS", "Family", "compute", "imple
 class Family(StrEnum):
     SCHEMA = "schema checks"
     PARTITION_PROFILE = "partition profile"
-    REFERENCE_PROFILE = "reference profile"
-    DRIFT_CURRENT = "drift current side"
-    SERVING_JOIN = "serving join sums"
+    COLUMN_VALUES = "column values"
 
 
 # SQL dialects whose SQL is executed in the tests, and those whose SQL is compile-tested.
@@ -51,14 +49,10 @@ _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.PARTITION_PROFILE, Capability.POLARS): f"{_PROFILE}:profile_polars",
     (Family.PARTITION_PROFILE, Capability.SQL): f"{_PROFILE}:profile_sql",
     (Family.PARTITION_PROFILE, Capability.DUCKDB): f"{_PROFILE}:profile_sql",
-    (Family.REFERENCE_PROFILE, Capability.PANDAS): f"{_PROFILE}:reference_pandas",
-    (Family.REFERENCE_PROFILE, Capability.POLARS): f"{_PROFILE}:reference_columns",
-    (Family.REFERENCE_PROFILE, Capability.SQL): f"{_PROFILE}:reference_columns",
-    (Family.REFERENCE_PROFILE, Capability.DUCKDB): f"{_PROFILE}:reference_columns",
-    (Family.DRIFT_CURRENT, Capability.PANDAS): f"{_PROFILE}:current_columns",
-    (Family.DRIFT_CURRENT, Capability.POLARS): f"{_PROFILE}:current_columns",
-    (Family.DRIFT_CURRENT, Capability.SQL): f"{_PROFILE}:current_columns",
-    (Family.DRIFT_CURRENT, Capability.DUCKDB): f"{_PROFILE}:current_columns",
+    (Family.COLUMN_VALUES, Capability.PANDAS): f"{_PROFILE}:column_values",
+    (Family.COLUMN_VALUES, Capability.POLARS): f"{_PROFILE}:column_values",
+    (Family.COLUMN_VALUES, Capability.SQL): f"{_PROFILE}:column_values",
+    (Family.COLUMN_VALUES, Capability.DUCKDB): f"{_PROFILE}:column_values",
 }
 
 
