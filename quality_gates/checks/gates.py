@@ -29,14 +29,15 @@ __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema
 
 
 def schema_gate(data: Computation | Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> GateOutcome:
+                pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE, name: str = "the data") -> GateOutcome:
     """Every pandera check over all rows, one check result each (counts exact over all rows), computed
-    by the engine registered for the data's capability (chunks of pandas frames: pandera)."""
+    by the engine registered for the data's capability (chunks of pandas frames: pandera). ``name``
+    names plain chunks in errors; a computation carries its own name."""
     from quality_gates.engines import Computation, Family, PandasChunks, compute
 
     if not isinstance(data, Computation):
         chunks = iter(data)
-        data = PandasChunks(lambda _size: chunks, "the data")
+        data = PandasChunks(lambda _size: chunks, name)
     validation = compute(Family.SCHEMA, data, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
                          pushdown=pushdown, chunk_size=chunk_size)
     return GateOutcome(validation.row_count, validation.checks)

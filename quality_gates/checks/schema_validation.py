@@ -17,6 +17,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from quality_gates.checks.errors import require_unique_column_names
 from quality_gates.checks.expectations import describe_check
 from quality_gates.checks.json_safe import format_value, json_safe
 from quality_gates.checks.results import CheckResult, Severity, Status
@@ -58,15 +59,19 @@ def validate_schema(
     *,
     allow_empty: bool = False,
     max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES,
+    data: str = "the data",
 ) -> SchemaValidation:
-    validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases)
+    """``data`` names the chunks in errors (e.g. "table orders (connection 'warehouse')")."""
+    validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data)
     for chunk in chunks:
         validator.add(chunk)
     return validator.finish()
 
 
 class ChunkedSchemaValidator:
-    def __init__(self, schema: pa.DataFrameSchema, *, allow_empty: bool = False, max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES):
+    def __init__(self, schema: pa.DataFrameSchema, *, allow_empty: bool = False, max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES,
+                 data: str = "the data"):
+        self._data = data
         self._max_samples = max_failure_cases
         self._allow_empty = allow_empty
         self._rows = 0
@@ -108,6 +113,8 @@ class ChunkedSchemaValidator:
 
     # -- accumulation --
     def add(self, chunk: pd.DataFrame) -> None:
+        # pandera would check one of two same-named columns, or crash: neither is a verdict.
+        require_unique_column_names(chunk.columns, self._data)
         # Global row numbers in failure cases, whatever index the source produced.
         chunk = chunk.set_axis(pd.RangeIndex(self._rows, self._rows + len(chunk)), axis=0)
         self._rows += len(chunk)

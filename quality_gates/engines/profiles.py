@@ -39,7 +39,7 @@ def profile_sql(computation: SqlQuery, *, sample_rows: int, engine: str = "sql")
 
     with connect(computation) as connection:
         try:
-            return profile_in_database(connection, computation.selectable, sample_rows=sample_rows)
+            return profile_in_database(connection, computation.selectable, sample_rows=sample_rows, data=computation.name)
         except sa.exc.DBAPIError as exc:
             raise read_error(computation, exc) from exc
 

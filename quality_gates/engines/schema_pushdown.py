@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from quality_gates.checks.errors import PushdownError
+from quality_gates.checks.errors import PushdownError, require_unique_column_names
 from quality_gates.checks.json_safe import json_safe
 from quality_gates.checks.profiles.sql_columns import discover
 from quality_gates.checks.schema_validation import ChunkedSchemaValidator, SchemaValidation, validate_schema
@@ -38,13 +38,15 @@ def validate_sql(computation: SqlQuery, schema: Any, *, allow_empty: bool, max_f
         try:
             if pushdown == "never":
                 return validate_schema(_chunks(connection, computation.selectable, chunk_size), schema,
-                                       allow_empty=allow_empty, max_failure_cases=max_failure_cases)
+                                       allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=computation.name)
             columns, relation = discover(connection, computation.selectable)
+            require_unique_column_names((column.name for column in columns), computation.name)
             plan = plan_schema(schema, columns, relation, connection.dialect.name, computation.key_columns)
             if plan.residual and pushdown == "require":
                 raise PushdownError(f"{computation.name}: pushdown='require', but {'; '.join(plan.residual.names(schema))} "
                                     "cannot run as SQL; use pushdown='auto' to run it on streamed chunks of its columns")
-            validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases)
+            validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
+                                               data=computation.name)
             _measure(connection, plan, validator, max_failure_cases)
             if plan.residual:
                 _run_residual(connection, plan, schema, validator, chunk_size, max_failure_cases)

@@ -46,6 +46,15 @@ class SchemaGateOperator(BaseGateOperator):
         self.chunk_size = chunk_size
         self.pushdown = pushdown
 
+    def _do_render_template_fields(self, parent: Any, template_fields: Any, context: Any, jinja_env: Any, seen_oids: set[int]) -> None:
+        # Airflow calls any callable it finds in a template field (as a template callable); a
+        # DataFrameSchema object and a DataFrameModel class are callable. Only a path or an
+        # import path is a template. Overridden here, not in render_template_fields, because
+        # mapped tasks call this method directly.
+        if parent is self and not isinstance(self.schema, str):
+            template_fields = [name for name in template_fields if name != "schema"]
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
+
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file i
 
     from quality_gates.engines.computation import Computation
 
-from quality_gates.checks.errors import SourceConfigurationError, SourceError
+from quality_gates.checks.errors import SourceConfigurationError, SourceError, require_unique_column_names
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "Source", "SourceConfigurationError", "SourceError", "read_frame"]
 
@@ -44,4 +44,6 @@ def read_frame(source: Source, chunk_size: int = DEFAULT_CHUNK_SIZE) -> pd.DataF
     import pandas as pd
 
     chunks = list(source.read_chunks(chunk_size))
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    require_unique_column_names(frame.columns, source.describe())
+    return frame

@@ -56,7 +56,7 @@ def test_misspelt_check_is_an_error_not_silently_ignored(tmp_path):
         """)
     with pytest.raises(SchemaDefinitionError) as error:
         load_schema(path)
-    assert str(error.value) == f"{path}, line 4: column 'amount': unknown check or option 'greater_than_or_equals'"
+    assert str(error.value) == f"{path}, line 4: column 'amount': unknown check or option 'greater_than_or_equals' (did you mean 'greater_than_or_equal_to'?)"
 
 
 def test_schema_that_is_not_a_mapping(tmp_path):
@@ -89,7 +89,7 @@ def test_mostly_out_of_range(tmp_path):
           amount:
             greater_than: {min_value: 0, mostly: 1.5}
         """)
-    with pytest.raises(SchemaDefinitionError, match=r"line 2: column 'amount': 'mostly' of check 'greater_than' must be a fraction in \(0, 1\], got 1.5"):
+    with pytest.raises(SchemaDefinitionError, match=r"line 3: column 'amount': 'mostly' of check 'greater_than' must be a fraction in \(0, 1\], got 1.5"):
         load_schema(path)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from quality_gates.checks.errors import require_unique_column_names
 from quality_gates.checks.profiles.model import SAMPLE_ROWS, ColumnProfile, PartitionProfile
 
 __all__ = ["ColumnProfile", "ENGINES", "PartitionProfile", "profile_partition"]
@@ -27,13 +28,16 @@ def profile_partition(data: Any, *, engine: str = "auto", sample_rows: int = SAM
         from quality_gates.checks.profiles.sql_engine import profile_sql
 
         connectable = data.engine()
-        return profile_sql(connectable, data.statement(connectable), sample_rows=sample_rows)
+        describe = getattr(data, "describe", None)
+        named = {"data": describe()} if callable(describe) else {}
+        return profile_sql(connectable, data.statement(connectable), sample_rows=sample_rows, **named)
     if engine == "sql":
         raise ValueError("engine 'sql' needs a SQL source (with engine() and statement(engine)), not in-memory data")
 
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
+        require_unique_column_names(data.columns)  # polars refuses them; pandas would profile a frame as a column
         if engine == "polars":
             import polars as pl
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import TextClause
 
+from quality_gates.checks.errors import require_unique_column_names
 from quality_gates.checks.profiles.aggregates import exact_metrics, in_model_order
 from quality_gates.checks.profiles.model import (
     BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, SAMPLE_ROWS, ColumnProfile, PartitionProfile,
@@ -38,21 +39,24 @@ SAMPLE_MARGIN_SIGMAS = 5
 
 
 def profile_sql(
-    connectable: Engine | Connection, selectable: sa.Select | TextClause, *, sample_rows: int = SAMPLE_ROWS
+    connectable: Engine | Connection, selectable: sa.Select | TextClause, *, sample_rows: int = SAMPLE_ROWS,
+    data: str = "the query",
 ) -> PartitionProfile:
+    """``data`` names the query in errors (e.g. "table orders (connection 'warehouse')")."""
     if isinstance(connectable, Connection):
-        return _profile(connectable, selectable, sample_rows)
+        return _profile(connectable, selectable, sample_rows, data)
     with connectable.connect() as connection:
         if connection.dialect.name == "postgresql":
             # One snapshot for the three queries: rows landing meanwhile cannot make the sample
             # disagree with the counts. Read-only, so it never fails to serialize.
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
-        return _profile(connection, selectable, sample_rows)
+        return _profile(connection, selectable, sample_rows, data)
 
 
-def _profile(connection: Connection, selectable: sa.Select | TextClause, sample_rows: int) -> PartitionProfile:
+def _profile(connection: Connection, selectable: sa.Select | TextClause, sample_rows: int, data: str) -> PartitionProfile:
     dialect = dialect_for(connection.dialect.name, connection.dialect.server_version_info)
     columns, relation = discover(connection, selectable)
+    require_unique_column_names((column.name for column in columns), data)
     rows, aggregates = _aggregate(connection, dialect, columns, relation)
     sample = _sample(connection, dialect, columns, relation, rows, sample_rows)
     profiles = {}
