@@ -36,7 +36,8 @@ def connect(computation: SqlQuery) -> Iterator[sa.Connection]:
 def read_error(computation: SqlQuery, exc: sa.exc.DBAPIError) -> SourceError:
     """A statement timeout as such; anything else as a read error, with the database's first line."""
     original = getattr(exc, "orig", None)
-    if getattr(original, "pgcode", None) == POSTGRES_QUERY_CANCELED:
+    # psycopg2 names the SQLSTATE pgcode, psycopg 3 sqlstate.
+    if POSTGRES_QUERY_CANCELED in (getattr(original, "pgcode", None), getattr(original, "sqlstate", None)):
         return QueryTimeoutError(f"{computation.name}: the query was cancelled after the statement timeout of "
                                  f"{computation.timeout_seconds:g} s; raise timeout_seconds or narrow the partition")
     message = str(original or exc).strip().splitlines()[0] if str(original or exc).strip() else type(exc).__name__
