@@ -17,6 +17,7 @@ BENCHMARKS = {
     "model_metrics": "benchmarks.model_metrics",
     "drift": "benchmarks.drift",
     "schema_yaml": "benchmarks.schema_yaml",
+    "engines": "benchmarks.engines",
 }
 
 
