@@ -40,7 +40,7 @@ setup(
         "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
         # Compile tests of the warehouse SQL. Snowflake and BigQuery's dialects pin protobuf < 7,
         # which other packages of an Airflow install need: their compile tests use minimal dialects.
-        "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8"],
+        "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8", "sqlglot>=25"],
         "dev": [
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
@@ -52,6 +52,7 @@ setup(
             "trino>=0.330",
             "databricks-sqlalchemy>=2.0",
             "sqlalchemy-redshift>=0.8",
+            "sqlglot>=25",  # parses the compiled warehouse SQL in tests
             "pytest>=8",
             "pytest-xdist>=3.5",
             "hypothesis>=6.100",
