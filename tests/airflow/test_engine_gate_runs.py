@@ -38,7 +38,7 @@ def warehouse(store_url, monkeypatch, postgres_database):
 def test_schema_gate_on_a_parquet_file_runs_in_duckdb(gate_store, run_dag, tmp_path):
     path = tmp_path / "orders.parquet"
     orders_frame(bad=3).to_parquet(path)
-    dag_run, states = run_dag("engines_schema_parquet", path=str(path))
+    _, states = run_dag("engines_schema_parquet", path=str(path))
     assert states["gate"] == "failed"
     [stored] = gate_store.recent(dag_id="engines_schema_parquet")
     checks = {(c.check_name, c.column): c for c in stored.result.checks}
@@ -48,7 +48,7 @@ def test_schema_gate_on_a_parquet_file_runs_in_duckdb(gate_store, run_dag, tmp_p
 
 
 def test_schema_gate_on_a_table_is_pushed_down_with_keyed_failure_cases(gate_store, warehouse, run_dag):
-    dag_run, states = run_dag("engines_schema_table")
+    _, states = run_dag("engines_schema_table")
     assert states["gate"] == "failed"
     [stored] = gate_store.recent(dag_id="engines_schema_table")
     check = {(c.check_name, c.column): c for c in stored.result.checks}[("greater_than_or_equal_to", "amount")]
@@ -57,7 +57,7 @@ def test_schema_gate_on_a_table_is_pushed_down_with_keyed_failure_cases(gate_sto
 
 
 def test_check_without_sql_form_under_pushdown_require_is_a_recorded_configuration_error(gate_store, warehouse, run_dag, capfd):
-    dag_run, states = run_dag("engines_pushdown_required")
+    _, states = run_dag("engines_pushdown_required")
     assert states["gate"] == "failed"
     message = ("table orders (connection 'warehouse'): pushdown='require', but check 'whole_amount' on column 'amount' "
                "cannot run as SQL; use pushdown='auto' to run it on streamed chunks of its columns")
@@ -68,7 +68,7 @@ def test_check_without_sql_form_under_pushdown_require_is_a_recorded_configurati
 
 
 def test_unsupported_dialect_is_a_recorded_configuration_error(gate_store, run_dag, capfd):
-    dag_run, states = run_dag("engines_unsupported_dialect")
+    _, states = run_dag("engines_unsupported_dialect")
     assert states["gate"] == "failed"
     message = ("table orders (connection 'mysql'): SQL dialect 'mysql' is not supported for schema checks "
                "(supported: postgresql, sqlite, duckdb, snowflake, bigquery, trino, databricks, redshift)")
@@ -81,7 +81,7 @@ def test_unsupported_dialect_is_a_recorded_configuration_error(gate_store, run_d
 def test_parquet_files_with_different_schemas_are_a_recorded_error(gate_store, run_dag, tmp_path):
     orders_frame().to_parquet(tmp_path / "part-1.parquet")
     orders_frame().astype({"order_id": "float64"}).to_parquet(tmp_path / "part-2.parquet")
-    dag_run, states = run_dag("engines_schema_parquet", path=str(tmp_path / "part-*.parquet"))
+    _, states = run_dag("engines_schema_parquet", path=str(tmp_path / "part-*.parquet"))
     assert states["gate"] == "failed"
     [stored] = gate_store.recent(dag_id="engines_schema_parquet")
     assert stored.result.status == "error"
@@ -92,7 +92,7 @@ def test_parquet_files_with_different_schemas_are_a_recorded_error(gate_store, r
 def test_statement_timeout_is_recorded_with_the_source(gate_store, warehouse, run_dag):
     if not warehouse.startswith("postgresql"):
         pytest.skip("statement timeouts are PostgreSQL's")
-    dag_run, states = run_dag("engines_statement_timeout")
+    _, states = run_dag("engines_statement_timeout")
     assert states["gate"] == "failed"
     stored = gate_store.recent(dag_id="engines_statement_timeout")
     assert {s.result.status for s in stored} == {"error"}
@@ -104,7 +104,7 @@ def test_anomaly_gate_profiles_a_parquet_file_in_duckdb(gate_store, run_dag, tmp
     for day in range(3):
         path = tmp_path / f"day{day}.parquet"
         orders_frame(seed=day).to_parquet(path)
-        dag_run, states = run_dag("engines_anomaly_parquet", path=str(path), day=f"2024-01-0{day + 1}")
+        _, states = run_dag("engines_anomaly_parquet", path=str(path), day=f"2024-01-0{day + 1}")
         assert states["gate"] == "success"
     history = gate_store.partitions.history("orders", before="2024-12-31", limit=10)
     assert [p.row_count for p in history] == [200, 200, 200]
@@ -113,13 +113,13 @@ def test_anomaly_gate_profiles_a_parquet_file_in_duckdb(gate_store, run_dag, tmp
 
 
 def test_reference_from_a_table_and_drift_of_a_parquet_file_read_only_their_columns(gate_store, warehouse, run_dag, tmp_path):
-    dag_run, states = run_dag("engines_reference_table")
+    _, states = run_dag("engines_reference_table")
     assert states["gate"] == "success"
     reference = gate_store.references.get("orders", "v1")
     assert sorted(reference.columns) == ["amount", "status"]
     path = tmp_path / "current.parquet"
     orders_frame(bad=5).to_parquet(path)
-    dag_run, states = run_dag("engines_drift_parquet", path=str(path))
+    _, states = run_dag("engines_drift_parquet", path=str(path))
     assert states["gate"] == "success"
     [stored] = gate_store.recent(dag_id="engines_drift_parquet")
     assert {c.column for c in stored.result.checks} >= {"amount", "status"}
