@@ -8,6 +8,7 @@ stays cheap (no pandas, numpy or pandera at parse time).
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 __version__ = "0.1.0"
@@ -23,6 +24,12 @@ _LAZY = {
 }
 
 __all__ = ["__version__", *_LAZY]
+
+# pandera imports pyspark.pandas whenever pyspark is installed (the [spark] extra), and pyspark
+# warns about pandas >= 3 on every such import, on the stderr of every gate, CLI and DAG parse.
+# The gates never use pandas-on-Spark (the Spark engine collects aggregates as rows), so that one
+# warning is noise here.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 
 def __getattr__(name: str) -> Any:
