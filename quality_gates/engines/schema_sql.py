@@ -93,6 +93,8 @@ class SchemaPlan:
     present: dict[str, ColumnElement] = field(default_factory=dict)  # column -> value, NULL where pandas sees none
 
     def count(self, condition: ColumnElement) -> ColumnElement:
+        if self.dialect == "duckdb":  # count_if: a third faster than FILTER over many checks (make bench)
+            return sa.func.count_if(condition)
         if self.dialect in FILTER_DIALECTS:
             return sa.func.count().filter(condition)
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
