@@ -38,6 +38,11 @@ setup(
         "postgres": ["apache-airflow-providers-postgres>=6"],
         "slack": ["apache-airflow-providers-slack>=8"],
         "polars": ["polars>=1.0"],
+        # Parquet and CSV files scanned in place (schema checks, profiles) by DuckDB.
+        "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
+        # Compile tests of the warehouse SQL. Snowflake and BigQuery's dialects pin protobuf < 7,
+        # which other packages of an Airflow install need: their compile tests use minimal dialects.
+        "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8", "sqlglot>=25"],
         "openlineage": ["apache-airflow-providers-openlineage>=2.0", "openlineage-python>=1.47"],  # assertions with name, expected, actual
         "dev": [
             "apache-airflow-providers-openlineage>=2.0",
@@ -46,6 +51,12 @@ setup(
             "apache-airflow-providers-slack>=8",
             "aiosmtpd>=1.4",
             "polars>=1.0",
+            "duckdb>=1.0",
+            "duckdb-engine>=0.13",
+            "trino>=0.330",
+            "databricks-sqlalchemy>=2.0",
+            "sqlalchemy-redshift>=0.8",
+            "sqlglot>=25",  # parses the compiled warehouse SQL in tests
             "pytest>=8",
             "pytest-xdist>=3.5",
             "hypothesis>=6.100",

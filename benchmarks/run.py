@@ -18,6 +18,7 @@ BENCHMARKS = {
     "drift": "benchmarks.drift",
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
+    "engines": "benchmarks.engines",
     "store_hardening": "benchmarks.store_hardening",
     "new_checks": "benchmarks.new_checks",
     "lineage": "benchmarks.lineage",
