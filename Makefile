@@ -43,6 +43,7 @@ ui: install
 test: install-dev
 	bash scripts/ensure_postgres.sh
 	bash scripts/ensure_chromium.sh  # headless browser for tests/e2e
+	bash scripts/ensure_java.sh  # the JVM of tests/spark's local Spark
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 bench: install-dev
