@@ -27,3 +27,10 @@ def parquet(tmp_path, spark):
         return spark.read.parquet(str(path)), pd.read_parquet(path)
 
     return write
+
+
+@pytest.fixture
+def spark_connection(monkeypatch, spark):
+    """The Airflow connection 'spark_test': the session's master (the running session is reused)."""
+    monkeypatch.setenv("AIRFLOW_CONN_SPARK_TEST", '{"conn_type": "spark", "host": "local[2]"}')
+    return "spark_test"
