@@ -109,4 +109,7 @@ def _named_error(source: SparkSource, exc: Exception) -> Exception:
                                         f"query: {source.sql.strip()}")
     if isinstance(exc, AnalysisException) and getattr(exc, "getCondition", lambda: None)() == "TABLE_OR_VIEW_NOT_FOUND" and source.table:
         return SourceError(f"table {source.table} does not exist ({source.describe()})")
-    return spark_error(source.describe(), exc)
+    error = spark_error(source.describe(), exc)
+    if isinstance(exc, AnalysisException) and source.sql is not None:
+        error.args = (f"{error}\nquery: {source.sql.strip()}",)
+    return error
