@@ -16,6 +16,7 @@ BENCHMARKS = {
     "ui_pages": "benchmarks.ui_pages",
     "model_metrics": "benchmarks.model_metrics",
     "drift": "benchmarks.drift",
+    "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
     "engines": "benchmarks.engines",
 }

@@ -112,5 +112,14 @@ class StoreConfigurationError(ConfigurationError):
     """The results store is configured wrongly (a named connection that does not exist...)."""
 
 
+class StoreValueError(ConfigurationError):
+    """The results store refused a value (too long for its column, malformed): the same values
+    fail the same way on every retry."""
+
+
+class KeyTooLongError(StoreValueError):
+    """A dataset name or partition key longer than the results store can keep and index."""
+
+
 class PromotionError(ConfigurationError):
     """The gate run cannot become a model baseline (it failed, or measured nothing)."""

@@ -41,6 +41,8 @@ class CheckKind(StrEnum):
 
     PARTITION_ANOMALY = "partition_anomaly"  # the anomaly gate's verdict on the whole partition
     ANOMALY_EXPLANATION = "anomaly_explanation"  # one metric that made the partition unusual
+    DATASET_DRIFT = "dataset_drift"  # the drift gate's verdict over all columns, with its culprits
+    TRAINING_SERVING_SKEW = "training_serving_skew"  # the skew gate's verdict over all features
     REFERENCE_COLUMN = "reference_column"  # one column profiled into a reference
     MODEL_METRIC = "model_metric"  # one metric on one slice against its bar
     EVALUATION_DATA = "evaluation_data"  # a problem in a model gate's evaluation rows
@@ -48,7 +50,10 @@ class CheckKind(StrEnum):
 
 
 # Rows written before checks carried a kind: recognised by their check name.
-_KIND_BY_CHECK_NAME = {"partition_anomaly": CheckKind.PARTITION_ANOMALY, "reference_profiled": CheckKind.REFERENCE_COLUMN}
+_KIND_BY_CHECK_NAME = {
+    "partition_anomaly": CheckKind.PARTITION_ANOMALY, "reference_profiled": CheckKind.REFERENCE_COLUMN,
+    "dataset_drift": CheckKind.DATASET_DRIFT, "training_serving_skew": CheckKind.TRAINING_SERVING_SKEW,
+}
 
 
 class GateMode(StrEnum):

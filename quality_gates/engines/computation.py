@@ -56,7 +56,12 @@ class PandasChunks(Computation):
         """Every row in one frame (only ``columns``, when given, are kept chunk by chunk)."""
         import pandas as pd
 
-        parts = [chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]] for chunk in self.chunks()]
+        from quality_gates.checks.errors import require_unique_column_names
+
+        parts = []
+        for chunk in self.chunks():
+            require_unique_column_names(chunk.columns, self.name)  # a frame-valued "column" would follow
+            parts.append(chunk if columns is None else chunk[[c for c in columns if c in chunk.columns]])
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 

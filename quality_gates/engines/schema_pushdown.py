@@ -66,8 +66,7 @@ def _measure(connection: sa.Connection, plan: SchemaPlan, validator: ChunkedSche
             samples = [{**case, "value": json_safe(math.nan)} for case in samples]  # as pandas holds NULL there
         validator.measured(check.key, failing, samples)
     for check in plan.unique_checks:
-        failing, _groups = connection.execute(plan.unique_query(check)).one()
-        failing = int(failing or 0)
+        failing = int(connection.execute(plan.unique_query(check)).scalar_one() or 0)
         samples = []
         if failing and limit:
             samples = _samples(connection.execute(plan.unique_sample_query(check, limit)).all(), plan, len(check.columns),

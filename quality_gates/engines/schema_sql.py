@@ -113,9 +113,9 @@ class SchemaPlan:
         return sa.select(*self._keys(), *value).select_from(self.relation).where(check.failing).limit(limit)
 
     def unique_query(self, check: UniqueCheck) -> sa.Select:
-        """Rows in duplicated groups (every occurrence counts, as in pandera), and the groups."""
+        """Rows in duplicated groups (every occurrence counts, as in pandera)."""
         groups = self._duplicate_groups(check).subquery("duplicate_groups")
-        return sa.select(sa.func.coalesce(sa.func.sum(groups.c.occurrences), 0), sa.func.count()).select_from(groups)
+        return sa.select(sa.func.coalesce(sa.func.sum(groups.c.occurrences), 0)).select_from(groups)
 
     def unique_sample_query(self, check: UniqueCheck, limit: int) -> sa.Select:
         duplicated = self._duplicate_groups(check, counted=False).limit(limit)

@@ -8,7 +8,8 @@ from typing import Any
 
 import jinja2
 
-from quality_gates.checks.results import CheckKind
+from quality_gates.checks.culprits import culprit_columns
+from quality_gates.checks.results import GateAction, GateResult, Status, action_words
 from quality_gates.store.repository import StoredGateRun
 
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
@@ -30,11 +31,11 @@ def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: 
     html.html.j2 overrides those templates (the others stay the defaults)."""
     result = stored.result
     problems = [] if recovered else list(result.problems)
-    culprits = next((c.details.get("culprits") for c in result.checks if c.kind is CheckKind.PARTITION_ANOMALY), None) or []
+    culprits = culprit_columns(result.gate, result.checks)
     values = {
         "identity": stored.identity, "result": result, "gate_run_id": stored.id, "recovered": recovered,
         "problems": problems[:MAX_CHECKS_SHOWN], "hidden": max(0, len(problems) - MAX_CHECKS_SHOWN),
-        "culprits": culprits, "link": link,
+        "culprits": culprits, "link": link, "action": _action_label(result), "effect": _effect(result),
     }
     loaders = [jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES))]
     if template_dir is not None:
@@ -54,3 +55,22 @@ def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: 
         html=html_env.get_template(TEMPLATE_NAMES["html"]).render(values),
         payload=payload,
     )
+
+
+def _action_label(result: GateResult) -> str | None:
+    """"allowed in warn mode" or "skipped" when a failure or an error did not block the pipeline
+    (blocking is what a failure does unless the gate's mode says otherwise)."""
+    if result.action in (None, GateAction.BLOCKED) or result.status in (Status.PASSED, Status.WARNED):
+        return None
+    return action_words(result.action, result.mode)
+
+
+def _effect(result: GateResult) -> str:
+    """What the gate did to the pipeline, in the words of the alert's first line."""
+    if result.action is GateAction.ALLOWED and result.status in (Status.FAILED, Status.ERROR):
+        return f"{result.status.value} but let the pipeline continue ({action_words(result.action, result.mode)})"
+    if result.action is GateAction.SKIPPED:
+        return "skipped the downstream tasks"
+    if result.status in (Status.FAILED, Status.ERROR):  # blocked, or recorded before actions were
+        return "blocked the pipeline"
+    return "warns"

@@ -9,9 +9,6 @@ from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcom
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source
 
-COLD_START = COLD_START_STATUS  # its old import path
-
-
 class PartitionAnomalyGateOperator(BaseGateOperator):
     """Anomaly gate: profile the partition, compare it with earlier ones, block if it is unusual.
 
@@ -45,8 +42,8 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        if cold_start not in COLD_START:
-            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START)}, not {cold_start!r}")
+        if cold_start not in COLD_START_STATUS:
+            raise ValueError(f"{self.task_id}: cold_start must be one of {', '.join(COLD_START_STATUS)}, not {cold_start!r}")
         self.source = source
         self.history = history
         self.sensitivity = sensitivity

@@ -11,10 +11,12 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
+from quality_gates.checks.artifacts import Artifact
 from quality_gates.checks.errors import ConfigurationError, RetryableError
 from quality_gates.checks.results import GateAction, GateKind, GateMode, GateOutcome, GateResult, RunIdentity, Status, action_for
 from quality_gates.hooks.store import QualityStoreHook
 from quality_gates.operators.links import QualityReportLink
+from quality_gates.store.limits import check_keys, storable_dataset, storable_partition_key
 from quality_gates.store.repository import ResultStore
 
 MODES = tuple(GateMode)
@@ -95,11 +97,12 @@ class BaseGateOperator(BaseOperator):
         store = self._open_store()
         started = dt.datetime.now(dt.UTC)
         try:
+            check_keys(dataset, partition)
             outcome = self.run_checks(context, store, dataset, partition)
         except (Exception, AirflowTaskTimeout) as exc:
             # Every try that ran leaves a row, whatever went wrong, before the task fails.
-            failed = GateResult(self.gate_kind, dataset, partition, (), None, started, dt.datetime.now(dt.UTC), _error_text(exc),
-                                mode, GateAction.BLOCKED)
+            failed = GateResult(self.gate_kind, storable_dataset(dataset), storable_partition_key(partition), (), None, started,
+                                dt.datetime.now(dt.UTC), _error_text(exc), mode, GateAction.BLOCKED)
             self._record_failure(store, identity, failed)
             if isinstance(exc, (AirflowException, AirflowTaskTimeout)):
                 raise
@@ -124,7 +127,7 @@ class BaseGateOperator(BaseOperator):
         except (ConfigurationError, RetryableError) as exc:
             raise self._airflow_error(exc) from exc
 
-    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Any = ()) -> int:
+    def _record(self, store: ResultStore, identity: RunIdentity, result: GateResult, artifacts: Sequence[Artifact]) -> int:
         try:
             return store.record(identity, result, artifacts)
         except (ConfigurationError, RetryableError) as exc:
@@ -135,7 +138,7 @@ class BaseGateOperator(BaseOperator):
     def _record_failure(self, store: ResultStore, identity: RunIdentity, result: GateResult) -> None:
         try:
             store.record(identity, result)
-        except RetryableError as exc:  # the store is down too: the task's own error says more
+        except (ConfigurationError, RetryableError) as exc:  # the store is down too: the task's own error says more
             self.log.error("Could not record the error of this try: %s", exc)
 
     def _warn(self, context: Any) -> None:

@@ -7,9 +7,10 @@ check by check; these only read the recorded ``details``, so old results render 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from quality_gates.checks.results import CheckKind, GateKind
+from quality_gates.checks.results import CheckKind, GateAction, GateKind, GateMode, action_words
 from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, MetricOut
 
 GATE_LABELS = {
@@ -18,8 +19,46 @@ GATE_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class GateView:
+    """Which sections of a gate run's page a kind of gate fills (each section is one view below)."""
+
+    culprits: bool = False
+    metrics: bool = False
+    labels: bool = False
+    partition: bool = False  # the profiled partition and its baseline actions: only anomaly gates profile
+
+
+VIEWS = {
+    GateKind.SCHEMA: GateView(),
+    GateKind.ANOMALY: GateView(culprits=True, partition=True),
+    GateKind.DRIFT: GateView(culprits=True),
+    GateKind.SKEW: GateView(culprits=True),
+    GateKind.REFERENCE: GateView(),
+    GateKind.MODEL_METRIC: GateView(metrics=True),
+    GateKind.SERVING_METRIC: GateView(metrics=True, labels=True),
+}
+# A kind this version does not know (written by a newer gate): every section that finds its details.
+UNKNOWN_GATE = GateView(culprits=True, metrics=True, labels=True)
+
+
+def view_for(gate: str) -> GateView:
+    try:
+        return VIEWS[GateKind(gate)]
+    except ValueError:
+        return UNKNOWN_GATE
+
+
 def gate_label(kind: str) -> str:
     return GATE_LABELS.get(kind, kind.replace("_", " "))
+
+
+def action_label(action: str | None, mode: str | None) -> str | None:
+    """"allowed in warn mode", "blocked", "skipped"; None for runs recorded before actions were."""
+    try:
+        return action_words(GateAction(action), GateMode(mode) if mode else None) if action else None
+    except ValueError:  # a value this version does not know: show it as it is
+        return action
 
 
 def _number(value: Any) -> float | None:

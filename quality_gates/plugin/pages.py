@@ -10,6 +10,7 @@ import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from quality_gates.checks.results import GateKind
 from quality_gates.plugin import gate_views, security, service
 from quality_gates.plugin.deps import ResultsStore, base_url, int_or, parse_time
 from quality_gates.store.browse import COUNT_CAP, STATUS_ORDER
@@ -38,6 +39,7 @@ def _environment() -> jinja2.Environment:
     env.filters["num"] = _number
     env.filters["columns_of"] = _columns_of
     env.filters["capped"] = lambda n: f"{COUNT_CAP:,}+" if n > COUNT_CAP else f"{n:,}"
+    env.globals["gate_kinds"] = GateKind
     return env
 
 

@@ -41,6 +41,9 @@ class GateRunOut(BaseModel):
     counts: dict[str, int] = Field(default_factory=dict)
     problems: list[dict[str, Any]] = Field(default_factory=list, description="failing, warning and error checks (from the summary)")
     error: str | None = None
+    mode: str | None = Field(None, description="the gate's mode: fail, skip or warn (null on runs recorded before migration 0008)")
+    action: str | None = Field(None, description="what the gate did to the pipeline: blocked, skipped or allowed")
+    action_label: str | None = Field(None, description='the action in words, e.g. "allowed in warn mode"')
     url: str = Field(description="this gate run's page")
 
 
@@ -71,6 +74,8 @@ class PartitionOut(BaseModel):
     status_changed_by: str | None
     status_changed_at: dt.datetime | None
     status_note: str | None
+    action: str | None = Field(None, description="what the gate run that profiled it did to the pipeline")
+    action_label: str | None = None
     can_edit: bool = Field(False, description="whether the caller may mark it (edit permission on its DAG)")
     url: str | None = Field(None, description="the page of the gate run that profiled it")
 
@@ -147,6 +152,8 @@ class GridCellOut(BaseModel):
     map_indexes: int
     problems: int
     partition_key: str
+    action: str | None = None
+    action_label: str | None = None
     url: str
 
 

@@ -15,7 +15,7 @@ from fastapi import HTTPException, status
 
 from quality_gates.checks.anomaly.bands import baseline_band
 from quality_gates.checks.profiles.model import FRACTION_METRICS
-from quality_gates.checks.results import BaselineStatus, GateKind
+from quality_gates.checks.results import BaselineStatus
 from quality_gates.plugin import gate_views, security
 from quality_gates.plugin.schemas import (
     AlertStateOut, BaselineStatusIn, CheckOut, DagGridOut, DatasetOut, GateRunDetailOut, GateRunOut, GateRunPageOut,
@@ -73,7 +73,8 @@ def gate_run_out(run: GateRunRow, base: str) -> GateRunOut:
         try_number=run.try_number, dataset=run.dataset, partition_key=run.partition_key, gate=run.gate, status=run.status,
         started_at=browse.as_utc(run.started_at), finished_at=browse.as_utc(run.finished_at), row_count=run.row_count,
         checks=int(summary.get("checks") or 0), counts=summary.get("counts") or {}, problems=summary.get("problems") or [],
-        error=summary.get("error"), url=task_url(base, run.dag_id, run.run_id, run.task_id, run.map_index, run.try_number),
+        error=summary.get("error"), mode=run.mode, action=run.action, action_label=gate_views.action_label(run.action, run.mode),
+        url=task_url(base, run.dag_id, run.run_id, run.task_id, run.map_index, run.try_number),
     )
 
 
@@ -96,16 +97,17 @@ def task_detail(store: ResultStore, user: BaseUser, base: str, dag_id: str, run_
                             "the task is not a quality gate, or it has not recorded results yet")
     run = found.run
     checks = [check_out(c) for c in found.checks]
-    blamed = gate_views.culprits(checks)
+    view = gate_views.view_for(run.gate)
+    blamed = gate_views.culprits(checks) if view.culprits else []
     # Only anomaly gates profile partitions; other gates on the same partition must not offer its baseline actions.
-    partition = browse.partition_of_run(store.engine, run) if run.gate == GateKind.ANOMALY else None
+    partition = browse.partition_of_run(store.engine, run) if view.partition else None
     if partition is not None and partition.dag_id not in (None, run.dag_id) and not security.may_access_dag(user, partition.dag_id):
         partition = None  # the same partition, last profiled by a DAG this user may not read
     alert = browse.suppressed_alerts(store.engine, run.dag_id, run.task_id, run.dataset)
     return GateRunDetailOut(
         run=gate_run_out(run, base), checks=checks, tries=[TryOut(try_number=t, status=s) for t, s in found.tries],
-        culprits=[c.column for c in blamed], culprit_reasons=blamed, metrics=gate_views.metrics(checks),
-        labels=gate_views.label_report(checks),
+        culprits=[c.column for c in blamed], culprit_reasons=blamed, metrics=gate_views.metrics(checks) if view.metrics else [],
+        labels=gate_views.label_report(checks) if view.labels else None,
         partition=partition_out(partition, run.dataset, base, security.may_access_dag(user, partition.dag_id, security.EDIT)) if partition else None,
         alert=AlertStateOut(last_status=alert.last_status, alerted_at=browse.as_utc(alert.alerted_at) if alert.alerted_at else None,
                             suppressed_count=alert.suppressed_count or 0) if alert else None,
@@ -154,7 +156,7 @@ def dag_grid(store: ResultStore, base: str, dag_id: str, runs: int, before: dt.d
             cells.append(None if cell is None else GridCellOut(
                 run_id=run_id, status=cell.status, gate_run_id=cell.gate_run_id, try_number=cell.try_number,
                 map_indexes=cell.map_indexes, problems=cell.problems, partition_key=cell.partition_key,
-                url=f"{base}/gate-runs/{cell.gate_run_id}",
+                action=cell.action, action_label=gate_views.action_label(cell.action, cell.mode), url=f"{base}/gate-runs/{cell.gate_run_id}",
             ))
         alert = held_back.get((task_id, grid.datasets[task_id]))
         rows.append(GridRowOut(task_id=task_id, gate=grid.gate_kinds[task_id], dataset=grid.datasets[task_id], cells=cells,
@@ -208,7 +210,7 @@ def partition_out(p: browse.PartitionInfo, dataset: str, base: str, can_edit: bo
         dataset=dataset, partition_key=p.partition_key, baseline_status=p.baseline_status, row_count=p.row_count,
         profiled_at=p.profiled_at, gate_run_id=p.gate_run_id, dag_id=p.dag_id, task_id=p.task_id, run_id=p.run_id,
         status_changed_by=p.status_changed_by, status_changed_at=p.status_changed_at, status_note=p.status_note,
-        can_edit=can_edit,
+        action=p.action, action_label=gate_views.action_label(p.action, p.mode), can_edit=can_edit,
         url=task_url(base, p.dag_id, p.run_id, p.task_id, p.map_index if p.map_index is not None else -1) if linked else None,
     )
 

@@ -60,6 +60,11 @@ class FileSource:
         if engine == "polars":
             import polars as pl
 
+            from quality_gates.engines.duckdb_files import check_same_schema
+
+            if file_format == "parquet":
+                check_same_schema(paths)
+
             scan = pl.scan_parquet(paths) if file_format == "parquet" else pl.scan_csv(paths)
             return PolarsFrame(scan, self.describe())
         return DuckDBFiles.scan(paths, file_format, self.describe())

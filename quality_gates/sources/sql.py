@@ -15,6 +15,28 @@ if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file i
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
 
+# Connection type → the provider package that brings its hook (the common SQL databases).
+PROVIDER_PACKAGES = {
+    "postgres": "apache-airflow-providers-postgres", "mysql": "apache-airflow-providers-mysql",
+    "sqlite": "apache-airflow-providers-sqlite", "mssql": "apache-airflow-providers-microsoft-mssql",
+    "oracle": "apache-airflow-providers-oracle", "snowflake": "apache-airflow-providers-snowflake",
+    "redshift": "apache-airflow-providers-amazon", "gcpbigquery": "apache-airflow-providers-google",
+    "google_cloud_platform": "apache-airflow-providers-google", "databricks": "apache-airflow-providers-databricks",
+    "trino": "apache-airflow-providers-trino", "presto": "apache-airflow-providers-presto", "vertica": "apache-airflow-providers-vertica",
+    "exasol": "apache-airflow-providers-exasol", "teradata": "apache-airflow-providers-teradata", "odbc": "apache-airflow-providers-odbc",
+    "jdbc": "apache-airflow-providers-jdbc", "hive_cli": "apache-airflow-providers-apache-hive", "impala": "apache-airflow-providers-apache-impala",
+    "druid": "apache-airflow-providers-apache-druid", "pinot": "apache-airflow-providers-apache-pinot", "ydb": "apache-airflow-providers-ydb",
+}
+
+
+def _hook_error(conn_id: str, conn_type: str | None, exc: Exception) -> str:
+    if "Unknown hook type" in str(exc):
+        package = PROVIDER_PACKAGES.get((conn_type or "").lower())
+        install = f"install {package} on the workers" if package else "install the Airflow provider package that defines it"
+        return f"connection '{conn_id}' has type '{conn_type}', which no installed Airflow provider knows: {install}"
+    return f"connection '{conn_id}' (type {conn_type}): cannot create its hook: {type(exc).__name__}: {exc}"
+
+
 class SqlSource:
     """Rows of ``table`` (optionally filtered by ``where``) or of a ``sql`` query.
 
@@ -79,7 +101,10 @@ class SqlSource:
             connection = BaseHook.get_connection(self.conn_id)
         except AirflowNotFoundException:
             raise SourceConfigurationError(f"Airflow connection '{self.conn_id}' does not exist") from None
-        hook = connection.get_hook()
+        try:
+            hook = connection.get_hook()
+        except Exception as exc:  # Airflow raises a bare AirflowException for a type no provider knows
+            raise SourceConfigurationError(_hook_error(self.conn_id, connection.conn_type, exc)) from exc
         if not hasattr(hook, "get_sqlalchemy_engine"):
             raise SourceConfigurationError(
                 f"connection '{self.conn_id}' (type {connection.conn_type}) is not a SQL connection"

@@ -235,6 +235,8 @@ class GridCell:
     dataset: str
     partition_key: str
     problems: int
+    action: str | None = None
+    mode: str | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def dag_grid(engine: Engine, dag_id: str, *, runs: int = 25, before: dt.datetime
         rows = session.execute(
             select(GateRunRow.id, GateRunRow.task_id, GateRunRow.run_id, GateRunRow.map_index, GateRunRow.try_number,
                    GateRunRow.status, GateRunRow.started_at, GateRunRow.gate, GateRunRow.dataset, GateRunRow.partition_key,
-                   GateRunRow.summary)
+                   GateRunRow.summary, GateRunRow.action, GateRunRow.mode)
             .where(GateRunRow.dag_id == dag_id, GateRunRow.run_id.in_([r for r, _ in recent]))
             .order_by(GateRunRow.try_number)
         ).all() if recent else []
@@ -272,13 +274,15 @@ def dag_grid(engine: Engine, dag_id: str, *, runs: int = 25, before: dt.datetime
         problems = sum(v for k, v in ((row.summary or {}).get("counts") or {}).items() if k != "passed")
         previous = cells.get((task_id, run_id))
         if previous is None:
-            cells[(task_id, run_id)] = GridCell(row.status, row.id, row.try_number, 1, row.dataset, row.partition_key, problems)
+            cells[(task_id, run_id)] = GridCell(row.status, row.id, row.try_number, 1, row.dataset, row.partition_key, problems,
+                                                row.action, row.mode)
         else:
             worse = row if rank.get(row.status, 0) > rank.get(previous.status, 0) else None
             cells[(task_id, run_id)] = GridCell(
                 worse.status if worse else previous.status, worse.id if worse else previous.gate_run_id,
                 worse.try_number if worse else previous.try_number, previous.map_indexes + 1,
                 previous.dataset, previous.partition_key, previous.problems + problems,
+                worse.action if worse else previous.action, worse.mode if worse else previous.mode,
             )
     started = dict(recent)
     order = sorted(started, key=lambda r: started[r])
@@ -318,13 +322,15 @@ class PartitionInfo:
     status_changed_by: str | None
     status_changed_at: dt.datetime | None
     status_note: str | None
+    action: str | None = None  # what the gate run that profiled it did to the pipeline
+    mode: str | None = None
 
 
 def _partition_query():
     return (
         select(PartitionRow.partition_key, PartitionRow.baseline_status, PartitionRow.row_count, PartitionRow.profiled_at,
                PartitionRow.gate_run_id, GateRunRow.dag_id, GateRunRow.task_id, GateRunRow.run_id, GateRunRow.map_index,
-               PartitionRow.status_changed_by, PartitionRow.status_changed_at, PartitionRow.status_note)
+               PartitionRow.status_changed_by, PartitionRow.status_changed_at, PartitionRow.status_note, GateRunRow.action, GateRunRow.mode)
         .outerjoin(GateRunRow, GateRunRow.id == PartitionRow.gate_run_id)
     )
 
@@ -333,7 +339,7 @@ def _partition_info(row) -> PartitionInfo:
     return PartitionInfo(
         row.partition_key, row.baseline_status, int(row.row_count), as_utc(row.profiled_at), row.gate_run_id, row.dag_id,
         row.task_id, row.run_id, row.map_index, row.status_changed_by,
-        as_utc(row.status_changed_at) if row.status_changed_at else None, row.status_note,
+        as_utc(row.status_changed_at) if row.status_changed_at else None, row.status_note, row.action, row.mode,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from quality_gates.checks.artifacts import Artifact
-from quality_gates.checks.errors import QualityGateError, StoreUnavailableError
+from quality_gates.checks.errors import QualityGateError, StoreUnavailableError, StoreValueError
 from quality_gates.checks.json_safe import truncate
 from quality_gates.checks.results import CheckResult, GateAction, GateMode, GateResult, RunIdentity, Severity, Status
 from quality_gates.checks.values import as_utc
@@ -103,8 +103,8 @@ class ResultStore:
         try replaces its rows.
 
         When the artifacts cannot be kept (a concurrent save of the same partition, the store going
-        away mid-write), nothing of the verdict is kept: the try is recorded as an ``error`` (when
-        the store still answers) and the error is raised.
+        away mid-write) or the store refuses a value, nothing of the verdict is kept: the try is
+        recorded as an ``error`` (when the store still answers) and the error is raised.
         """
         try:
             with writing(self.engine, f"write the results of {identity.dag_id}.{identity.task_id}") as session:
@@ -112,9 +112,11 @@ class ResultStore:
                 for artifact in artifacts:
                     log.info("Kept %s", write_artifact(artifact, self.engine, session, gate_run_id, identity, result))
         except QualityGateError as exc:
-            if not artifacts:
+            refused = isinstance(exc, StoreValueError)
+            if not artifacts and not refused:
                 raise
-            failed = replace(result, error=f"the verdict ({result.status.value}) was not kept: {exc}", action=GateAction.BLOCKED)
+            failed = replace(result, checks=() if refused else result.checks, action=GateAction.BLOCKED,
+                             error=f"the verdict ({result.status.value}) was not kept: {exc}")
             with writing(self.engine, f"record the error of {identity.dag_id}.{identity.task_id}") as session:
                 self._write_run(session, identity, failed)
             raise

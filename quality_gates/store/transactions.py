@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from quality_gates.checks.errors import StoreUnavailableError
+from quality_gates.checks.errors import StoreUnavailableError, StoreValueError
 
 
 def location(engine: Engine) -> str:
@@ -24,11 +24,16 @@ def database_errors(engine: Engine, doing: str) -> Iterator[None]:
     ("write the profile of trips [2024-06-01]"); the driver's error stays chained as the cause."""
     try:
         yield
+    except DataError as exc:  # value too long, malformed: deterministic, a retry cannot help
+        raise StoreValueError(f"results store {location(engine)} refused a value: could not {doing}: {_reason(exc)}") from exc
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        raise StoreUnavailableError(
-            f"results store {location(engine)} is unavailable: could not {doing}: {reason[0] if reason else type(exc).__name__}"
-        ) from exc
+        raise StoreUnavailableError(f"results store {location(engine)} is unavailable: could not {doing}: {_reason(exc)}") from exc
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's first line, without the SQL statement and parameters SQLAlchemy appends."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 @contextmanager

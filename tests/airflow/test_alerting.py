@@ -103,8 +103,11 @@ def test_warn_mode_gate_alerts_without_failing(gate_store, run_dag, smtp_server,
     assert states == {"gate": "success", "downstream": "success", "further_downstream": "success"}
     # Warning and success callbacks both fired: still one message for the gate run.
     [mail] = smtp_server.messages
-    assert mail["Subject"].startswith("[failed] schema gate alerting_gate_warn.gate")
-    assert len(webhook_server[0]) == 1
+    # The alert says the bad data went through (issue 11, item 13).
+    assert mail["Subject"].startswith("[failed, allowed in warn mode] schema gate alerting_gate_warn.gate")
+    assert "Action: <b>allowed in warn mode</b> (mode warn)" in mail.get_body(("html",)).get_content()
+    [hook] = webhook_server[0]
+    assert (hook["json"]["summary"]["mode"], hook["json"]["summary"]["action"]) == ("warn", "allowed")
 
 
 def test_dead_smtp_server_and_failing_webhook_change_nothing_but_a_log_line(gate_store, run_dag, webhook_server, monkeypatch, capfd):

@@ -28,9 +28,9 @@ def checks(store, gate_run_id: int) -> dict[tuple[str, str | None], str]:
 @pytest.mark.parametrize("form", FORMS)
 def test_every_schema_form_runs_in_airflow(gate_store, run_dag, form):
     dag_id = f"schema_form_{form}"
-    dag_run, states = run_dag(dag_id, scenario="good")
+    _, states = run_dag(dag_id, scenario="good")
     assert states == {"gate": "success", "downstream": "success"}
-    dag_run, states = run_dag(dag_id, scenario="bad")
+    _, states = run_dag(dag_id, scenario="bad")
     assert states == {"gate": "failed", "downstream": "upstream_failed"}
     good, bad = runs(gate_store, dag_id)
     assert (good.status, good.row_count, bad.status, bad.row_count) == ("passed", 20, "failed", 20)
@@ -39,7 +39,7 @@ def test_every_schema_form_runs_in_airflow(gate_store, run_dag, form):
 
 
 def test_every_schema_form_runs_in_a_mapped_task(gate_store, run_dag):
-    dag_run, states = run_dag("schema_forms_mapped")
+    dag_run, _ = run_dag("schema_forms_mapped")
     assert str(dag_run.state) == "success"
     assert [(run.status, run.row_count) for run in runs(gate_store, "schema_forms_mapped")] == [("passed", 20)] * len(FORMS)
 
@@ -57,11 +57,24 @@ def test_duplicate_column_names_are_a_recorded_error(gate_store, run_dag, dag_id
     assert (run.result.status.value, run.result.error, run.result.checks) == ("error", DUPLICATE_COLUMNS, ())
 
 
+def test_duplicate_column_names_in_a_parquet_file_are_a_recorded_error(gate_store, run_dag, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "orders.parquet"
+    columns = [pa.array([1, 2]), pa.array([1.0, 2.0]), pa.array([3.0, 4.0]), pa.array(["a", "b"]), pa.array(["c", "d"])]
+    pq.write_table(pa.Table.from_arrays(columns, names=["order_id", "amount", "amount", "status", "status"]), path)
+    dag_run, states = run_dag("duplicate_columns_anomaly_parquet", path=str(path))
+    assert states == {"gate": "failed", "downstream": "upstream_failed"}
+    [run] = gate_store.recent(dag_id="duplicate_columns_anomaly_parquet")
+    assert run.result.error == DUPLICATE_COLUMNS.replace("callable orders", f"file {path}")
+
+
 @pytest.mark.parametrize(
     ("mistake", "message"),
     [
         ("misspelt", "orders_misspelt.yaml, line 3: unknown key 'colums' (did you mean 'columns'?)"),
-        ("twice", "orders_twice.yaml, line 7: duplicate key 'amount': also on line 2 (a second definition would silently replace the first)"),
+        ("twice", "orders_twice.yaml, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)"),
     ],
 )
 def test_schema_file_mistakes_fail_the_gate_with_file_and_line(gate_store, run_dag, dagbag, mistake, message):

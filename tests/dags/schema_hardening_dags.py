@@ -6,7 +6,7 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG
 
 from quality_gates.operators import PartitionAnomalyGateOperator, SchemaGateOperator
-from quality_gates.sources import CallableSource
+from quality_gates.sources import CallableSource, FileSource
 from tests.dags.order_schemas import ORDERS, Orders
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -59,4 +59,9 @@ with DAG("duplicate_columns_anomaly", schedule=None, start_date=START) as duplic
         source=CallableSource(orders, op_kwargs={"scenario": "duplicate_columns"}),
         dataset="orders_duplicate_columns",
         min_history=3,
+    ) >> EmptyOperator(task_id="downstream")
+
+with DAG("duplicate_columns_anomaly_parquet", schedule=None, start_date=START, params={"path": ""}) as duplicate_columns_anomaly_parquet:
+    PartitionAnomalyGateOperator(  # a local Parquet file: profiled by polars, which refuses duplicate names
+        task_id="gate", source=FileSource("{{ params.path }}"), dataset="orders_duplicate_parquet", min_history=3
     ) >> EmptyOperator(task_id="downstream")

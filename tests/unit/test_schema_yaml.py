@@ -117,6 +117,8 @@ def test_wrong_option_values_name_the_option_and_line(tmp_path):
     assert error_of(path) == f"{path}, line 3: 'strict' must be true, false or 'filter', got 'sometimes'"
     path = write(tmp_path, "columns:\n  amount:\n    greater_than: {min_value: 0, severity: fatal}\n", "severity.yaml")
     assert error_of(path) == f"{path}, line 3: column 'amount': check 'greater_than': severity must be 'warn' or 'error', got 'fatal'"
+    path = write(tmp_path, "columns:\n  amount:\n    greater_than:\n      min_value: 0\n      raise_warning: 'yes'\n", "option.yaml")
+    assert error_of(path) == f"{path}, line 5: column 'amount': check 'greater_than': 'raise_warning' must be true or false, got 'yes'"
     path = write(tmp_path, "columns:\n  amount:\n    mostly: {greater_than: 0.9}\n", "mostly.yaml")
     assert error_of(path) == (
         f"{path}, line 3: column 'amount': 'mostly' names 'greater_than', which is neither a check of this column "
@@ -139,7 +141,7 @@ def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
             dtype: float64
         """)
     assert error_of(path) == (
-        f"{path}, line 7: duplicate key 'amount': also on line 2 (a second definition would silently replace the first)"
+        f"{path}, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)"
     )
 
 
@@ -147,9 +149,9 @@ def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
     ("text", "message"),
     [
         ("strict: true\ncolumns:\n  a: {}\nstrict: false\n", "line 4: duplicate key 'strict': also on line 1"),
-        ("columns:\n  a:\n    dtype: int64\n    isin: [1, 2]\n    isin: [3]\n", "line 5: duplicate key 'isin': also on line 4"),
-        ("columns:\n  a:\n    in_range: {min_value: 1,\n               min_value: 2}\n", "line 4: duplicate key 'min_value': also on line 3"),
-        ("columns:\n  1: {}\n  1: {}\n", "line 3: duplicate key 1: also on line 2"),
+        ("columns:\n  a:\n    dtype: int64\n    isin: [1, 2]\n    isin: [3]\n", "line 5: duplicate key 'isin' in columns.a: also on line 4"),
+        ("columns:\n  a:\n    in_range: {min_value: 1,\n               min_value: 2}\n", "line 4: duplicate key 'min_value' in columns.a.in_range: also on line 3"),
+        ("columns:\n  1: {}\n  1: {}\n", "line 3: duplicate key 1 in columns: also on line 2"),
     ],
 )
 def test_duplicate_keys_at_any_level(tmp_path, text, message):
@@ -282,7 +284,7 @@ def test_spec_keeps_the_line_of_every_column_and_check(tmp_path):
 
 
 def test_registered_extension_checks_are_accepted(tmp_path):
-    import pandera.extensions as extensions
+    from pandera import extensions
 
     if "is_between_for_yaml_test" not in pa.Check.REGISTERED_CUSTOM_CHECKS:
         @extensions.register_check_method(statistics=["low", "high"])

@@ -32,7 +32,7 @@ from quality_gates.checks.profiles.model import NUMERIC
 from quality_gates.checks.profiles.reference import (
     ColumnReference, ReferenceProfile, category_values, column_kind, comparable_kind, numeric_values,
 )
-from quality_gates.checks.results import CheckResult, Severity, Status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -236,5 +236,5 @@ def _dataset_check(findings, compared, drifted, share, dataset_drifted, settings
     explanation = (f"Drift against {where}: {named}" if culprits else f"No column drifted against {where} ({len(compared)} compared)")
     return CheckResult("dataset_drift", None, Status.FAILED if dataset_drifted else Status.PASSED, Severity.ERROR, observed,
                        f"<= {settings.drift_share:.0%} of columns", check_details(
-                           explanation, drift_share=share, max_drift_share=settings.drift_share, weighted=weighted,
+                           explanation, kind=CheckKind.DATASET_DRIFT, drift_share=share, max_drift_share=settings.drift_share, weighted=weighted,
                            compared_columns=len(compared), drifted_columns=list(drifted), culprits=culprits, reference=where))

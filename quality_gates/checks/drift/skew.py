@@ -20,7 +20,7 @@ import numpy as np
 from quality_gates.checks.drift.details import check_details
 from quality_gates.checks.drift.errors import DriftInputError
 from quality_gates.checks.json_safe import format_value, json_safe
-from quality_gates.checks.results import CheckResult, Severity, Status, worst_status
+from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status, worst_status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,4 +194,4 @@ def _summary(checks: list[CheckResult], features: list[str], skewed: list[str], 
     text = f"Training/serving skew on {rows:,} joined rows: {named}" if skewed else f"No feature skewed on {rows:,} joined rows ({len(features)} compared)"
     return CheckResult("training_serving_skew", None, Status.FAILED if skewed else Status.PASSED, Severity.ERROR,
                        f"{len(skewed)} of {len(features)} features skewed", "0 features skewed",
-                       check_details(text, skewed_features=skewed, compared_features=len(features), joined_rows=rows))
+                       check_details(text, kind=CheckKind.TRAINING_SERVING_SKEW, skewed_features=skewed, compared_features=len(features), joined_rows=rows))

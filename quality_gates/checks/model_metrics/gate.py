@@ -33,8 +33,8 @@ def model_gate(frame: pd.DataFrame, spec: EvaluationSpec, rule: JudgingRule, pro
                             {"kind": EVALUATION_DATA, "explanation": message, "message": message})
         return GateOutcome(len(frame), (check,))
     checks = findings_check_results(evaluation.findings, spec) + rule.judge(evaluation.estimates, production)
-    passed = promotion is not None and worst_status([c.status for c in checks]) is Status.PASSED
-    return GateOutcome(len(frame), tuple(checks), (promotion,) if passed else ())
+    passed = worst_status([c.status for c in checks]) is Status.PASSED
+    return GateOutcome(len(frame), tuple(checks), (promotion,) if passed and promotion is not None else ())
 
 
 def serving_gate(aggregates: JoinedAggregates, tables: DelayedLabelTables, window: Window, rule: JudgingRule, production, *,

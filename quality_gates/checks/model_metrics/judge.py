@@ -18,13 +18,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
+from quality_gates.checks.details import ModelMetricDetails
 from quality_gates.checks.model_metrics.evaluate import MetricEstimate
 from quality_gates.checks.model_metrics.sums import OVERALL
 from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 from quality_gates.checks.values import finite_or_none, format_number
 
-KIND = CheckKind.MODEL_METRIC
+KIND: Final = CheckKind.MODEL_METRIC
 THRESHOLD, PRODUCTION = "threshold", "production"
 
 
@@ -101,7 +103,7 @@ def judge_estimate(
             status, verdict = Status.WARNED, "inconclusive"
             explanation = (f"{name} is {format_number(estimate.value)} ({interval}); the interval straddles {against}: "
                            f"too few rows to tell a regression from chance, so it neither blocks nor passes.")
-    details = {
+    details: ModelMetricDetails = {
         "kind": KIND,
         "metric": estimate.metric,
         "slice": estimate.slice,

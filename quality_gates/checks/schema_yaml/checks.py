@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandera.pandas as pa
@@ -24,7 +24,7 @@ class CheckDefinition:
     parameters: tuple[str, ...]
     """The statistics it takes, in positional order; the first is what ``check: value`` sets."""
     aliases: tuple[str, ...] = ()
-    open_parameters: bool = field(default=False, compare=False)
+    open_parameters: bool = False
     """True for extension checks whose statistics pandera cannot list."""
 
     def build(self, statistics: Mapping[str, Any], options: Mapping[str, Any]) -> pa.Check:

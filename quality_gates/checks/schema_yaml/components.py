@@ -39,6 +39,16 @@ INDEX_OPTIONS: dict[str, values.Validator] = {
 COLUMN_OPTIONS: dict[str, values.Validator] = {**INDEX_OPTIONS, "required": values.boolean, "regex": values.boolean}
 """Options of a column: each is the ``pandera.Column`` argument of the same name."""
 
+CHECK_OPTION_VALUES: dict[str, values.Validator] = {
+    "raise_warning": values.boolean,
+    "ignore_na": values.boolean,
+    "n_failure_cases": values.optional_count,
+    "error": values.optional_text,
+    "title": values.optional_text,
+    "description": values.optional_text,
+}
+"""Check options whose values can be checked here; the others (groupby, groups, name) go to pandera as written."""
+
 BUILT_IN_CONSTRAINTS = ("not_nullable", "unique", "dtype")
 """What a column's own options check, by the names results use: ``mostly`` may relax them too."""
 
@@ -111,8 +121,8 @@ def parse_component(
             checks.extend(parse_checks(value, at, options.get("dtype")))
         elif key == TOLERANCE_KEY:
             tolerance_entry = (value, at)
-        elif definition_ := check_definition(key):
-            checks.append(parse_check(definition_, value, at, options.get("dtype")))
+        elif (named_check := check_definition(key)) is not None:
+            checks.append(parse_check(named_check, value, at, options.get("dtype")))
         else:
             known = [*options_table, "checks", TOLERANCE_KEY, *known_check_names()]
             raise at.error(values.unknown_key(key, known, "check or option"))
@@ -189,7 +199,8 @@ def parse_check(definition: CheckDefinition, value: Any, where: Where, dtype: An
                     raise at.error(f"check '{definition.name}': severity must be 'warn' or 'error', got {item!r}")
                 options["raise_warning"] = SEVERITIES[item]
             elif key in CHECK_OPTIONS:
-                options[key] = item
+                validate = CHECK_OPTION_VALUES.get(key, values.anything)
+                options[key] = validate(item, at.at(None, f"{where.context}check '{definition.name}': '{key}' "))
             else:
                 statistics[key] = item
         if list(statistics) == ["value"]:

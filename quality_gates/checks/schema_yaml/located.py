@@ -33,9 +33,14 @@ class LocatedList(list):
 
 
 class DuplicateKeyError(yaml.YAMLError):
-    def __init__(self, key: Any, first_line: int, second_line: int):
+    def __init__(self, key: Any, first_line: int, second_line: int, path: tuple[Any, ...] = ()):
         super().__init__(f"duplicate key {key!r} (lines {first_line} and {second_line})")
-        self.key, self.first_line, self.second_line = key, first_line, second_line
+        self.key, self.first_line, self.second_line, self.path = key, first_line, second_line, path
+
+    @property
+    def where(self) -> str:
+        """Where the mapping is: ``columns.amount.in_range``, ``columns[2]`` (empty at the top)."""
+        return "".join(f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else f".{part}" for part in self.path).lstrip(".")
 
 
 class UnhashableKeyError(yaml.YAMLError):
@@ -55,11 +60,21 @@ _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _LocatingLoader(_SafeLoader):  # type: ignore[misc, valid-type]
     """A safe loader whose mappings and sequences carry line numbers."""
 
+    paths: dict[int, tuple[Any, ...]]
+
+
+def _path(loader: _LocatingLoader, node: yaml.Node) -> tuple[Any, ...]:
+    """The keys (and list positions) leading to ``node``, recorded as its parents were built."""
+    if not hasattr(loader, "paths"):
+        loader.paths = {}
+    return loader.paths.get(id(node), ())
+
 
 def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode):
     mapping = LocatedMapping()
     mapping.line, mapping.key_lines = _line(node), {}
     yield mapping
+    path = _path(loader, node)
     written: dict[Any, int] = {}
     for key_node, _ in node.value:
         if key_node.tag == _MERGE_TAG:
@@ -68,11 +83,12 @@ def _construct_mapping(loader: _LocatingLoader, node: yaml.MappingNode):
         if not isinstance(key, Hashable):
             raise UnhashableKeyError(_line(key_node))
         if key in written:
-            raise DuplicateKeyError(key, written[key], _line(key_node))
+            raise DuplicateKeyError(key, written[key], _line(key_node), path)
         written[key] = _line(key_node)
     loader.flatten_mapping(node)  # resolves merge keys: merged pairs first, explicit ones after
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        loader.paths[id(value_node)] = (*path, key)
         mapping[key] = loader.construct_object(value_node, deep=False)
         mapping.key_lines[key] = _line(key_node)
 
@@ -81,6 +97,9 @@ def _construct_sequence(loader: _LocatingLoader, node: yaml.SequenceNode):
     sequence = LocatedList()
     sequence.line, sequence.item_lines = _line(node), [_line(item) for item in node.value]
     yield sequence
+    path = _path(loader, node)
+    for index, item in enumerate(node.value):
+        loader.paths[id(item)] = (*path, index)
     sequence.extend(loader.construct_object(item, deep=False) for item in node.value)
 
 
@@ -90,7 +109,7 @@ _LocatingLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 def load_located(text: str) -> Any:
     """Parse one YAML document into values that know their lines (``yaml.YAMLError`` on mistakes)."""
-    return yaml.load(text, Loader=_LocatingLoader)  # noqa: S506 - a safe loader subclass
+    return yaml.load(text, Loader=_LocatingLoader)
 
 
 def line_of_key(mapping: Any, key: Any) -> int | None:

@@ -30,8 +30,9 @@ def parse_schema_text(text: str, source: str = "<schema>") -> SchemaSpec:
     try:
         document = load_located(text)
     except DuplicateKeyError as exc:
+        inside = f" in {exc.where}" if exc.where else ""
         raise Where(source, exc.second_line).error(
-            f"duplicate key {_quoted(exc.key)}: also on line {exc.first_line} (a second definition would silently replace the first)"
+            f"duplicate key {_quoted(exc.key)}{inside}: also on line {exc.first_line} (a second definition would silently replace the first)"
         ) from None
     except UnhashableKeyError as exc:
         raise Where(source, exc.line).error(str(exc)) from None

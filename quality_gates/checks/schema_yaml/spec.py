@@ -75,12 +75,7 @@ class ColumnSpec:
         return {**self.tolerances, **{c.name: c.mostly for c in self.checks if c.mostly is not None}}
 
     def to_pandera(self, component: type = pa.Column) -> pa.Column | pa.Index:
-        options = dict(self.options)
-        tolerances = self.all_tolerances()
-        if tolerances:
-            metadata = dict(options.get("metadata") or {})
-            metadata[METADATA_KEY] = {**metadata.get(METADATA_KEY, {}), TOLERANCE_KEY: tolerances}
-            options["metadata"] = metadata
+        options = _with_tolerances(dict(self.options), self.all_tolerances())
         checks = [check.to_pandera(options.get("dtype")) for check in self.checks]
         return component(checks=checks or None, **options)
 
@@ -103,7 +98,10 @@ class SchemaSpec:
         return self.sections.get("checks", ())
 
     def column(self, name: Any) -> ColumnSpec:
-        return next(column for column in self.columns if column.name == name)
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
 
     def where(self, line: int | None) -> Where:
         return Where(self.source, line)
@@ -111,12 +109,11 @@ class SchemaSpec:
     def to_pandera(self) -> pa.DataFrameSchema:
         from quality_gates.checks.schema_yaml.sections import SECTIONS
 
-        options = {SECTIONS[key].pandera_argument: value for key, value in self.sections.items() if SECTIONS[key].pandera_argument}
-        tolerances = {check.name: check.mostly for check in self.checks if check.mostly is not None}
-        if tolerances:
-            metadata = dict(options.get("metadata") or {})
-            metadata[METADATA_KEY] = {**metadata.get(METADATA_KEY, {}), TOLERANCE_KEY: tolerances}
-            options["metadata"] = metadata
+        options: dict[str, Any] = {}
+        for key, value in self.sections.items():
+            if argument := SECTIONS[key].pandera_argument:
+                options[argument] = value
+        options = _with_tolerances(options, {check.name: check.mostly for check in self.checks if check.mostly is not None})
         try:
             return pa.DataFrameSchema(
                 columns={column.name: column.to_pandera() for column in self.columns},
@@ -134,6 +131,15 @@ class SchemaSpec:
         if len(levels) == 1:
             return levels[0].to_pandera(pa.Index)
         return pa.MultiIndex([level.to_pandera(pa.Index) for level in levels], **(self.sections.get("multiindex") or {}))
+
+
+def _with_tolerances(options: dict[str, Any], tolerances: Mapping[str, float | None]) -> dict[str, Any]:
+    """pandera keeps no per-check metadata: our ``mostly`` fractions ride in the component's."""
+    if tolerances:
+        metadata = dict(options.get("metadata") or {})
+        metadata[METADATA_KEY] = {**metadata.get(METADATA_KEY, {}), TOLERANCE_KEY: dict(tolerances)}
+        options["metadata"] = metadata
+    return options
 
 
 def _typed_statistic(value: Any, dtype: Any) -> Any:

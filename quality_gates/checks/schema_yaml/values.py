@@ -22,6 +22,12 @@ def boolean(value: Any, where: Where) -> bool:
     return value
 
 
+def optional_count(value: Any, where: Where) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise where.error(f"must be a whole number of at least 0, got {value!r}")
+    return value
+
+
 def text(value: Any, where: Where) -> str:
     if not isinstance(value, str):
         raise where.error(f"must be text, got {value!r}")
