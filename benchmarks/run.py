@@ -19,6 +19,7 @@ BENCHMARKS = {
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
     "engines": "benchmarks.engines",
+    "spark": "benchmarks.spark",
 }
 
 
