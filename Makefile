@@ -8,7 +8,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
 UI_PORT ?= 8080
 
-.PHONY: demo demo-spark ui test bench install install-dev clean
+.PHONY: demo demo-spark ui lint test test-fast bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,11 +48,21 @@ ui: install
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags AIRFLOW__API__BASE_URL=http://localhost:$(UI_PORT) \
 		$(BIN)/airflow api-server --port $(UI_PORT)
 
-test: install-dev
+# Lint first: ruff (rules in ruff.toml) and mypy on the core and the store (mypy.ini).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install-dev lint
 	bash scripts/ensure_postgres.sh
 	bash scripts/ensure_chromium.sh  # headless browser for tests/e2e
 	bash scripts/ensure_java.sh  # the JVM of tests/spark's local Spark
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+
+# The edit-test loop: unit and store tests, SQLite only (no PostgreSQL, no Airflow runs, no browser).
+test-fast: install-dev
+	QG_TEST_STORES=sqlite $(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "unit or store" tests
 
 bench: install-dev
 	bash scripts/ensure_postgres.sh

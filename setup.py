@@ -1,10 +1,12 @@
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 setup(
     name="airflow-quality-gates",
     version="0.1.0",
     description="Data-quality gates for Apache Airflow: schema and statistical checks that block bad data.",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
     packages=find_packages(include=["quality_gates", "quality_gates.*"]),
@@ -62,6 +64,8 @@ setup(
             "psutil>=5.9",
             "playwright>=1.45",  # drives the OS package Chromium in tests/e2e (never `playwright install`)
             "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
+            "ruff>=0.6",  # make lint
+            "mypy>=1.10",
         ],
     },
     entry_points={

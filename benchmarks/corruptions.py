@@ -143,7 +143,7 @@ def pin_default(frame, column, fraction, rng):
     series = frame[column].copy()
     candidates = _default_candidates(series)
     first = int(rng.integers(len(candidates)))
-    for label, default in candidates[first:] + candidates[:first]:
+    for label, default in candidates[first:] + candidates[:first]:  # noqa: B007 (the label found is used below)
         changeable = (series != default).to_numpy() & series.notna().to_numpy()
         if changeable.any():
             break

@@ -78,7 +78,10 @@ GATE_PACKAGE = "gate-drift==0.1.5"
 # gate-drift pins sentence-transformers (torch, several GB) and versions that clash with Airflow's:
 # install it alone and add what it imports. Known good on Python 3.11.
 GATE_DEPENDENCIES = ("numpy<2", "pandas>=2,<3", "polars==0.17.*", "pyarrow==11.*", "scikit-learn", "scipy", "requests", "pillow")
-STUB = "class SentenceTransformer:\n    def __init__(self, *args, **kwargs):\n        raise RuntimeError('not installed: GATE column clustering is off in this benchmark')\n"
+STUB = (
+    "class SentenceTransformer:\n    def __init__(self, *args, **kwargs):\n"
+    "        raise RuntimeError('not installed: GATE column clustering is off in this benchmark')\n"
+)
 WORKER = Path(__file__).resolve().parent / "gate_worker.py"
 RECORDS_FILE = "detection_quality_records.jsonl.gz"
 DESCRIPTIONS: dict[str, str] = {}
@@ -130,9 +133,7 @@ def to_gate_frame(frame: pd.DataFrame, key: str) -> pd.DataFrame:
             if series.dt.tz is not None:
                 series = series.dt.tz_convert("UTC").dt.tz_localize(None)
             series = (series - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
-        elif not pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_string_dtype(series.dtype):
-            series = series.astype("str").where(series.notna())
-        elif pd.api.types.is_object_dtype(series.dtype):  # text in an object column, possibly mixed
+        elif not pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype):
             series = series.astype("str").where(series.notna())
         columns[str(name)] = series.reset_index(drop=True)
     out = pd.DataFrame(columns)

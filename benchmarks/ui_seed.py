@@ -58,7 +58,8 @@ FROM ({_RUNS}) AS runs
 """
 
 # Per run, CHECKS_PER_RUN checks (k = 1..10): checks 5 and 6 carry the run's problems.
-_SCHEMA_CHECKS = "ARRAY['column_present','dtype','not_nullable','unique','greater_than_or_equal_to','isin','less_than','str_length','not_nullable','no_extra_columns']"
+_SCHEMA_CHECKS = ("ARRAY['column_present','dtype','not_nullable','unique','greater_than_or_equal_to','isin','less_than','str_length',"
+                  "'not_nullable','no_extra_columns']")
 _ANOMALY_CHECKS = "ARRAY['partition_anomaly','mean','std','min','negative_fraction','p05','p95','null_fraction','distinct_ratio','row_count']"
 _CHECK_COLUMNS = "ARRAY['order_id','order_id','order_id','order_id','amount','status','quantity','status','amount',NULL]"
 CHECK_RESULTS_SQL = f"""

@@ -1,5 +1,5 @@
 """Example ML pipeline with quality gates:
-extract → schema gate → anomaly gate → features → train → model gate ┐
+extract → freshness gate → schema gate → anomaly gate → features → reconciliation gate → train → model gate ┐
                                        serving features → skew gate, drift gate ┴→ deploy → serve.
 
 Run it with `make demo`. Each daily partition of trips lands as a parquet file. The schema gate
@@ -26,6 +26,9 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param, task
 
 from quality_gates.notifiers import QualityGateNotifier, WebhookChannel
+import datetime as dt
+
+from quality_gates.operators import CrossTableGateOperator, FreshnessGateOperator, Relationship, RowCountMatch
 from quality_gates.operators import DriftGateOperator, ModelMetricGateOperator, PartitionAnomalyGateOperator, ReferenceProfileOperator
 from quality_gates.operators import SchemaGateOperator, SkewGateOperator, StoredReference, promote_model_baseline
 from quality_gates.sources import FileSource
@@ -62,6 +65,18 @@ with DAG(
         trips.to_parquet(path, index=False)
         return str(path)
 
+    # Did the day's trips arrive up to the end of the day? Newest pickup vs the end of the data interval.
+    check_trips_freshness = FreshnessGateOperator(
+        task_id="check_trips_freshness",
+        source=FileSource(TRIPS_FILE),
+        timestamp_column="pickup_at",
+        warn_after=dt.timedelta(hours=2),
+        error_after=dt.timedelta(hours=6),
+        relative_to="data_interval_end",
+        dataset="trips",
+        **ALERTING,
+    )
+
     validate_trips = SchemaGateOperator(
         task_id="validate_trips",
         source=FileSource(TRIPS_FILE),
@@ -89,6 +104,15 @@ with DAG(
         features_path = Path(trips_path).with_suffix(".features.parquet")
         build_features(pd.read_parquet(trips_path)).to_parquet(features_path, index=False)
         return str(features_path)
+
+    # Reconciliation after the feature build: one feature row per trip, and no feature row without its trip.
+    reconcile_features = CrossTableGateOperator(
+        task_id="reconcile_features",
+        source=FileSource(FEATURES_FILE),
+        dataset="trip_features",
+        checks=[RowCountMatch(compare_to=FileSource(TRIPS_FILE)), Relationship("trip_id", to=FileSource(TRIPS_FILE))],
+        **ALERTING,
+    )
 
     @task
     def train_model(features_path: str, params=None) -> str:
@@ -198,10 +222,11 @@ with DAG(
     )
 
     trips = extract_trips()
-    trips >> validate_trips >> detect_trip_anomalies
+    trips >> check_trips_freshness >> validate_trips >> detect_trip_anomalies
     features = build_features(trips)
     detect_trip_anomalies >> features
     candidate = train_model(features)
+    features >> reconcile_features >> candidate
     evaluate_candidate(candidate, features) >> gate_model
     candidate >> profile_training_features
     serving_logged = log_serving_features(trips)

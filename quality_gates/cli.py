@@ -36,6 +36,21 @@ def cmd_db_current(args: argparse.Namespace) -> int:
     return 0 if current == head else 1
 
 
+def cmd_db_prune(args: argparse.Namespace) -> int:
+    from quality_gates.store.repository import ResultStore
+    from quality_gates.store.retention import execute_prune, parse_age, plan_prune
+
+    older_than = parse_age(args.older_than)
+    store = ResultStore.open(_store_url(args))
+    plan = plan_prune(store.engine, older_than, baseline_window=args.baseline_window)
+    if not args.dry_run:
+        plan = execute_prune(store.engine, plan, batch_size=args.batch_size)
+    print(f"{store.location}:" + (" (dry run, nothing deleted)" if args.dry_run else ""))
+    for line in plan.describe(done=not args.dry_run):
+        print(line)
+    return 0
+
+
 def cmd_infer_schema(args: argparse.Namespace) -> int:
     import pandera.pandas as pa
 
@@ -108,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     current = db.add_parser("current", help="show the store's schema revision")
     store_options(current)
     current.set_defaults(handler=cmd_db_current)
+    prune = db.add_parser("prune", help="delete old gate runs and check results (never what gates still use)")
+    store_options(prune)
+    prune.add_argument("--older-than", required=True, help="age of the gate runs to delete, e.g. 180d, 12h, 2w")
+    prune.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
+    prune.add_argument("--baseline-window", type=int, default=30,
+                       help="newest baseline partitions kept per dataset, whatever their age (default 30: the anomaly gate's history)")
+    prune.add_argument("--batch-size", type=int, default=500, help="gate runs deleted per transaction (default 500)")
+    prune.set_defaults(handler=cmd_db_prune)
 
     infer = commands.add_parser("infer-schema", help="write a starting pandera YAML schema from data")
     infer.add_argument("file", nargs="?", help="a csv or parquet file")

@@ -194,6 +194,8 @@ def main() -> int:
         and outcomes["drifted"].get("validate_trips") == "success"
         and outcomes["drifted"].get("detect_trip_anomalies") == "failed"
         and outcomes["good"].get("deploy_model") == "success"
+        and outcomes["good"].get("check_trips_freshness") == "success"
+        and outcomes["good"].get("reconcile_features") == "success"
         and outcomes["worse_model"].get("gate_model") == "failed"
         and outcomes["worse_model"].get("deploy_model") == "upstream_failed"
         and outcomes["skewed"].get("check_feature_skew") == "failed"

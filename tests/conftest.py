@@ -30,6 +30,20 @@ os.environ.update(
 )
 os.environ.pop("AIRFLOW_CONN_QUALITY_GATES_DEFAULT", None)
 
+# The tier of each test folder (markers registered in pytest.ini). A new file is marked by where it lives.
+FOLDER_MARKERS = {"unit": "unit", "sources": "unit", "benchmarks": "unit", "store": "store", "cli": "store",
+                  "airflow": "airflow", "ui": "ui", "e2e": "e2e"}
+# QG_TEST_STORES=sqlite limits store_url to SQLite (make test-fast); default: both stores.
+STORES = [name for name in os.environ.get("QG_TEST_STORES", "sqlite,postgres").split(",") if name in ("sqlite", "postgres")]
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        relative = Path(str(item.fspath)).resolve().relative_to(TESTS)
+        marker = FOLDER_MARKERS.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if marker:
+            item.add_marker(getattr(pytest.mark, marker))
+
 
 def pg_url(database: str = PG_DATABASE, driver: str = "postgresql+psycopg2") -> str:
     return f"{driver}://{PG_SERVER}/{database}"
@@ -39,6 +53,9 @@ def pg_url(database: str = PG_DATABASE, driver: str = "postgresql+psycopg2") -> 
 def postgres_database() -> str:
     """A fresh PostgreSQL database for this worker (the server is started by `make test`)."""
     import sqlalchemy as sa
+
+    if "postgres" not in STORES:
+        pytest.skip("QG_TEST_STORES leaves PostgreSQL out")
 
     admin = sa.create_engine(pg_url("postgres"), isolation_level="AUTOCOMMIT")
     try:
@@ -52,7 +69,7 @@ def postgres_database() -> str:
     return pg_url()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=STORES)
 def store_url(request, tmp_path) -> str:
     """An empty results store on each backend."""
     if request.param == "sqlite":

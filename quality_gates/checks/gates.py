@@ -28,17 +28,26 @@ if TYPE_CHECKING:
 __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema_gate", "serving_gate", "skew_gate"]
 
 
-def schema_gate(data: Computation | Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE, name: str = "the data") -> GateOutcome:
+def schema_gate(rows: Computation | Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
+                data: str = "the data", on_chunk: Any = None, pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> GateOutcome:
     """Every pandera check over all rows, one check result each (counts exact over all rows), computed
-    by the engine registered for the data's capability (chunks of pandas frames: pandera). ``name``
-    names plain chunks in errors; a computation carries its own name."""
+    by the engine registered for the rows' capability (plain chunks of pandas frames: pandera).
+    ``data`` names plain chunks in errors (a computation carries its own name); ``on_chunk(chunk,
+    failing)`` sees each chunk with its failing rows (quarantine), so it needs rows in pandas."""
     from quality_gates.engines import Computation, Family, PandasChunks, compute
 
-    if not isinstance(data, Computation):
-        chunks = iter(data)
-        data = PandasChunks(lambda _size: chunks, name)
-    validation = compute(Family.SCHEMA, data, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
+    if not isinstance(rows, Computation):
+        chunks = iter(rows)
+        rows = PandasChunks(lambda _size: chunks, data)
+    if on_chunk is not None:
+        from quality_gates.checks.schema_validation import validate_schema
+
+        if not isinstance(rows, PandasChunks):
+            raise TypeError("on_chunk needs rows in pandas chunks (PandasChunks or an iterable of frames)")
+        validation = validate_schema(rows.chunks(chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
+                                     data=rows.name, on_chunk=on_chunk)
+        return GateOutcome(validation.row_count, validation.checks)
+    validation = compute(Family.SCHEMA, rows, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
                          pushdown=pushdown, chunk_size=chunk_size)
     return GateOutcome(validation.row_count, validation.checks)
 
@@ -91,8 +100,11 @@ def _reference_column_check(name: str, column: ColumnReference) -> CheckResult:
     present = column.present
     what = "histogram of" if column.numeric is not None else "category counts of"
     if present:
-        extra = (f"{len(column.numeric.edges):,} bin edges" if column.numeric is not None
-                 else f"{len(column.categories.counts):,} categories" + (" + other" if column.categories.other else ""))
+        numeric, categories = column.numeric, column.categories
+        if numeric is not None:
+            extra = f"{len(numeric.edges):,} bin edges"
+        else:
+            extra = f"{len(categories.counts):,} categories" + (" + other" if categories.other else "") if categories else "no values"
         text = f"{name}: {what} {present:,} values ({extra}), {column.null_fraction:.1%} null, dtype {column.dtype}"
         status = Status.PASSED
     else:

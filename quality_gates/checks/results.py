@@ -34,6 +34,8 @@ class GateKind(StrEnum):
     REFERENCE = "reference"
     MODEL_METRIC = "model_metric"
     SERVING_METRIC = "serving_metric"
+    FRESHNESS = "freshness"
+    CROSS_TABLE = "cross_table"
 
 
 class CheckKind(StrEnum):
@@ -47,6 +49,10 @@ class CheckKind(StrEnum):
     MODEL_METRIC = "model_metric"  # one metric on one slice against its bar
     EVALUATION_DATA = "evaluation_data"  # a problem in a model gate's evaluation rows
     SERVING_EVALUATION = "serving_evaluation"  # volume, coverage, delay, balance of a serving gate's labels
+    FRESHNESS = "freshness"  # age of the newest row, or whether the data advanced
+    CROSS_TABLE = "cross_table"  # relationships, row_count_match, aggregate_match against another table
+    QUARANTINE = "quarantine"  # how many failing rows a schema gate moved out, and where to
+    SQL_ASSERTION = "sql_assertion"  # a custom SQL query from the schema's sql_checks: returning failing rows
 
 
 # Rows written before checks carried a kind: recognised by their check name.
@@ -62,6 +68,7 @@ class GateMode(StrEnum):
     FAIL = "fail"
     SKIP = "skip"
     WARN = "warn"
+    QUARANTINE = "quarantine"  # the schema gate moves failing rows out and lets the valid rows go on
 
 
 class GateAction(StrEnum):

@@ -8,7 +8,7 @@ boolean for a whole frame (not per row) are evaluated per chunk and say so in th
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +60,10 @@ def validate_schema(
     allow_empty: bool = False,
     max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES,
     data: str = "the data",
+    on_chunk: Callable[[pd.DataFrame, list[tuple[str, np.ndarray]]], None] | None = None,
 ) -> SchemaValidation:
     """``data`` names the chunks in errors (e.g. "table orders (connection 'warehouse')")."""
-    validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data)
+    validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data, on_chunk=on_chunk)
     for chunk in chunks:
         validator.add(chunk)
     return validator.finish()
@@ -70,8 +71,10 @@ def validate_schema(
 
 class ChunkedSchemaValidator:
     def __init__(self, schema: pa.DataFrameSchema, *, allow_empty: bool = False, max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES,
-                 data: str = "the data"):
+                 data: str = "the data", on_chunk: Callable[[pd.DataFrame, list[tuple[str, np.ndarray]]], None] | None = None):
         self._data = data
+        # on_chunk: called with each chunk and its failing rows per check label (quarantine).
+        self._on_chunk = on_chunk
         self._max_samples = max_failure_cases
         self._allow_empty = allow_empty
         self._rows = 0
@@ -121,12 +124,17 @@ class ChunkedSchemaValidator:
         self._chunks += 1
         for tracker in self._unique.values():
             tracker.add(chunk)
+        failing: list[tuple[str, np.ndarray]] = []
         try:
             self._schema.validate(chunk, lazy=True)
         except SchemaErrors as exc:
-            self._absorb(exc.failure_cases, chunk)
+            failing = self._absorb(exc.failure_cases, chunk)
+        if self._on_chunk is not None:
+            self._on_chunk(chunk, failing)
 
-    def _absorb(self, failures: pd.DataFrame, chunk: pd.DataFrame) -> None:
+    def _absorb(self, failures: pd.DataFrame, chunk: pd.DataFrame) -> list[tuple[str, np.ndarray]]:
+        """Tally the chunk's failure cases; returns (check label, failing row numbers) per check."""
+        failing: list[tuple[str, np.ndarray]] = []
         grouped = failures.groupby(["schema_context", "column", "check", "check_number"], dropna=False, sort=False)
         for (context, column, check, number), group in grouped:
             key, name = self._key(context, column, check, number, group)
@@ -150,7 +158,10 @@ class ChunkedSchemaValidator:
                 tally.rows.append(rows.to_numpy())
             else:
                 tally.failing_rows += rows.nunique()
+            if len(rows):
+                failing.append((check_label(tally.name, tally.column), rows.to_numpy()))
             self._sample(tally, group)
+        return failing
 
     def _key(self, context, column, check: str, number, group) -> tuple[Key, str]:
         label = _label(column)
@@ -264,6 +275,11 @@ class ChunkedSchemaValidator:
             if 1 - fraction >= tally.mostly:
                 return result(Status.PASSED, observed, tolerated=True, **extra)
         return result(broken, observed, **extra)
+
+
+def check_label(check_name: str, column: str | None) -> str:
+    """How a failed check is named on a quarantined row: ``amount.greater_than_or_equal_to``."""
+    return f"{column}.{check_name}" if column else check_name
 
 
 def _label(column: Any) -> str | None:

@@ -10,6 +10,7 @@ from airflow.sdk import BaseHook
 from sqlalchemy.engine import URL
 
 from quality_gates.checks.errors import StoreConfigurationError
+from quality_gates.store.engine import StoreTimeouts, StoreTimeoutError
 from quality_gates.store.repository import ResultStore
 
 DEFAULT_CONN_ID = "quality_gates_default"
@@ -24,6 +25,9 @@ class QualityStoreHook(BaseHook):
     Airflow config; else the connection ``quality_gates_default`` if it exists; else the SQLite
     file ``[quality_gates] sqlite_path`` (default ``$AIRFLOW_HOME/quality_gates.db``).
     Supported connection types: ``postgres`` (psycopg2 driver) and ``sqlite``.
+    Timeouts in seconds from the connection's extras (defaults in brackets): ``connect_timeout`` [10],
+    ``statement_timeout`` [60], ``lock_timeout`` [30], ``keepalive_idle`` [30] on PostgreSQL;
+    ``busy_timeout`` [60] on SQLite.
     """
 
     conn_name_attr = "store_conn_id"
@@ -36,6 +40,13 @@ class QualityStoreHook(BaseHook):
         self.store_conn_id = store_conn_id
 
     def get_url(self) -> str:
+        return self._resolve()[0]
+
+    def get_store(self) -> ResultStore:
+        url, timeouts = self._resolve()
+        return ResultStore.open(url, timeouts=timeouts)
+
+    def _resolve(self) -> tuple[str, StoreTimeouts]:
         configured = self.store_conn_id or _config("store_conn_id")
         conn_id = configured or DEFAULT_CONN_ID
         try:
@@ -45,11 +56,8 @@ class QualityStoreHook(BaseHook):
                 raise
             if configured:
                 raise StoreConfigurationError(f"results store connection '{conn_id}' does not exist") from None
-            return f"sqlite:///{default_sqlite_path()}"
-        return connection_url(connection)
-
-    def get_store(self) -> ResultStore:
-        return ResultStore.open(self.get_url())
+            return f"sqlite:///{default_sqlite_path()}", StoreTimeouts()
+        return connection_url(connection), store_timeouts(connection)
 
 
 def _config(key: str) -> str | None:
@@ -66,6 +74,13 @@ def default_sqlite_path() -> Path:
     from airflow.configuration import AIRFLOW_HOME
 
     return Path(os.environ.get("AIRFLOW_HOME", AIRFLOW_HOME)).expanduser() / SQLITE_FILE
+
+
+def store_timeouts(connection) -> StoreTimeouts:
+    try:
+        return StoreTimeouts.from_extras(connection.extra_dejson if connection.extra else {})
+    except StoreTimeoutError as exc:
+        raise StoreConfigurationError(f"results store connection '{connection.conn_id}': {exc}") from None
 
 
 def connection_url(connection) -> str:

@@ -19,7 +19,7 @@ from quality_gates.operators.links import QualityReportLink
 from quality_gates.store.limits import check_keys, storable_dataset, storable_partition_key
 from quality_gates.store.repository import ResultStore
 
-MODES = tuple(GateMode)
+MODES = (GateMode.FAIL, GateMode.SKIP, GateMode.WARN)  # every gate; a gate may add its own (schema: quarantine)
 SUMMARY_XCOM_KEY = "quality_gate_summary"
 
 
@@ -43,6 +43,7 @@ class BaseGateOperator(BaseOperator):
     """
 
     gate_kind: ClassVar[GateKind]
+    modes: ClassVar[tuple[GateMode, ...]] = MODES
     template_fields: Sequence[str] = ("dataset", "partition", "store_conn_id")
     ui_color = "#e8f4ea"
     operator_extra_links = (QualityReportLink(),)
@@ -58,8 +59,8 @@ class BaseGateOperator(BaseOperator):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        if mode not in MODES:
-            raise ValueError(f"{self.task_id}: mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if mode not in self.modes:
+            raise ValueError(f"{self.task_id}: mode must be one of {', '.join(self.modes)}, not {mode!r}")
         self.dataset = dataset
         self.partition = partition
         self.mode = mode
@@ -80,6 +81,9 @@ class BaseGateOperator(BaseOperator):
     # object may be reused (dag.test(), mapped tasks); artifacts travel in the outcome.
     def run_checks(self, context: Any, store: ResultStore, dataset: str, partition: str) -> GateOutcome:
         raise NotImplementedError
+
+    def after_record(self, context: Any, gate_run_id: int, result: GateResult) -> None:
+        """Deliver what lives outside the store (e.g. quarantined rows), once the verdict is kept."""
 
     def default_dataset(self) -> str | None:
         return None
@@ -110,6 +114,7 @@ class BaseGateOperator(BaseOperator):
         result = GateResult(self.gate_kind, dataset, partition, outcome.checks, outcome.row_count, started, dt.datetime.now(dt.UTC),
                             mode=mode, action=action_for(outcome.status, mode))
         gate_run_id = self._record(store, identity, result, outcome.artifacts)
+        self.after_record(context, gate_run_id, result)
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
         self._decide(result, gate_run_id, store, context)

@@ -6,12 +6,13 @@ from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 
 from quality_gates import __version__
 from quality_gates.plugin import api, pages, security
+from quality_gates.plugin.request_guard import reject_nul_characters
 
 STATIC = Path(__file__).parent / "static"
 STATIC_FILES = {"qg.css": "text/css", "qg.js": "text/javascript", "icon.svg": "image/svg+xml", "icon-dark.svg": "image/svg+xml"}
@@ -39,6 +40,7 @@ def create_app() -> FastAPI:
         lifespan=_lifespan,
         # Airflow's own docs routes would be unauthenticated here: the document is served below, behind auth.
         openapi_url=None, docs_url=None, redoc_url=None,
+        dependencies=[Depends(reject_nul_characters)],
     )
     app.include_router(api.router)
     app.include_router(pages.router)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
 from quality_gates.store.repository import ResultStore, StoreUnavailableError
+
+log = logging.getLogger(__name__)
 
 
 def results_store() -> ResultStore:
@@ -17,7 +20,9 @@ def results_store() -> ResultStore:
     try:
         return QualityStoreHook().get_store()
     except (StoreConfigurationError, StoreUnavailableError) as exc:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"results store unavailable: {exc}") from exc
+        # The driver's text names hosts, ports and databases: for the server's log, not for every user.
+        log.error("Quality gates UI: results store unavailable: %s", exc)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the results store is unavailable; the API server's log has the details") from exc
 
 
 ResultsStore = Annotated[ResultStore, Depends(results_store)]

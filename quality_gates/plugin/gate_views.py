@@ -16,6 +16,7 @@ from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, M
 GATE_LABELS = {
     GateKind.SCHEMA: "schema", GateKind.ANOMALY: "anomaly", GateKind.DRIFT: "drift", GateKind.SKEW: "training/serving skew",
     GateKind.REFERENCE: "reference profile", GateKind.MODEL_METRIC: "model metric", GateKind.SERVING_METRIC: "serving metric",
+    GateKind.FRESHNESS: "freshness", GateKind.CROSS_TABLE: "cross-table",
 }
 
 
@@ -37,6 +38,8 @@ VIEWS = {
     GateKind.REFERENCE: GateView(),
     GateKind.MODEL_METRIC: GateView(metrics=True),
     GateKind.SERVING_METRIC: GateView(metrics=True, labels=True),
+    GateKind.FRESHNESS: GateView(),  # age and newest timestamp: observed vs expected says it all
+    GateKind.CROSS_TABLE: GateView(),  # example keys shown with each check's details
 }
 # A kind this version does not know (written by a newer gate): every section that finds its details.
 UNKNOWN_GATE = GateView(culprits=True, metrics=True, labels=True)
@@ -76,9 +79,8 @@ def culprits(checks: list[CheckOut]) -> list[CulpritOut]:
     found: dict[str, CulpritOut] = {}
 
     def add(column: Any, reason: str | None = None) -> None:
-        if isinstance(column, str) and column:
-            if column not in found or (reason and not found[column].reason):
-                found[column] = CulpritOut(column=column, reason=reason)
+        if isinstance(column, str) and column and (column not in found or (reason and not found[column].reason)):
+            found[column] = CulpritOut(column=column, reason=reason)
 
     by_column = {(c.check_name, c.column): c for c in checks}
     for check in checks:
@@ -130,7 +132,7 @@ def metrics(checks: list[CheckOut]) -> list[MetricOut]:
         lo, hi = lo - pad, hi + pad
 
         def at(v: float | None) -> float | None:
-            return None if v is None else round(100 * (v - lo) / (hi - lo), 2)
+            return None if v is None else round(100 * (v - lo) / (hi - lo), 2)  # noqa: B023 (used in this iteration only)
 
         confidence = _number(d.get("confidence"))
         out.append(MetricOut(

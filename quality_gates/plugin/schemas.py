@@ -8,6 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
+
+
 class CheckOut(BaseModel):
     """One check of a gate run: a ``check_results`` row."""
 
@@ -204,7 +207,7 @@ class SeriesOut(BaseModel):
 
 
 class BaselineStatusIn(BaseModel):
-    dataset: str = Field(min_length=1, max_length=500)
-    partition_key: str = Field(min_length=1, max_length=2000)
+    dataset: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
+    partition_key: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
     status: Literal["false_alarm", "confirmed_bad"]
-    note: str | None = Field(None, max_length=2000)
+    note: str | None = Field(None, max_length=2000, pattern=NO_NUL)

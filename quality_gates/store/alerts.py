@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from quality_gates.checks.results import Status
@@ -29,20 +30,25 @@ class AlertStates:
         """Decide and record in one transaction, so that one gate run is announced once however
         many callbacks (failure, success, warning) call the notifier."""
         now = dt.datetime.now(dt.UTC)
+        key = {"dag_id": dag_id, "task_id": task_id, "dataset": dataset}
         with Session(self.engine) as session, session.begin():
-            query = select(AlertStateRow).where(
-                AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset
-            )
+            # Insert first: a SELECT ... FOR UPDATE locks nothing while the row does not exist, so two
+            # first decisions would both insert and one would fail. The upsert also takes SQLite's
+            # write lock before anything is read, so no racer decides on a stale state.
+            created = session.execute(
+                _insert(self.engine)(AlertStateRow)
+                .values(**key, last_status=status.value, suppressed_count=0, updated_at=now)
+                .on_conflict_do_nothing(index_elements=list(key))
+                .returning(AlertStateRow.id)
+            ).scalar_one_or_none()
+            query = select(AlertStateRow).where(*(getattr(AlertStateRow, column) == value for column, value in key.items()))
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update()
-            state = session.scalars(query).one_or_none()
-            if state is not None and state.last_gate_run_id == gate_run_id:
+            state = session.scalars(query).one()
+            if created is None and state.last_gate_run_id == gate_run_id:
                 return AlertDecision(NOTHING, "this gate run was already handled")
-            previous = Status(state.last_status) if state is not None else None
-            decision = _decide(previous, status, on_change_only, state.suppressed_count if state else 0)
-            if state is None:
-                state = AlertStateRow(dag_id=dag_id, task_id=task_id, dataset=dataset, suppressed_count=0)
-                session.add(state)
+            previous = None if created is not None else Status(state.last_status)
+            decision = _decide(previous, status, on_change_only, state.suppressed_count or 0)
             state.last_status, state.last_gate_run_id, state.updated_at = status.value, gate_run_id, now
             if decision.action in (ALERT, RECOVERY):
                 state.alerted_at, state.suppressed_count = now, 0
@@ -55,6 +61,11 @@ class AlertStates:
             count = session.scalar(select(AlertStateRow.suppressed_count).where(
                 AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset))
         return int(count or 0)
+
+
+def _insert(engine: Engine):
+    """The dialect's INSERT, which has ON CONFLICT (both stores support it)."""
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
 
 def _decide(previous: Status | None, status: Status, on_change_only: bool, suppressed: int) -> AlertDecision:

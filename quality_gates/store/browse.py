@@ -113,7 +113,7 @@ def status_counts(session: Session, flt: RunFilter, cap: int = COUNT_CAP) -> dic
             counts[status] = 0
             continue
         capped = select(GateRunRow.id).where(*flt.clauses(), GateRunRow.status == status).limit(cap + 1).subquery()
-        counts[status] = int(session.scalar(select(func.count()).select_from(capped)))
+        counts[status] = int(session.scalar(select(func.count()).select_from(capped)) or 0)
     return counts
 
 
@@ -181,7 +181,7 @@ def task_gate_run(engine: Engine, dag_id: str, run_id: str, task_id: str, map_in
         chosen = [t for t in tries if try_number is None or t.try_number == try_number]
         if not chosen:
             return TaskGateRuns(None, [], [(t.try_number, t.status) for t in tries])
-        run = session.get(GateRunRow, chosen[-1].id)
+        run = session.get_one(GateRunRow, chosen[-1].id)
         checks = list(session.scalars(select(CheckResultRow).where(CheckResultRow.gate_run_id == run.id).order_by(CheckResultRow.id)))
         session.expunge_all()
     return TaskGateRuns(run, _problems_first(checks), [(t.try_number, t.status) for t in tries])

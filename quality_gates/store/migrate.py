@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from quality_gates.store import sqlite_migrate
+from quality_gates.store.engine import StoreTimeouts
 from quality_gates.store.models import VERSION_TABLE
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,7 +25,7 @@ def _config() -> Config:
     return config
 
 
-def head_revision() -> str:
+def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
@@ -32,10 +34,13 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", timeouts: StoreTimeouts = StoreTimeouts()) -> None:
     config = _config()
+    if engine.dialect.name == "sqlite":
+        sqlite_migrate.upgrade(engine, config, revision, timeouts)
+        return
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.name == "postgresql":  # SQLite serialises through BEGIN IMMEDIATE instead
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

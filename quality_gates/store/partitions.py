@@ -73,7 +73,7 @@ class PartitionStore:
         except ValueError:
             raise ValueError(f"baseline status must be one of {', '.join(BaselineStatus)}, not {status!r}") from None
         with writing(self.engine, f"mark {dataset} [{partition_key}] {status.value}") as session:
-            changed = session.execute(
+            changed = session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
                 update(PartitionRow).where(*_key(dataset, partition_key)).values(
                     baseline_status=status.value, status_changed_by=by, status_changed_at=dt.datetime.now(dt.UTC), status_note=note
                 )

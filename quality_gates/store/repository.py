@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Engine, delete, desc, insert, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from quality_gates.checks.artifacts import Artifact
@@ -19,11 +18,12 @@ from quality_gates.checks.values import as_utc
 from quality_gates.store import migrate
 from quality_gates.store.alerts import AlertStates
 from quality_gates.store.artifacts import write_artifact
-from quality_gates.store.engine import engine_for
+from quality_gates.store.engine import StoreTimeouts, engine_for
 from quality_gates.store.model_baselines import ModelBaselines
 from quality_gates.store.models import CheckResultRow, GateRunRow
 from quality_gates.store.partitions import PartitionStore
 from quality_gates.store.references import ReferenceStore
+from quality_gates.store.sqlite_migrate import FirstUseLockTimeout, first_use_lock
 from quality_gates.store.transactions import database_errors, location, writing
 
 __all__ = ["ResultStore", "StoreUnavailableError", "StoredGateRun"]  # StoreUnavailableError: its old import path
@@ -44,12 +44,13 @@ class StoredGateRun:
 
 
 class ResultStore:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, timeouts: StoreTimeouts = StoreTimeouts()):
         self.engine = engine
+        self.timeouts = timeouts
 
     @classmethod
-    def open(cls, url: str, *, migrate_schema: bool = True) -> ResultStore:
-        store = cls(engine_for(url))
+    def open(cls, url: str, *, migrate_schema: bool = True, timeouts: StoreTimeouts = StoreTimeouts()) -> ResultStore:
+        store = cls(engine_for(url, timeouts), timeouts)
         if migrate_schema:
             store.ensure_schema()
         return store
@@ -84,19 +85,14 @@ class ResultStore:
         if key in _migrated:
             return
         with _migrate_lock:
-            with database_errors(self.engine, "bring its tables up to date"):
-                if migrate.current_revision(self.engine) != migrate.head_revision():
-                    self._upgrade()
+            # Serialised across processes: an SQLite file lock, then BEGIN IMMEDIATE; PostgreSQL's advisory lock.
+            try:
+                with database_errors(self.engine, "bring its tables up to date"), first_use_lock(self.engine, self.timeouts):
+                    if migrate.current_revision(self.engine) != migrate.head_revision():
+                        migrate.upgrade(self.engine, timeouts=self.timeouts)
+            except FirstUseLockTimeout as exc:
+                raise StoreUnavailableError(f"results store {key} is unavailable: {exc}") from exc
             _migrated.add(key)
-
-    def _upgrade(self) -> None:
-        try:
-            migrate.upgrade(self.engine)
-        except SQLAlchemyError:
-            # Another process may have created the tables at the same moment (SQLite has no
-            # advisory lock): that is success if the store is now current.
-            if migrate.current_revision(self.engine) != migrate.head_revision():
-                raise
 
     def record(self, identity: RunIdentity, result: GateResult, artifacts: Sequence[Artifact] = ()) -> int:
         """Write one gate run, all its checks and its artifacts in one transaction; a re-executed

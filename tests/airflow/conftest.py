@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url

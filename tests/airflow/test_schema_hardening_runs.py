@@ -44,7 +44,8 @@ def test_every_schema_form_runs_in_a_mapped_task(gate_store, run_dag):
     assert [(run.status, run.row_count) for run in runs(gate_store, "schema_forms_mapped")] == [("passed", 20)] * len(FORMS)
 
 
-DUPLICATE_COLUMNS = "callable orders returned duplicate column names: 'amount' (2 columns), 'status' (2 columns); rename or drop them (e.g. with SQL aliases) so that each column can be checked"
+DUPLICATE_COLUMNS = ("callable orders returned duplicate column names: 'amount' (2 columns), 'status' (2 columns); "
+                     "rename or drop them (e.g. with SQL aliases) so that each column can be checked")
 
 
 @pytest.mark.parametrize("dag_id", ["schema_form_yaml", "duplicate_columns_anomaly"])

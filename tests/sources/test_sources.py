@@ -88,7 +88,7 @@ def test_sql_source_needs_exactly_one_of_sql_and_table():
 def test_sql_identifiers_are_quoted_and_values_bound():
     source = SqlSource("db", table="Sales Schema.Order Lines", where={"Day": "x'; drop table t; --"})
     compiled = source.statement().compile(dialect=sa.dialects.postgresql.dialect())
-    assert str(compiled).split() == 'SELECT * FROM "Sales Schema"."Order Lines" WHERE "Day" = %(where_0)s'.split()
+    assert str(compiled).split() == ['SELECT', '*', 'FROM', '"Sales', 'Schema"."Order', 'Lines"', 'WHERE', '"Day"', '=', '%(where_0)s']
     assert compiled.params == {"where_0": "x'; drop table t; --"}
 
 

@@ -142,7 +142,8 @@ def test_checks_recorded_before_kinds_existed_are_recognised_by_name():
 
 
 def test_gate_kinds_keep_the_stored_strings():
-    assert [k.value for k in GateKind] == ["schema", "anomaly", "drift", "skew", "reference", "model_metric", "serving_metric"]
+    assert [k.value for k in GateKind] == ["schema", "anomaly", "drift", "skew", "reference", "model_metric", "serving_metric",
+                                          "freshness", "cross_table"]
 
 
 def test_errors_say_whether_a_retry_can_help_and_old_import_paths_still_work():

@@ -170,9 +170,8 @@ class PartitionAnomalyDetector:
             if not enough[i] or not np.isfinite(severity[i]):
                 continue
             sev = float(severity[i])
-            if metric in _SHARES:
-                if abs(vector[i] - center[i]) < MIN_SHARE_CHANGE / self.sensitivity:
-                    sev = min(sev, 0.99)  # statistically odd but too small to matter
+            if metric in _SHARES and abs(vector[i] - center[i]) < MIN_SHARE_CHANGE / self.sensitivity:
+                sev = min(sev, 0.99)  # statistically odd but too small to matter
             low, high = center[i] - threshold[i] * scale[i], center[i] + threshold[i] * scale[i]
             if metric in _SHARES:
                 low, high = max(low, 0.0), min(high, 1.0)

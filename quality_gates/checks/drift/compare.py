@@ -5,9 +5,10 @@ Per column, every method that fits its type is measured; the methods that *decid
 by type and size (``DriftSettings.voting_methods``); the others are reported for information.
 A method flags a column when its effect size exceeds its threshold and, for tests with a
 p-value, the Benjamini-Hochberg adjusted p-value (across the columns) is below ``alpha``.
-Null-fraction changes and never-seen categories are checks of their own and also make a column
-drift. The dataset drifts when the share of drifted columns (weighted by feature importance if
-given) exceeds ``drift_share``; drifted columns then fail, else they warn.
+Null-fraction changes (NaN is null), changes in the share of ±inf in a numeric column,
+and never-seen categories are checks of their own and also make a column drift. The dataset
+drifts when the share of drifted columns (weighted by feature importance if given) exceeds
+``drift_share``; drifted columns then fail, else they warn.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ from quality_gates.checks.results import CheckKind, CheckResult, Severity, Statu
 if TYPE_CHECKING:
     import pandas as pd
 
-CHECK_NAMES = {"null_fraction": "null_fraction_change", "unseen_categories": "unseen_categories"}
-ALWAYS_VOTING = ("null_fraction", "unseen_categories")
+CHECK_NAMES = {"null_fraction": "null_fraction_change", "non_finite_fraction": "non_finite_fraction_change",
+               "unseen_categories": "unseen_categories"}
+ALWAYS_VOTING = ("null_fraction", "non_finite_fraction", "unseen_categories")
 
 
 @dataclass
@@ -90,8 +92,8 @@ def compare_with_reference(reference: ReferenceProfile, current: pd.DataFrame, *
     for name in compared:
         findings += _measure_column(name, reference.columns[name], current[name], settings, current_name)
     for method in P_VALUE_METHODS:
-        family = [f for f in findings if f.measurement.method == method and f.measurement.p_value is not None]
-        for finding, adjusted in zip(family, benjamini_hochberg([f.measurement.p_value for f in family])):
+        tested = [(f, f.measurement.p_value) for f in findings if f.measurement.method == method and f.measurement.p_value is not None]
+        for (finding, _), adjusted in zip(tested, benjamini_hochberg([p for _, p in tested])):
             finding.adjusted_p = adjusted
 
     drifted = [name for name in compared if any(f.voting and f.flagged(settings.alpha) for f in findings if f.column == name)]
@@ -149,6 +151,7 @@ def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, wher
 def _measure_column(name: str, reference: ColumnReference, series: pd.Series, settings: DriftSettings, current_name: str) -> list[_Finding]:
     numeric = comparable_kind(reference.kind) == NUMERIC
     extra = {"dtype": reference.dtype if reference.dtype == str(series.dtype) else f"{reference.dtype} → {series.dtype}"}
+    non_finite = None
     if numeric:
         values = numeric_values(series, column_kind(series))
         present = values[np.isfinite(values)]
@@ -156,6 +159,7 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
         present_count = len(present)
         # ±inf are neither null nor in the histogram, as in the reference profile (its non_finite_count).
         null_count = int(np.isnan(values).sum())
+        non_finite = _non_finite_fraction(reference, len(series), int(np.isposinf(values).sum()), int(np.isneginf(values).sum()))
     else:
         counts = category_values(series).value_counts()
         measurements = compare_categorical(reference.categories, counts) if reference.categories is not None and len(counts) else []
@@ -168,8 +172,10 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
     if null_change is not None:
         findings.append(_Finding(name, null_change, settings.threshold(name, "null_fraction"), True, voters, extra))
     elif not present_count:
-        findings.append(_Finding(name, Measurement("null_fraction", math.inf, None, f"no values in {current_name}: every value is null",
+        findings.append(_Finding(name, Measurement("null_fraction", math.inf, None, _nothing_to_compare(current_name, len(series), null_count),
                                                    {}), 0.0, True, voters, extra))
+    if non_finite is not None:
+        findings.append(_Finding(name, non_finite, settings.threshold(name, "non_finite_fraction"), True, voters, extra))
     for measurement in measurements:
         voting = measurement.method in voters or measurement.method in ALWAYS_VOTING
         findings.append(_Finding(name, measurement, settings.threshold(name, measurement.method), voting, voters, extra))
@@ -181,20 +187,45 @@ def _null_fraction(name: str, reference: ColumnReference, series: pd.Series, pre
     if reference.null_count is None:
         return None  # stored before null counts were kept
     n0, n1 = reference.count, len(series)
-    x0, x1 = reference.null_count, nulls
+    p0, p1, p_value = _two_proportions(reference.null_count, n0, nulls, n1)
+    summary = f"null fraction {p0:.1%} → {p1:.1%} (change {p1 - p0:+.1%})"
+    if not present and reference.present:
+        summary += "; " + _nothing_to_compare(current_name, n1, nulls)
+    elif not reference.present and present:
+        summary += ("; every value was null in the reference" if reference.null_count == n0 else "; the reference has no finite values"
+                    ) + ": the distribution cannot be compared"
+    elif not present:
+        summary += "; every value is null on both sides" if nulls == n1 and reference.null_count == n0 else "; no finite values on either side"
+    return Measurement("null_fraction", abs(p1 - p0), p_value, summary,
+                       {"reference_null_fraction": p0, "current_null_fraction": p1, "current_rows": n1})
+
+
+def _nothing_to_compare(current_name: str, rows: int, nulls: int) -> str:
+    if nulls == rows:
+        return f"every value is null in {current_name}: the distribution cannot be compared"
+    return f"no finite values in {current_name} ({rows - nulls} ±inf, {nulls} null): the distribution cannot be compared"
+
+
+def _non_finite_fraction(reference: ColumnReference, rows: int, positive: int, negative: int) -> Measurement | None:
+    """The share of ±inf, a finding of its own: they are neither nulls nor part of any distribution
+    test, so half a column turning +inf would otherwise pass. None when neither side has any."""
+    if not reference.non_finite_count and not positive and not negative:
+        return None
+    p0, p1, p_value = _two_proportions(reference.non_finite_count, reference.count, positive + negative, rows)
+    observed = f"{p1:.1%} non-finite (+inf {positive / rows:.1%}, -inf {negative / rows:.1%})"
+    return Measurement("non_finite_fraction", abs(p1 - p0), p_value,
+                       f"share of ±inf {p0:.1%} → {p1:.1%} (change {p1 - p0:+.1%}; +inf {positive:,}, -inf {negative:,} of {rows:,} rows)",
+                       {"reference_non_finite_fraction": p0, "current_non_finite_fraction": p1, "current_positive_inf": positive,
+                        "current_negative_inf": negative, "current_rows": rows, "observed": observed})
+
+
+def _two_proportions(x0: int, n0: int, x1: int, n1: int) -> tuple[float, float, float]:
+    """Both shares and the two-sided p-value of the pooled two-proportion z-test."""
     p0, p1 = x0 / n0 if n0 else 0.0, x1 / n1
     pooled = (x0 + x1) / (n0 + n1)
     se = math.sqrt(pooled * (1 - pooled) * (1 / max(n0, 1) + 1 / n1))
     p_value = float(2 * stats.norm.sf(abs(p1 - p0) / se)) if se > 0 else (1.0 if p1 == p0 else 0.0)
-    summary = f"null fraction {p0:.1%} → {p1:.1%} (change {p1 - p0:+.1%})"
-    if not present and reference.present:
-        summary += f"; every value is null in {current_name}: the distribution cannot be compared"
-    elif not reference.present and present:
-        summary += "; every value was null in the reference: the distribution cannot be compared"
-    elif not present:
-        summary += "; every value is null on both sides"
-    return Measurement("null_fraction", abs(p1 - p0), p_value, summary,
-                       {"reference_null_fraction": p0, "current_null_fraction": p1, "current_rows": n1})
+    return p0, p1, p_value
 
 
 def _check(finding: _Finding, settings: DriftSettings, dataset_drifted: bool, where: str) -> CheckResult:
@@ -219,8 +250,11 @@ def _check(finding: _Finding, settings: DriftSettings, dataset_drifted: bool, wh
                        p_value_adjusted=finding.adjusted_p, alpha=settings.alpha if m.method in P_VALUE_METHODS else None,
                        voting=finding.voting, drifted=flagged and finding.voting, reference=where, **finding.extra, **dict(m.details))
     expected = f"<= {finding.threshold:g}" + (f" or BH-adjusted p >= {settings.alpha:g}" if m.method in P_VALUE_METHODS else "")
+    observed = format_statistic(m.statistic)
+    if m.method == "non_finite_fraction":  # a share is read against the reference's share, not as a bare change
+        observed, expected = m.details["observed"], f"{m.details['reference_non_finite_fraction']:.1%} ± {finding.threshold * 100:g}%"
     name = CHECK_NAMES.get(m.method, f"drift_{m.method}")
-    return CheckResult(name, finding.column, status, Severity.ERROR, format_statistic(m.statistic), expected, details)
+    return CheckResult(name, finding.column, status, Severity.ERROR, observed, expected, details)
 
 
 def _dataset_check(findings, compared, drifted, share, dataset_drifted, settings: DriftSettings, where: str) -> CheckResult:

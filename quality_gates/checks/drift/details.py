@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import math
+import decimal
 from typing import Any
 
 from quality_gates.checks.json_safe import json_safe
@@ -14,8 +14,21 @@ def check_details(explanation: str, **values: Any) -> dict[str, Any]:
     return {**safe, "explanation": explanation, "message": explanation}
 
 
-def format_statistic(value: float) -> str:
-    return "inf" if math.isinf(value) else f"{value:.4g}"
+def format_statistic(value: Any) -> str:
+    """Any statistic as short text: ±inf, nan, ints too large for a float, and values that
+    ``json_safe`` already turned into text ("inf", "NaN") all format."""
+    if value is None or isinstance(value, str):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            value = float(value)
+        except OverflowError:
+            return f"{decimal.Decimal(value).normalize():.4g}"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:.4g}"  # inf, -inf and nan format as such
 
 
 def _safe(value: Any) -> Any:

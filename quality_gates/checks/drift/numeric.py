@@ -36,7 +36,7 @@ def compare_numeric(sketch: NumericSketch, current: np.ndarray) -> list[Measurem
     return [
         _ks(sketch, current, reference_below, current_below, n, m, context),
         _wasserstein(sketch, current, reference_below, current_below, context),
-        _psi(edges, reference_counts, current_counts, reference_below, context),
+        _psi(edges, reference_counts, current_counts, reference_below, np.count_nonzero(current > edges[-1]), context),
     ]
 
 
@@ -103,19 +103,31 @@ def _wasserstein(sketch: NumericSketch, current, reference_below, current_below,
                        {**context, "distance": distance, "outside_reference_range": float((len(below) + len(above)) / m) if m else 0.0})
 
 
-def _psi(edges, reference_counts, current_counts, reference_below, context) -> Measurement:
-    # Bin i >= 1 starts at edge i-1; group bins by the reference share below their start.
+def _psi(edges, reference_counts, current_counts, reference_below, current_above, context) -> Measurement:
+    """PSI on reference deciles, plus a bin below the reference minimum and one above its maximum:
+    pooled into the extreme deciles, values far outside the reference's range would hardly count."""
+    # Bin i >= 1 starts at edge i-1; group bins by the reference share below their start (groups
+    # 1 … PSI_BINS). Bin 0 holds current values below the minimum (group 0); current values above the
+    # maximum leave the last bin (which starts at the maximum) for group PSI_BINS + 1.
     starts = np.concatenate(([0.0], reference_below))
-    groups = np.minimum((starts * PSI_BINS + 1e-9).astype(int), PSI_BINS - 1)
-    p = np.bincount(groups, weights=reference_counts, minlength=PSI_BINS) / reference_counts.sum()
-    q = np.bincount(groups, weights=current_counts, minlength=PSI_BINS) / current_counts.sum()
+    groups = np.minimum((starts * PSI_BINS + 1e-9).astype(int), PSI_BINS - 1) + 1
+    groups[0] = 0
+    current_counts = current_counts.copy()
+    current_counts[-1] -= current_above
+    p = np.append(np.bincount(groups, weights=reference_counts, minlength=PSI_BINS + 1), 0.0) / reference_counts.sum()
+    q = np.append(np.bincount(groups, weights=current_counts, minlength=PSI_BINS + 1), current_above) / (current_counts.sum() + current_above)
     used = np.flatnonzero((p > 0) | (q > 0))
     p, q = np.maximum(p[used], PSI_FLOOR), np.maximum(q[used], PSI_FLOOR)
     terms = (q - p) * np.log(q / p)
     psi = float(terms.sum())
-    worst = int(np.argmax(terms))
-    bin_starts = np.concatenate(([edges[0]], edges))  # bin 0 (below the reference) shown from its minimum
-    low = bin_starts[int(np.argmax(groups == used[worst]))]
-    summary = (f"PSI {psi:.3f} over {len(p)} reference-quantile bins; largest shift in the bin from "
-               f"{low:.6g}: {p[worst]:.1%} of reference values, {q[worst]:.1%} of current")
-    return Measurement("psi", psi, None, summary, {**context, "bins": int(len(p))})
+    worst = int(used[np.argmax(terms)])
+    if worst == 0:
+        where = f"below the reference minimum {edges[0]:.6g}"
+    elif worst == PSI_BINS + 1:
+        where = f"above the reference maximum {edges[-1]:.6g}"
+    else:
+        where = f"from {np.concatenate(([edges[0]], edges))[int(np.argmax(groups == worst))]:.6g}"
+    shares = dict(zip(used, zip(p, q)))
+    summary = (f"PSI {psi:.3f} over {len(used)} reference-quantile bins; largest shift in the bin {where}: "
+               f"{shares[worst][0]:.1%} of reference values, {shares[worst][1]:.1%} of current")
+    return Measurement("psi", psi, None, summary, {**context, "bins": int(len(used))})

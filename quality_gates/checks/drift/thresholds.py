@@ -15,7 +15,7 @@ from quality_gates.checks.drift.errors import DriftInputError
 
 NUMERIC_METHODS = ("ks", "wasserstein", "psi")
 CATEGORICAL_METHODS = ("chi_square", "l_infinity", "jensen_shannon")
-COLUMN_CHECKS = ("null_fraction", "unseen_categories")
+COLUMN_CHECKS = ("null_fraction", "non_finite_fraction", "unseen_categories")
 METHODS = (*NUMERIC_METHODS, *CATEGORICAL_METHODS, *COLUMN_CHECKS)
 
 DEFAULT_THRESHOLDS: dict[str, float] = {
@@ -25,10 +25,11 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "chi_square": 0.1,  # Cramér's V of the reference/current contingency table ("small effect")
     "l_infinity": 0.1,  # largest change of one category's share
     "jensen_shannon": 0.1,  # Jensen-Shannon distance, base 2 (0 … 1)
-    "null_fraction": 0.05,  # absolute change of the null fraction
+    "null_fraction": 0.05,  # absolute change of the null fraction (NaN is null)
+    "non_finite_fraction": 0.01,  # absolute change of the share of +inf and -inf (a numeric column's broken values)
     "unseen_categories": 0.01,  # share of current values never seen in the reference
 }
-P_VALUE_METHODS = frozenset({"ks", "chi_square", "null_fraction"})
+P_VALUE_METHODS = frozenset({"ks", "chi_square", "null_fraction", "non_finite_fraction"})
 DEFAULT_ALPHA = 0.05
 # Below this many values on either side, distances without a p-value are too noisy to vote
 # (PSI between two samples of 100 equal-distribution values is ~0.18 on average): only the

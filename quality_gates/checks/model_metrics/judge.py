@@ -87,7 +87,8 @@ def judge_estimate(
         explanation = f"{name} is {format_number(estimate.value)} ({interval}); no baseline yet (no threshold and no production model recorded)."
     elif not (math.isfinite(estimate.ci_low) and math.isfinite(estimate.ci_high)):
         status, verdict = Status.WARNED, "inconclusive"
-        explanation = f"{name} is {format_number(estimate.value)} but has no confidence interval on these rows; the bar {sign} {format_number(bar)} is not judged."
+        explanation = (f"{name} is {format_number(estimate.value)} but has no confidence interval on these rows; "
+                       f"the bar {sign} {format_number(bar)} is not judged.")
     else:
         worse_side = estimate.ci_high < bar if estimate.higher_is_better else estimate.ci_low > bar
         better_side = estimate.ci_low >= bar if estimate.higher_is_better else estimate.ci_high <= bar

@@ -132,9 +132,9 @@ def aggregate_delayed_labels(
     join, ROC AUC score counts from a second; ids are checked for duplicates unless a primary
     key or unique index already guarantees them."""
     time = _Time(connection.dialect.name)
-    p, l = tables.predictions(), tables.labels()
-    pid, lid = p.c[tables.id_column], l.c[tables.id_column]
-    predicted_at, labeled_at = p.c[tables.predicted_at_column], l.c[tables.labeled_at_column]
+    p, lab = tables.predictions(), tables.labels()
+    pid, lid = p.c[tables.id_column], lab.c[tables.id_column]
+    predicted_at, labeled_at = p.c[tables.predicted_at_column], lab.c[tables.labeled_at_column]
     in_window = sa.and_(time.value(predicted_at) >= time.bound("window_start", window.start),
                         time.value(predicted_at) < time.bound("window_end", window.end))
     arrived = time.value(labeled_at) <= time.bound("as_of", window.as_of)
@@ -149,8 +149,8 @@ def aggregate_delayed_labels(
     orphan_count = connection.execute(sa.select(sa.func.count()).select_from(orphans)).scalar_one()
     orphan_examples = tuple(str(v) for v in connection.execute(sa.select(orphans.c[0]).limit(MAX_EXAMPLES)).scalars()) if orphan_count else ()
 
-    joined = p.outerjoin(l, sa.and_(lid == pid, arrived))
-    label = l.c[tables.label_column]
+    joined = p.outerjoin(lab, sa.and_(lid == pid, arrived))
+    label = lab.c[tables.label_column]
     keys, measures = _metric_keys_and_measures(tables, task, p, label, time, predicted_at, window, decision_threshold)
     delay = time.seconds_between(labeled_at, predicted_at)  # NULL without a label
     # Cumulative counts per delay bound, then the sum and maximum: no extra GROUP BY key.

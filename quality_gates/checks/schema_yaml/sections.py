@@ -15,6 +15,7 @@ from typing import Any
 
 from quality_gates.checks.schema_yaml import values
 from quality_gates.checks.schema_yaml.components import parse_checks, parse_columns, parse_index
+from quality_gates.checks.schema_yaml.new_sections import parse_freshness, parse_sql_checks
 from quality_gates.checks.schema_yaml.spec import Where
 
 PANDAS_APIS = ("pandas",)
@@ -58,6 +59,9 @@ SECTIONS: dict[str, Section] = {
     "checks": Section(lambda value, where: tuple(parse_checks(value, where)), doc="checks on the whole frame"),
     "index": Section(parse_index, doc="index levels"),
     "multiindex": Section(_multiindex, doc="options of a multi-level index"),
+    # Run by the schema gate beside pandera's checks (quality_gates.checks.schema_yaml.new_sections).
+    "freshness": Section(parse_freshness, doc="how old the newest timestamp may be"),
+    "sql_checks": Section(parse_sql_checks, doc="custom SQL assertions: queries returning the failing rows"),
     # What pandera writes about the file itself.
     "schema_type": Section(_schema_type),
     "version": Section(values.anything, doc="the pandera version that wrote the file"),

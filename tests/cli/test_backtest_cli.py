@@ -8,7 +8,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 import sqlalchemy as sa
 
 from quality_gates.store.repository import ResultStore
