@@ -13,7 +13,7 @@ setup(
     package_data={
         "quality_gates": [
             "store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py", "notifiers/templates/*.j2",
-            "plugin/templates/*.html", "plugin/static/*",
+            "plugin/templates/*.html", "plugin/static/*", "lineage/*.json",
         ]
     },
     include_package_data=True,
@@ -45,7 +45,9 @@ setup(
         # Compile tests of the warehouse SQL. Snowflake and BigQuery's dialects pin protobuf < 7,
         # which other packages of an Airflow install need: their compile tests use minimal dialects.
         "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8", "sqlglot>=25"],
+        "openlineage": ["apache-airflow-providers-openlineage>=2.0", "openlineage-python>=1.47"],  # assertions with name, expected, actual
         "dev": [
+            "apache-airflow-providers-openlineage>=2.0",
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
             "apache-airflow-providers-slack>=8",

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "store_hardening": "benchmarks.store_hardening",
     "new_checks": "benchmarks.new_checks",
     "spark": "benchmarks.spark",
+    "lineage": "benchmarks.lineage",
 }
 
 

@@ -26,13 +26,24 @@ def orders(rows: int, path: Path) -> None:
     rng = np.random.default_rng(0)
     amount = rng.gamma(2.0, 20.0, rows).round(2)
     amount[rng.random(rows) < 0.01] = np.nan
-    pd.DataFrame({"order_id": np.arange(rows), "amount": amount, "status": rng.choice(["new", "paid", "shipped"], rows),
-                  "quantity": rng.integers(1, 21, rows)}).to_parquet(path, index=False)
+    pd.DataFrame(
+        {
+            "order_id": np.arange(rows),
+            "amount": amount,
+            "status": rng.choice(["new", "paid", "shipped"], rows),
+            "quantity": rng.integers(1, 21, rows),
+        }
+    ).to_parquet(path, index=False)
 
 
 def run(engine: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.spark_worker", engine, str(path)], capture_output=True, text=True,
-                         check=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.spark_worker", engine, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -49,11 +60,22 @@ def main() -> str:
             for engine, result in results.items():
                 total = sum(result["seconds"][g] for g in GATES)
                 base_total = sum(base["seconds"][g] for g in GATES)
-                rows_out.append([f"{rows:,}", engine, *(f"{result['seconds'][g]:.2f}" for g in GATES), f"{total:.2f}",
-                                 f"{total / base_total:.2f}×", f"{result['seconds']['read / session']:.1f}",
-                                 f"{result['worker_peak_bytes'] / 2**20:,.0f}", f"{result['jvm_peak_bytes'] / 2**20:,.0f}"])
-    table = markdown_table(["rows", "engine", *(f"{g} s" for g in GATES), "gates s", "vs pandas", "read/session s",
-                            "worker peak MiB", "JVM peak MiB"], rows_out)
+                rows_out.append(
+                    [
+                        f"{rows:,}",
+                        engine,
+                        *(f"{result['seconds'][g]:.2f}" for g in GATES),
+                        f"{total:.2f}",
+                        f"{total / base_total:.2f}×",
+                        f"{result['seconds']['read / session']:.1f}",
+                        f"{result['worker_peak_bytes'] / 2**20:,.0f}",
+                        f"{result['jvm_peak_bytes'] / 2**20:,.0f}",
+                    ]
+                )
+    table = markdown_table(
+        ["rows", "engine", *(f"{g} s" for g in GATES), "gates s", "vs pandas", "read/session s", "worker peak MiB", "JVM peak MiB"],
+        rows_out,
+    )
     write_results("spark", "Gates on Spark vs the pandas path (Parquet table)", table, raw)
     return table
 

@@ -29,12 +29,14 @@ def main(engine: str, path: str) -> None:
 
     from quality_gates.engines import Family, PandasChunks, compute
 
-    schema = pa.DataFrameSchema({
-        "order_id": pa.Column(int, unique=True),
-        "amount": pa.Column(float, [pa.Check.ge(0), pa.Check.le(1_000)], nullable=True),
-        "status": pa.Column(str, pa.Check.isin(["new", "paid", "shipped"])),
-        "quantity": pa.Column(int, pa.Check.in_range(1, 20)),
-    })
+    schema = pa.DataFrameSchema(
+        {
+            "order_id": pa.Column(int, unique=True),
+            "amount": pa.Column(float, [pa.Check.ge(0), pa.Check.le(1_000)], nullable=True),
+            "status": pa.Column(str, pa.Check.isin(["new", "paid", "shipped"])),
+            "quantity": pa.Column(int, pa.Check.in_range(1, 20)),
+        }
+    )
     stop, peak = threading.Event(), [0]
     threading.Thread(target=jvm_peak, args=(stop, peak), daemon=True).start()
     seconds = {}

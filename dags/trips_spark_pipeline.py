@@ -39,14 +39,17 @@ with DAG(
         part = Path(TRIPS_TABLE) / f"pickup_date={ds}"
         part.mkdir(parents=True, exist_ok=True)
         # Spark reads microsecond timestamps (pandas writes nanoseconds by default).
-        trips.drop(columns="pickup_date").to_parquet(part / "part-0.parquet", index=False, coerce_timestamps="us",
-                                                     allow_truncated_timestamps=True)
+        trips.drop(columns="pickup_date").to_parquet(
+            part / "part-0.parquet", index=False, coerce_timestamps="us", allow_truncated_timestamps=True
+        )
         return str(part)
 
-    validate_trips = SchemaGateOperator(task_id="validate_trips", source=TRIPS, schema="../schemas/trips.yaml", dataset="trips",
-                                        mode="fail")
-    detect_trip_anomalies = PartitionAnomalyGateOperator(task_id="detect_trip_anomalies", source=TRIPS, dataset="trips", history=30,
-                                                         mode="fail")
+    validate_trips = SchemaGateOperator(
+        task_id="validate_trips", source=TRIPS, schema="../schemas/trips.yaml", dataset="trips", mode="fail"
+    )
+    detect_trip_anomalies = PartitionAnomalyGateOperator(
+        task_id="detect_trip_anomalies", source=TRIPS, dataset="trips", history=30, mode="fail"
+    )
 
     @task
     def publish_trips(path: str) -> str:

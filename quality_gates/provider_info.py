@@ -18,6 +18,7 @@ def get_provider_info() -> dict:
                                    "quality_gates.operators.reference_profile"],
             }
         ],
+        "task-decorators": [{"name": "quality_gate", "class-name": "quality_gates.decorators.quality_gate.quality_gate_task"}],
         "integrations": [{"integration-name": "Quality Gates", "external-doc-url": "https://github.com/", "tags": ["software"]}],
         "config": {
             "quality_gates": {

@@ -5,6 +5,7 @@ Kept free of the web stack: operators (extra links) and notifiers (alert links) 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 APP_PREFIX = "/quality-gates"
@@ -23,3 +24,8 @@ def quality_report_url(dag_id: str, run_id: str, task_id: str, map_index: int | 
     base = (base_url or airflow_base_url()).rstrip("/")
     mapped = f"/mapped/{map_index}" if map_index is not None and map_index >= 0 else ""
     return f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}/tasks/{quote(task_id, safe='')}{mapped}/plugin/{TASK_ROUTE}"
+
+
+def task_instance_report_url(ti: Any) -> str:
+    """``quality_report_url`` of a running task instance (or anything with its ids)."""
+    return quality_report_url(ti.dag_id, ti.run_id, ti.task_id, getattr(ti, "map_index", -1))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pendulum
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run_demo import ROOT, quiet, report, seed_history  # noqa: E402
+from run_demo import ROOT, quiet, report, seed_history
 
 DAG_ID = "trips_spark_pipeline"
 SCENARIOS = [
@@ -27,9 +27,16 @@ def main() -> int:
     from quality_gates.hooks import QualityStoreHook
 
     # pickup_date partitions stay text, as the schema (shared with the pandas pipeline) declares.
-    os.environ.setdefault("AIRFLOW_CONN_SPARK_DEFAULT", json.dumps({
-        "conn_type": "spark", "host": "local[2]",
-        "extra": {"conf": {"spark.sql.sources.partitionColumnTypeInference.enabled": "false"}}}))
+    os.environ.setdefault(
+        "AIRFLOW_CONN_SPARK_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "spark",
+                "host": "local[2]",
+                "extra": {"conf": {"spark.sql.sources.partitionColumnTypeInference.enabled": "false"}},
+            }
+        ),
+    )
     log_path = ROOT / ".demo-spark" / "airflow-task-logs.txt"
     with quiet(log_path):
         bag = DagBag(dag_folder=str(ROOT / "dags"))

@@ -224,6 +224,9 @@ class GateOutcome:
     row_count: int | None
     checks: tuple[CheckResult, ...]
     artifacts: tuple[Artifact, ...] = ()
+    # Per-column metrics of the checked data that no artifact holds (the drift gate's current
+    # side), measured only when asked for: OpenLineage's column metrics. Not stored.
+    column_metrics: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:  # accept lists from the cores, keep the outcome immutable
         object.__setattr__(self, "checks", tuple(self.checks))

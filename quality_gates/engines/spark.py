@@ -20,7 +20,6 @@ Map, array and struct columns are profiled and checked through their JSON text.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +42,7 @@ def _run(computation: SparkFrame, work):
     """Spark's errors in the project's terms, naming the data."""
     try:
         return work()
-    except (PushdownError,):
+    except PushdownError:
         raise
     except Exception as exc:
         from pyspark.errors import PySparkException
@@ -106,8 +105,7 @@ def frame_chunks(frame: Any, chunk_size: int, name: str) -> Iterator[pd.DataFram
 
     fields = frame.schema.fields
     names = [field.name for field in fields]
-    projected = frame.select(*(present(field).alias(field.name) if is_nested(field.dataType) else ref(field.name)
-                               for field in fields))
+    projected = frame.select(*(present(field).alias(field.name) if is_nested(field.dataType) else ref(field.name) for field in fields))
     rows: list = []
     empty = True
     for row in projected.toLocalIterator():
@@ -140,8 +138,15 @@ def _pandas(rows: list, fields: Sequence[Any]) -> pd.DataFrame:
 # ---- schema checks ---------------------------------------------------------------------------
 
 
-def validate_spark(computation: SparkFrame, schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                   pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> SchemaValidation:
+def validate_spark(
+    computation: SparkFrame,
+    schema: Any,
+    *,
+    allow_empty: bool,
+    max_failure_cases: int,
+    pushdown: str = "auto",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> SchemaValidation:
     from quality_gates.checks.schema_validation import validate_schema
     from quality_gates.engines.spark_schema import measure
 
@@ -150,11 +155,22 @@ def validate_spark(computation: SparkFrame, schema: Any, *, allow_empty: bool, m
     frame = computation.frame
     require_unique_column_names((field.name for field in frame.schema.fields), computation.name)
     if pushdown == "never":
-        return _run(computation, lambda: validate_schema(frame_chunks(frame, chunk_size, computation.name), schema,
-                                                         allow_empty=allow_empty, max_failure_cases=max_failure_cases,
-                                                         data=computation.name))
-    return _run(computation, lambda: measure(computation, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
-                                             pushdown=pushdown, chunk_size=chunk_size))
+        return _run(
+            computation,
+            lambda: validate_schema(
+                frame_chunks(frame, chunk_size, computation.name),
+                schema,
+                allow_empty=allow_empty,
+                max_failure_cases=max_failure_cases,
+                data=computation.name,
+            ),
+        )
+    return _run(
+        computation,
+        lambda: measure(
+            computation, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, pushdown=pushdown, chunk_size=chunk_size
+        ),
+    )
 
 
 # ---- partition profiles ----------------------------------------------------------------------
@@ -179,4 +195,3 @@ def column_values(computation: SparkFrame, *, columns: Sequence[str] | None) -> 
     projected = frame.select(*(ref(name) for name in wanted))
     chunks = list(_run(computation, lambda: list(frame_chunks(projected, DEFAULT_CHUNK_SIZE, computation.name))))
     return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
-

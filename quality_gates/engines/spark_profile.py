@@ -8,7 +8,13 @@ from typing import Any
 
 from quality_gates.checks.profiles.aggregates import exact_metrics, in_model_order
 from quality_gates.checks.profiles.model import (
-    BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, QUANTILES, ColumnProfile, PartitionProfile,
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    NUMERIC,
+    QUANTILES,
+    ColumnProfile,
+    PartitionProfile,
 )
 from quality_gates.checks.profiles.pandas_engine import profile_column
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
@@ -66,8 +72,12 @@ def _aggregates(field: Any, kind: str) -> dict[str, Any]:
         finite = F.when((number > float("-inf")) & (number < float("inf")), number)
         return {
             "non_null": F.count(value),
-            "mean": F.avg(finite), "std": F.stddev_pop(finite), "min": F.min(finite), "max": F.max(finite),
-            "zeros": F.count_if(number == 0), "negatives": F.count_if(finite < 0),
+            "mean": F.avg(finite),
+            "std": F.stddev_pop(finite),
+            "min": F.min(finite),
+            "max": F.max(finite),
+            "zeros": F.count_if(number == 0),
+            "negatives": F.count_if(finite < 0),
             "integers": F.count_if(F.floor(finite) == finite),
             "quantiles": F.percentile_approx(finite, list(QUANTILES.values()), QUANTILE_ACCURACY),
         }
@@ -82,8 +92,10 @@ def _aggregates(field: Any, kind: str) -> dict[str, Any]:
     lengths = F.char_length(text).cast("double")
     return {
         "non_null": F.count(text),
-        "length_mean": F.avg(lengths), "length_std": F.stddev_pop(lengths),
-        "length_min": F.min(lengths), "length_max": F.max(lengths),
+        "length_mean": F.avg(lengths),
+        "length_std": F.stddev_pop(lengths),
+        "length_min": F.min(lengths),
+        "length_max": F.max(lengths),
         "empties": F.count_if(text == F.lit("")),
     }
 
@@ -103,8 +115,11 @@ def _sample(frame: Any, fields: list, rows: int, sample_rows: int) -> Any:
         kind = kind_of(field.dataType) if not is_nested(field.dataType) else CATEGORICAL
         if kind == NUMERIC:
             integral = not is_float(field.dataType) and field.dataType.typeName() != "decimal"
-            series = pd.Series(pd.array(list(column), dtype="Int64")) if integral else pd.Series(
-                [math.nan if v is None else float(v) for v in column], dtype="float64")
+            series = (
+                pd.Series(pd.array(list(column), dtype="Int64"))
+                if integral
+                else pd.Series([math.nan if v is None else float(v) for v in column], dtype="float64")
+            )
         elif kind == DATETIME:
             series = pd.to_datetime(pd.Series(list(column), dtype=object), utc=True).astype("datetime64[ns, UTC]")
         else:

@@ -21,8 +21,9 @@ from quality_gates.engines.schema_sql import BUILTIN_MODULE, Residual, _bindable
 from quality_gates.engines.spark import frame_chunks, is_nested, kind_of, present, ref
 
 
-def measure(computation: SparkFrame, schema: Any, *, allow_empty: bool, max_failure_cases: int, pushdown: str,
-            chunk_size: int) -> SchemaValidation:
+def measure(
+    computation: SparkFrame, schema: Any, *, allow_empty: bool, max_failure_cases: int, pushdown: str, chunk_size: int
+) -> SchemaValidation:
     from pyspark.sql import functions as F
 
     frame = computation.frame
@@ -65,8 +66,10 @@ def measure(computation: SparkFrame, schema: Any, *, allow_empty: bool, max_fail
         if all(name in fields for name in columns):
             unique.append((("unique", tuple(columns)), tuple(columns)))
     if residual and pushdown == "require":
-        raise PushdownError(f"{computation.name}: pushdown='require', but {'; '.join(residual.names(schema))} cannot run "
-                            "in Spark; use pushdown='auto' to run it on chunks of its columns")
+        raise PushdownError(
+            f"{computation.name}: pushdown='require', but {'; '.join(residual.names(schema))} cannot run "
+            "in Spark; use pushdown='auto' to run it on chunks of its columns"
+        )
 
     # One aggregation: the row count and a filtered count per row check.
     counts = frame.agg(F.count(F.lit(1)), *(F.count_if(failing) for _key, _column, failing in row_checks)).collect()[0]
@@ -128,13 +131,13 @@ def _cases(rows: list, keys: list[str], columns: list[str | None]) -> list[dict]
     return cases
 
 
-def _run_residual(frame: Any, schema: Any, residual: Residual, validator: ChunkedSchemaValidator, chunk_size: int,
-                  limit: int) -> None:
+def _run_residual(frame: Any, schema: Any, residual: Residual, validator: ChunkedSchemaValidator, chunk_size: int, limit: int) -> None:
     from quality_gates.engines.schema_pushdown import _residual_schema
 
     reduced, keys = _residual_schema(schema, SimpleNamespace(residual=residual))
-    names = [f.name for f in frame.schema.fields] if residual.frame_checks else list(
-        dict.fromkeys([*residual.column_checks, *residual.dtypes]))
+    names = (
+        [f.name for f in frame.schema.fields] if residual.frame_checks else list(dict.fromkeys([*residual.column_checks, *residual.dtypes]))
+    )
     tally = ChunkedSchemaValidator(reduced, allow_empty=True, max_failure_cases=limit)
     for chunk in frame_chunks(frame.select(*(ref(n) for n in names)), chunk_size, "residual"):
         tally.add(chunk)
@@ -201,6 +204,7 @@ def _regex(anchored: bool):
 
         pattern = getattr(pattern, "pattern", pattern)
         return F.regexp(v, _lit(f"^(?:{pattern})" if anchored else pattern))
+
     return condition
 
 

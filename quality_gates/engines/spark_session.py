@@ -27,15 +27,18 @@ def session_for(conn_id: str) -> Any:
     try:
         connection = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException:
-        raise SourceConfigurationError(f"Spark connection '{conn_id}' does not exist (an Airflow connection of type "
-                                       "'spark' with the master as host, or 'spark_connect' with sc://host:15002)") from None
+        raise SourceConfigurationError(
+            f"Spark connection '{conn_id}' does not exist (an Airflow connection of type "
+            "'spark' with the master as host, or 'spark_connect' with sc://host:15002)"
+        ) from None
     extra = connection.extra_dejson or {}
     host = (connection.host or "").strip()
     if connection.conn_type == "spark_connect" or host.startswith("sc://"):
         return connect_session(connect_url(host, connection.port, extra), conn_id)
     if connection.conn_type != "spark":
-        raise SourceConfigurationError(f"connection '{conn_id}' (type {connection.conn_type}) is not a Spark connection "
-                                       "(types: spark, spark_connect)")
+        raise SourceConfigurationError(
+            f"connection '{conn_id}' (type {connection.conn_type}) is not a Spark connection (types: spark, spark_connect)"
+        )
     master = extra.get("master") or host or "local[*]"
     if master.startswith("spark://") and connection.port:
         master = f"{master}:{connection.port}"
@@ -68,8 +71,7 @@ def connect_session(url: str, conn_id: str) -> Any:
         session = SparkSession.builder.remote(url).getOrCreate()
         session.range(1).collect()  # the channel opens lazily: fail here, retryable, not in a check
     except Exception as exc:  # grpc and pyspark raise many types for one unreachable server
-        raise SourceError(f"Spark Connect server {url.split('/;')[0]} (connection '{conn_id}') is unreachable: "
-                          f"{first_line(exc)}") from exc
+        raise SourceError(f"Spark Connect server {url.split('/;')[0]} (connection '{conn_id}') is unreachable: {first_line(exc)}") from exc
     return session
 
 

@@ -9,6 +9,7 @@ from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcom
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source
 
+
 class PartitionAnomalyGateOperator(BaseGateOperator):
     """Anomaly gate: profile the partition, compare it with earlier ones, block if it is unusual.
 
@@ -55,18 +56,24 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
-    def _profile(self):
-        from quality_gates.checks.profiles.model import SAMPLE_ROWS
-        from quality_gates.engines import Family, compute
-
-        return compute(Family.PARTITION_PROFILE, self.source.compute(self.engine), sample_rows=SAMPLE_ROWS, engine=self.engine)
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.anomaly import PartitionAnomalyDetector
         from quality_gates.checks.gates import anomaly_gate
 
-        profile = self._profile().with_key(partition)
+        profile = profile_source(self.source, self.engine).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=self.history)
         self.log.info("Profiled %s: %s rows; comparing with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history))
         detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
         return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[self.cold_start])
+
+
+def profile_source(source: Source, engine: str = "auto"):
+    """The partition profile of ``source``, computed where its data is by the engine registered for
+    it (also used by ``@task.quality_gate``)."""
+    from quality_gates.checks.profiles.model import SAMPLE_ROWS
+    from quality_gates.engines import Family, compute
+
+    return compute(Family.PARTITION_PROFILE, source.compute(engine), sample_rows=SAMPLE_ROWS, engine=engine)

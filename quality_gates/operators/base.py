@@ -11,13 +11,16 @@ from typing import Any, ClassVar
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException, AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 
+from quality_gates.assets import attach_verdict, gate_verdict
 from quality_gates.checks.artifacts import Artifact
 from quality_gates.checks.errors import ConfigurationError, RetryableError
 from quality_gates.checks.results import GateAction, GateKind, GateMode, GateOutcome, GateResult, RunIdentity, Status, action_for
 from quality_gates.hooks.store import QualityStoreHook
+from quality_gates.operators.lineage import OpenLineageGateMixin
 from quality_gates.operators.links import QualityReportLink
 from quality_gates.store.limits import check_keys, storable_dataset, storable_partition_key
 from quality_gates.store.repository import ResultStore
+from quality_gates.ui_links import task_instance_report_url
 
 MODES = (GateMode.FAIL, GateMode.SKIP, GateMode.WARN)  # every gate; a gate may add its own (schema: quarantine)
 SUMMARY_XCOM_KEY = "quality_gate_summary"
@@ -27,7 +30,7 @@ class GateFailedError(AirflowFailException):
     """The data failed the gate: blocks downstream tasks, not retried (the data will not change)."""
 
 
-class BaseGateOperator(BaseOperator):
+class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
     """Common behaviour of all gates.
 
     :param dataset: name of the data being checked (history and UI are grouped by it).
@@ -107,7 +110,7 @@ class BaseGateOperator(BaseOperator):
             # Every try that ran leaves a row, whatever went wrong, before the task fails.
             failed = GateResult(self.gate_kind, storable_dataset(dataset), storable_partition_key(partition), (), None, started,
                                 dt.datetime.now(dt.UTC), _error_text(exc), mode, GateAction.BLOCKED)
-            self._record_failure(store, identity, failed)
+            self.keep_lineage_facts(ti, failed, self._record_failure(store, identity, failed))
             if isinstance(exc, (AirflowException, AirflowTaskTimeout)):
                 raise
             raise self._airflow_error(exc) from exc
@@ -117,6 +120,10 @@ class BaseGateOperator(BaseOperator):
         self.after_record(context, gate_run_id, result)
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}
         ti.xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
+        self.keep_lineage_facts(ti, result, gate_run_id, outcome)
+        # Emitted only if the task succeeds (passed, or allowed): consumers read the verdict.
+        verdict = gate_verdict(result, gate_run_id=gate_run_id, report_url=task_instance_report_url(ti))
+        attach_verdict(context["outlet_events"], self.outlets, verdict)
         self._decide(result, gate_run_id, store, context)
         return summary
 
@@ -140,11 +147,12 @@ class BaseGateOperator(BaseOperator):
             # error if it still answered): fail, or retry.
             raise self._airflow_error(exc) from exc
 
-    def _record_failure(self, store: ResultStore, identity: RunIdentity, result: GateResult) -> None:
+    def _record_failure(self, store: ResultStore, identity: RunIdentity, result: GateResult) -> int | None:
         try:
-            store.record(identity, result)
+            return store.record(identity, result)
         except (ConfigurationError, RetryableError) as exc:  # the store is down too: the task's own error says more
             self.log.error("Could not record the error of this try: %s", exc)
+            return None
 
     def _warn(self, context: Any) -> None:
         callbacks = self.on_warning_callback

@@ -98,6 +98,9 @@ class CrossTableGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Any]:
+        return (self.source,)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         results = [self._run(check) for check in self.checks]
         rows = next((r.details.get("target_rows") for r in results if r.details.get("check") == "row_count_match"), None)

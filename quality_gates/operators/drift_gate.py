@@ -3,6 +3,7 @@ profiled once and stored) and block when the data the model sees is not what it 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -63,6 +64,9 @@ class DriftGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.current.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.current, *(() if isinstance(self.reference, StoredReference) else (self.reference,)))
+
     def _load_reference(self, store: Any):
         from quality_gates.checks.profiles.reference import profile_reference
         from quality_gates.engines import Family, compute
@@ -76,9 +80,14 @@ class DriftGateOperator(BaseGateOperator):
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import drift_gate
         from quality_gates.engines import Family, compute
+        from quality_gates.lineage import lineage_enabled
+        from quality_gates.lineage.facts import metrics_from_frame
 
         reference = self._load_reference(store)
         # Only the columns asked for are read (all when None: new columns are findings too).
         current = compute(Family.COLUMN_VALUES, self.current.compute(), columns=self.columns)
-        return drift_gate(reference, current, columns=self.columns, settings=self.settings,
-                          current_name=self.current.describe())
+        outcome = drift_gate(reference, current, columns=self.columns, settings=self.settings, current_name=self.current.describe())
+        if lineage_enabled():  # the current side's column metrics, for OpenLineage only: the drift tests do not need them
+            compared = [c for c in (self.columns or reference.columns) if c in reference.columns and c in current.columns]
+            outcome = dataclasses.replace(outcome, column_metrics=metrics_from_frame(current, compared))
+        return outcome

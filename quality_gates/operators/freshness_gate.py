@@ -72,6 +72,9 @@ class FreshnessGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Any]:
+        return (self.source,)
+
     # -- the measurement --
     def _reference_time(self, context: Any) -> dt.datetime:
         return reference_time(self.rule, context)

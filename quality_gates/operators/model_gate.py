@@ -97,6 +97,9 @@ class ModelMetricGateOperator(BaseGateOperator):
         self.promote_on_pass = promote_on_pass
         self.model_version = model_version
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.artifacts import ModelPromotionArtifact
         from quality_gates.checks.gates import model_gate

@@ -34,6 +34,9 @@ class ReferenceProfileOperator(BaseGateOperator):
         self.version = version
         self.columns = list(columns) if columns is not None else None
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import reference_gate
         from quality_gates.engines import Family, compute

@@ -9,9 +9,8 @@ from quality_gates.checks.results import GateKind, GateMode, GateOutcome, GateRe
 from quality_gates.operators.base import MODES, BaseGateOperator
 from quality_gates.operators.quarantine_targets import ParquetTarget, TableTarget, as_target
 from quality_gates.operators.schema_sections import NewestTracker, section_checks, yaml_sections
-from quality_gates.sources.sql import SqlSource
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
-
+from quality_gates.sources.sql import SqlSource
 
 SPOOL_KEY = "quality_gates_quarantine_spool"
 
@@ -80,6 +79,9 @@ class SchemaGateOperator(BaseGateOperator):
 
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
+
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.source,)
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         # Imported here, not at module level: DAG files import operators at every parse.

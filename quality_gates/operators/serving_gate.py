@@ -113,6 +113,13 @@ class ServingMetricGateOperator(BaseGateOperator):
         self.cold_start = cold_start
         self.rule = JudgingRule(self.thresholds, tolerance, min_slice_rows, confidence, COLD_START_STATUS[cold_start])
 
+    def lineage_sources(self) -> Sequence[Source]:
+        if self.conn_id is None:
+            return (self.predictions_source, self.labels_source)
+        from quality_gates.sources.sql import SqlSource
+
+        return (SqlSource(self.conn_id, table=self.tables.predictions_table), SqlSource(self.conn_id, table=self.tables.labels_table))
+
     def _window(self):
         from quality_gates.checks.model_metrics.serving_sql import Window
 

@@ -60,6 +60,9 @@ class SkewGateOperator(BaseGateOperator):
     def default_dataset(self) -> str | None:
         return self.serving.default_dataset()
 
+    def lineage_sources(self) -> Sequence[Source]:
+        return (self.serving, self.training)
+
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import skew_gate
 

@@ -25,13 +25,25 @@ class SparkSource:
 
     template_fields = ("conn_id", "table", "path", "sql", "where", "parameters", "op_kwargs")
 
-    def __init__(self, conn_id: str = "spark_default", *, table: str | None = None, path: str | None = None,
-                 file_format: str = "parquet", sql: str | None = None, fn: Callable[..., Any] | None = None,
-                 where: str | Mapping[str, Any] | None = None, parameters: Mapping[str, Any] | None = None,
-                 op_kwargs: Mapping[str, Any] | None = None, key_columns: str | list[str] | None = None):
+    def __init__(
+        self,
+        conn_id: str = "spark_default",
+        *,
+        table: str | None = None,
+        path: str | None = None,
+        file_format: str = "parquet",
+        sql: str | None = None,
+        fn: Callable[..., Any] | None = None,
+        where: str | Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        op_kwargs: Mapping[str, Any] | None = None,
+        key_columns: str | list[str] | None = None,
+    ):
         given = [name for name, value in (("table", table), ("path", path), ("sql", sql), ("fn", fn)) if value is not None]
         if len(given) != 1:
-            raise SourceConfigurationError(f"SparkSource needs exactly one of table=, path=, sql= or fn= (got {', '.join(given) or 'none'})")
+            raise SourceConfigurationError(
+                f"SparkSource needs exactly one of table=, path=, sql= or fn= (got {', '.join(given) or 'none'})"
+            )
         if where is not None and (sql is not None or fn is not None):
             raise SourceConfigurationError("SparkSource: where= applies to table= or path=; put the condition in sql= or fn=")
         if fn is not None and not callable(fn):
@@ -105,8 +117,9 @@ def _named_error(source: SparkSource, exc: Exception) -> Exception:
     from quality_gates.engines.spark_session import first_line, spark_error
 
     if isinstance(exc, ParseException) and source.sql is not None:
-        return SourceConfigurationError(f"Spark SQL syntax error in sql= of {source.describe()}: {first_line(exc)}\n"
-                                        f"query: {source.sql.strip()}")
+        return SourceConfigurationError(
+            f"Spark SQL syntax error in sql= of {source.describe()}: {first_line(exc)}\nquery: {source.sql.strip()}"
+        )
     if isinstance(exc, AnalysisException) and getattr(exc, "getCondition", lambda: None)() == "TABLE_OR_VIEW_NOT_FOUND" and source.table:
         return SourceError(f"table {source.table} does not exist ({source.describe()})")
     error = spark_error(source.describe(), exc)

@@ -6,6 +6,8 @@ import pytest
 
 pytest.importorskip("pyspark")
 
+from tests.airflow.conftest import dagbag, gate_store, run_dag  # noqa: F401  (the dag.test() fixtures)
+
 
 @pytest.fixture(scope="session")
 def spark():

@@ -20,12 +20,14 @@ from tests.unit.test_schema_pushdown import ORDERS, comparable, validate
 
 
 def order_rows() -> pd.DataFrame:
-    return pd.DataFrame({
-        "order_id": [1, 2, 3, 3, 5, 6],
-        "amount": [10.0, 95.0, np.nan, 120.0, 50.0, -1.0],
-        "status": ["new", "paid", None, "shipped", "pd", "paid"],
-        "quantity": [1, 13, 2, 0, 5, 1],
-    })
+    return pd.DataFrame(
+        {
+            "order_id": [1, 2, 3, 3, 5, 6],
+            "amount": [10.0, 95.0, np.nan, 120.0, 50.0, -1.0],
+            "status": ["new", "paid", None, "shipped", "pd", "paid"],
+            "quantity": [1, 13, 2, 0, 5, 1],
+        }
+    )
 
 
 def test_spark_is_registered_for_every_family():
@@ -49,10 +51,13 @@ def test_schema_failure_cases_carry_the_key_columns(parquet):
 
 
 def test_custom_checks_and_coerced_dtypes_run_on_chunks_and_agree(parquet):
-    schema = pa.DataFrameSchema({
-        "amount": pa.Column(float, pa.Check(lambda s: s.fillna(0) < 100, name="below_100"), nullable=True),
-        "quantity": pa.Column(int, coerce=True),
-    }, checks=[pa.Check(lambda df: df["quantity"] > 0, name="positive_quantity")])
+    schema = pa.DataFrameSchema(
+        {
+            "amount": pa.Column(float, pa.Check(lambda s: s.fillna(0) < 100, name="below_100"), nullable=True),
+            "quantity": pa.Column(int, coerce=True),
+        },
+        checks=[pa.Check(lambda df: df["quantity"] > 0, name="positive_quantity")],
+    )
     frame, local = parquet(order_rows())
     expected = validate(PandasChunks.of(local), schema)
     assert comparable(validate(SparkFrame(frame, "spark part"), schema, chunk_size=2)) == comparable(expected)
@@ -127,6 +132,7 @@ def test_column_values_are_the_requested_columns(parquet):
     values = compute(Family.COLUMN_VALUES, SparkFrame(frame, "spark part"), columns=["amount", "city", "nope"])
     assert list(values.columns) == ["amount", "city"]
     pd.testing.assert_series_equal(values["amount"], local["amount"], check_names=False)
+
     def texts(series):
         return series.astype(object).where(series.notna(), None).tolist()
 

@@ -7,8 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.airflow.conftest import dagbag, gate_store, run_dag  # noqa: F401  (fixtures)
-
 
 def orders(days: list[str], rows: int = 200, bad_day: str | None = None, shifted_day: str | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(0)
@@ -17,8 +15,14 @@ def orders(days: list[str], rows: int = 200, bad_day: str | None = None, shifted
         amount = rng.gamma(2.0, 10.0, rows).round(2)
         if day == shifted_day:
             amount = amount * 5
-        part = pd.DataFrame({"order_id": np.arange(rows) + number * rows, "amount": amount,
-                             "status": rng.choice(["new", "paid", "shipped"], rows), "day": day})
+        part = pd.DataFrame(
+            {
+                "order_id": np.arange(rows) + number * rows,
+                "amount": amount,
+                "status": rng.choice(["new", "paid", "shipped"], rows),
+                "day": day,
+            }
+        )
         if day == bad_day:
             part.loc[:2, "amount"] = -1.0
         parts.append(part)
@@ -30,7 +34,8 @@ def orders_path(tmp_path):
     path = tmp_path / "orders"
     path.mkdir()
     orders(["2024-06-01", "2024-06-02", "2024-06-03"], bad_day="2024-06-02", shifted_day="2024-06-03").to_parquet(
-        path / "part-0.parquet", index=False)
+        path / "part-0.parquet", index=False
+    )
     return str(path)
 
 
@@ -69,8 +74,10 @@ def test_no_spark_connection_is_a_recorded_configuration_error(gate_store, run_d
     assert states["gate"] == "failed"
     [stored] = gate_store.recent(dag_id="spark_no_connection")
     assert stored.result.status == "error"
-    assert stored.result.error == ("Spark connection 'no_such_spark' does not exist (an Airflow connection of type 'spark' "
-                                   "with the master as host, or 'spark_connect' with sc://host:15002)")
+    assert stored.result.error == (
+        "Spark connection 'no_such_spark' does not exist (an Airflow connection of type 'spark' "
+        "with the master as host, or 'spark_connect' with sc://host:15002)"
+    )
 
 
 def test_spark_sql_syntax_error_names_the_query(gate_store, spark_connection, run_dag):
@@ -78,6 +85,7 @@ def test_spark_sql_syntax_error_names_the_query(gate_store, spark_connection, ru
     assert states["gate"] == "failed"
     [stored] = gate_store.recent(dag_id="spark_bad_sql")
     assert stored.result.status == "error"
-    assert stored.result.error.startswith("Spark SQL syntax error in sql= of Spark SQL query (connection 'spark_test'): "
-                                          "[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'")
+    assert stored.result.error.startswith(
+        "Spark SQL syntax error in sql= of Spark SQL query (connection 'spark_test'): [PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'"
+    )
     assert stored.result.error.endswith("query: SELEC order_id FROM range(3)")
