@@ -40,6 +40,8 @@ setup(
         "polars": ["polars>=1.0"],
         # Parquet and CSV files scanned in place (schema checks, profiles) by DuckDB.
         "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
+        # Gates computed by Spark (a local master, a cluster, or Spark Connect: its client extras).
+        "spark": ["pyspark[connect]>=3.5"],
         # Compile tests of the warehouse SQL. Snowflake and BigQuery's dialects pin protobuf < 7,
         # which other packages of an Airflow install need: their compile tests use minimal dialects.
         "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8", "sqlglot>=25"],
@@ -53,6 +55,7 @@ setup(
             "polars>=1.0",
             "duckdb>=1.0",
             "duckdb-engine>=0.13",
+            "pyspark[connect]>=3.5",  # tests/spark: a local[2] session (Java 17: scripts/ensure_java.sh)
             "trino>=0.330",
             "databricks-sqlalchemy>=2.0",
             "sqlalchemy-redshift>=0.8",

@@ -21,6 +21,7 @@ BENCHMARKS = {
     "engines": "benchmarks.engines",
     "store_hardening": "benchmarks.store_hardening",
     "new_checks": "benchmarks.new_checks",
+    "spark": "benchmarks.spark",
     "lineage": "benchmarks.lineage",
 }
 

@@ -119,3 +119,17 @@ class DuckDBFiles(SqlQuery):
         relation = scan_function(paths, file_format)
         selectable = sa.select(sa.literal_column("*")).select_from(relation)
         return cls(duckdb_engine(), selectable, name, paths=paths, file_format=file_format, **options)
+
+
+@dataclass(frozen=True)
+class SparkFrame(Computation):
+    """A Spark DataFrame (classic or Spark Connect): statistics run as Spark aggregations and
+    only aggregates and bounded samples come back, as Rows (no pandas conversion in Spark).
+
+    ``key_columns`` name a row in failure cases, as for ``SqlQuery``.
+    """
+
+    frame: Any
+    name: str
+    key_columns: tuple[str, ...] = ()
+    capability: ClassVar[Capability] = Capability.SPARK

@@ -53,6 +53,9 @@ _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.COLUMN_VALUES, Capability.POLARS): f"{_PROFILE}:column_values",
     (Family.COLUMN_VALUES, Capability.SQL): f"{_PROFILE}:column_values",
     (Family.COLUMN_VALUES, Capability.DUCKDB): f"{_PROFILE}:column_values",
+    (Family.SCHEMA, Capability.SPARK): "quality_gates.engines.spark:validate_spark",
+    (Family.PARTITION_PROFILE, Capability.SPARK): "quality_gates.engines.spark:profile_spark",
+    (Family.COLUMN_VALUES, Capability.SPARK): "quality_gates.engines.spark:column_values",
 }
 
 

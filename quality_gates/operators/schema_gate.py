@@ -9,9 +9,8 @@ from quality_gates.checks.results import GateKind, GateMode, GateOutcome, GateRe
 from quality_gates.operators.base import MODES, BaseGateOperator
 from quality_gates.operators.quarantine_targets import ParquetTarget, TableTarget, as_target
 from quality_gates.operators.schema_sections import NewestTracker, section_checks, yaml_sections
-from quality_gates.sources.sql import SqlSource
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
-
+from quality_gates.sources.sql import SqlSource
 
 SPOOL_KEY = "quality_gates_quarantine_spool"
 
