@@ -8,7 +8,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
 UI_PORT ?= 8080
 
-.PHONY: demo ui lint test test-fast bench docs install install-dev clean
+.PHONY: demo demo-spark ui lint test test-fast bench docs install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ demo: install
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/airflow db migrate > $(CURDIR)/.demo/airflow-db-migrate.log 2>&1
 	AIRFLOW_HOME=$(DEMO_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/python scripts/run_demo.py
 
+# The trips pipeline's gates computed by a local Spark (pyspark and Java 17; `make demo` needs neither).
+demo-spark: install
+	$(BIN)/pip install -q "pyspark[connect]>=3.5"
+	bash scripts/ensure_java.sh
+	rm -rf $(CURDIR)/.demo-spark && mkdir -p $(CURDIR)/.demo-spark/airflow
+	AIRFLOW_HOME=$(CURDIR)/.demo-spark/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/airflow db migrate > $(CURDIR)/.demo-spark/airflow-db-migrate.log 2>&1
+	AIRFLOW_HOME=$(CURDIR)/.demo-spark/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags $(BIN)/python scripts/run_demo_spark.py
+
 # Airflow's UI (API server, simple auth manager) over the demo's results: run `make demo` first.
 ui: install
 	@test -d $(DEMO_HOME) || (echo "run 'make demo' first" && exit 1)
@@ -49,6 +57,7 @@ lint: install-dev
 test: install-dev lint
 	bash scripts/ensure_postgres.sh
 	bash scripts/ensure_chromium.sh  # headless browser for tests/e2e
+	bash scripts/ensure_java.sh  # the JVM of tests/spark's local Spark
 	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 # The edit-test loop: unit and store tests, SQLite only (no PostgreSQL, no Airflow runs, no browser).

@@ -42,6 +42,13 @@ setup(
         "slack": ["apache-airflow-providers-slack>=8"],
         "http": ["apache-airflow-providers-http>=4"],  # WebhookChannel
         "polars": ["polars>=1.0"],
+        # Parquet and CSV files scanned in place (schema checks, profiles) by DuckDB.
+        "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
+        # Gates computed by Spark (a local master, a cluster, or Spark Connect: its client extras).
+        "spark": ["pyspark[connect]>=3.5"],
+        # Compile tests of the warehouse SQL. Snowflake and BigQuery's dialects pin protobuf < 7,
+        # which other packages of an Airflow install need: their compile tests use minimal dialects.
+        "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8", "sqlglot>=25"],
         "openlineage": ["apache-airflow-providers-openlineage>=2.0", "openlineage-python>=1.47"],  # assertions with name, expected, actual
         "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"],  # `make docs`
         "dev": [
@@ -52,6 +59,13 @@ setup(
             "apache-airflow-providers-http>=4",
             "aiosmtpd>=1.4",
             "polars>=1.0",
+            "duckdb>=1.0",
+            "duckdb-engine>=0.13",
+            "pyspark[connect]>=3.5",  # tests/spark: a local[2] session (Java 17: scripts/ensure_java.sh)
+            "trino>=0.330",
+            "databricks-sqlalchemy>=2.0",
+            "sqlalchemy-redshift>=0.8",
+            "sqlglot>=25",  # parses the compiled warehouse SQL in tests
             "pytest>=8",
             "pytest-xdist>=3.5",
             "hypothesis>=6.100",

@@ -18,8 +18,10 @@ BENCHMARKS = {
     "drift": "benchmarks.drift",
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
+    "engines": "benchmarks.engines",
     "store_hardening": "benchmarks.store_hardening",
     "new_checks": "benchmarks.new_checks",
+    "spark": "benchmarks.spark",
     "lineage": "benchmarks.lineage",
     "serving_wait": "benchmarks.serving_wait",
 }

@@ -114,7 +114,7 @@ def report(dag, dag_run, store) -> None:
     for stored in sorted(store.recent(dag_id=dag.dag_id, run_id=dag_run.run_id), key=lambda s: s.id):
         result = stored.result
         print(f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
-              f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count:,} rows")
+              f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count or 0:,} rows")
         for check in result.checks:  # what a serving evaluation rests on: coverage, delay, balance
             if check.details.get("kind") == "serving_evaluation" and check.status == "passed":
                 print(f"    · {check.check_name}: {check.details['explanation']}")

@@ -79,10 +79,22 @@ class UnsupportedDialectError(ConfigurationError):
     """The database's SQL dialect has no profile or metric implementation."""
 
 
+class UnsupportedEngineError(ConfigurationError):
+    """No implementation of a gate's statistics for where the source's data can be computed."""
+
+
+class PushdownError(ConfigurationError):
+    """``pushdown="require"`` and a check has no SQL form."""
+
+
 # --- sources -------------------------------------------------------------------------------------
 
 class SourceError(RetryableError):
     """The data could not be read (database down, file not there yet): worth a retry."""
+
+
+class QueryTimeoutError(SourceError):
+    """A query ran past its statement timeout (a quieter database may answer in time)."""
 
 
 class SourceConfigurationError(ConfigurationError):

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from quality_gates.checks.artifacts import PartitionProfileArtifact, ReferenceProfileArtifact
 from quality_gates.checks.model_metrics.gate import model_gate, serving_gate
 from quality_gates.checks.results import CheckKind, CheckResult, GateOutcome, Severity, Status
+from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from quality_gates.checks.anomaly.detector import PartitionAnomalyDetector
+    from quality_gates.engines import Computation
     from quality_gates.checks.drift.thresholds import DriftSettings
     from quality_gates.checks.profiles.model import PartitionProfile
     from quality_gates.checks.profiles.reference import ColumnReference, ReferenceProfile
@@ -26,15 +28,27 @@ if TYPE_CHECKING:
 __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema_gate", "serving_gate", "skew_gate"]
 
 
-def schema_gate(chunks: Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                data: str = "the data", on_chunk: Any = None) -> GateOutcome:
-    """Every pandera check over all chunks, one check result each (counts exact over all rows).
-    ``data`` names the chunks in errors; ``on_chunk(chunk, failing)`` sees each chunk with its
-    failing rows (quarantine)."""
-    from quality_gates.checks.schema_validation import validate_schema
+def schema_gate(rows: Computation | Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
+                data: str = "the data", on_chunk: Any = None, pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> GateOutcome:
+    """Every pandera check over all rows, one check result each (counts exact over all rows), computed
+    by the engine registered for the rows' capability (plain chunks of pandas frames: pandera).
+    ``data`` names plain chunks in errors (a computation carries its own name); ``on_chunk(chunk,
+    failing)`` sees each chunk with its failing rows (quarantine), so it needs rows in pandas."""
+    from quality_gates.engines import Computation, Family, PandasChunks, compute
 
-    validation = validate_schema(chunks, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=data,
-                                 on_chunk=on_chunk)
+    if not isinstance(rows, Computation):
+        chunks = iter(rows)
+        rows = PandasChunks(lambda _size: chunks, data)
+    if on_chunk is not None:
+        from quality_gates.checks.schema_validation import validate_schema
+
+        if not isinstance(rows, PandasChunks):
+            raise TypeError("on_chunk needs rows in pandas chunks (PandasChunks or an iterable of frames)")
+        validation = validate_schema(rows.chunks(chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
+                                     data=rows.name, on_chunk=on_chunk)
+        return GateOutcome(validation.row_count, validation.checks)
+    validation = compute(Family.SCHEMA, rows, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
+                         pushdown=pushdown, chunk_size=chunk_size)
     return GateOutcome(validation.row_count, validation.checks)
 
 

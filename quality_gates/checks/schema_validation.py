@@ -189,6 +189,30 @@ class ChunkedSchemaValidator:
                 case["column"] = str(column)
             tally.samples.append(case)
 
+    # -- checks measured elsewhere (pushed down to a database) --
+    def measured(self, key: Key, failing_rows: int = 0, samples: Iterable[dict] = (), observed: Iterable[str] = (),
+                 failed: bool | None = None) -> None:
+        """A planned check's outcome computed by another engine, instead of from chunks."""
+        tally = self._tallies[key]
+        tally.failing_rows = failing_rows
+        tally.failed_chunks = int(bool(failing_rows) if failed is None else failed)
+        tally.samples = list(samples)[: self._max_samples]
+        tally.observed_types.update(observed)
+        self._unique.pop(key, None)
+
+    def counted(self, rows: int) -> None:
+        """The row count, when rows are counted by another engine."""
+        self._rows, self._chunks = rows, max(self._chunks, 1)
+
+    def merge(self, other: ChunkedSchemaValidator, keys: dict[Key, Key]) -> None:
+        """Take ``other``'s tallies (``keys``: its key -> ours): checks it ran on chunks for us."""
+        self._chunks = max(self._chunks, other._chunks)
+        for theirs, ours in keys.items():
+            source, target = other._tallies[theirs], self._tallies[ours]
+            target.failing_rows, target.failed_chunks = source.failing_rows, source.failed_chunks
+            target.errors, target.observed_types = source.errors, source.observed_types
+            target.samples, target.rows = source.samples, source.rows
+
     # -- verdicts --
     def finish(self) -> SchemaValidation:
         missing = {key[1] for key, t in self._tallies.items() if t.kind == "present" and t.failed_chunks}
@@ -198,7 +222,7 @@ class ChunkedSchemaValidator:
     def _verdict(self, key: Key, tally: _Tally, missing_columns: set[str]) -> CheckResult:
         rows = self._rows
         details: dict[str, Any] = {"rows_checked": rows}
-        if tally.kind == "unique":
+        if tally.kind == "unique" and key in self._unique:
             tally.failing_rows = self._unique[key].duplicated_rows()
             tally.samples = self._unique[key].samples
         if key[0] == "frame" and tally.rows:
@@ -234,7 +258,9 @@ class ChunkedSchemaValidator:
             return result(Status.PASSED, "0 failing rows", failing_rows=0, failing_fraction=0.0)
         fraction = failing / rows if rows else 1.0
         if tally.name == "not_nullable":
-            examples = "rows " + ", ".join(str(s["row"]) for s in tally.samples[:3]) if tally.samples else ""
+            # Pushed-down checks without key columns have no row to name.
+            named = [str(s["row"]) for s in tally.samples[:3] if s.get("row") is not None]
+            examples = "rows " + ", ".join(named) if named else ""
         else:
             distinct = dict.fromkeys(format_value(s["value"]) for s in tally.samples)
             examples = ", ".join(list(distinct)[:3])

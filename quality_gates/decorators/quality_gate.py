@@ -49,6 +49,12 @@ class ReturnedFrame:
     def default_dataset(self) -> str | None:
         return None
 
+    def compute(self, engine: str = "auto"):
+        """Rows in the worker: the pandas engine computes every statistic on the frame."""
+        from quality_gates.engines.computation import PandasChunks
+
+        return PandasChunks(self.read_chunks, self.describe())
+
     def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
         if len(self.frame) <= chunk_size:
             yield self.frame

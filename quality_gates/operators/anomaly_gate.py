@@ -7,7 +7,8 @@ from typing import Any
 
 from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import Source, read_frame
+from quality_gates.sources.base import Source
+
 
 class PartitionAnomalyGateOperator(BaseGateOperator):
     """Anomaly gate: profile the partition, compare it with earlier ones, block if it is unusual.
@@ -20,7 +21,8 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     :param cold_start: what "insufficient history" means for the task: ``warn`` (default),
         ``pass`` or ``fail``.
     :param seasonality: ``"weekly"`` compares Mondays with Mondays (partition keys must be dates).
-    :param engine: profiling engine for in-memory data: ``auto``, ``pandas`` or ``polars``.
+    :param engine: ``auto`` (SQL in the database, Parquet with DuckDB, frames with pandas), or ``pandas``
+        / ``polars`` / ``duckdb`` for files and in-memory data.
 
     Flagged partitions stay out of the baseline until marked as false alarms.
     """
@@ -69,23 +71,9 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
 
 
 def profile_source(source: Source, engine: str = "auto"):
-    """The partition profile of ``source``, computed where its data is (also used by ``@task.quality_gate``)."""
-    from quality_gates.checks.profiles import profile_partition
+    """The partition profile of ``source``, computed where its data is by the engine registered for
+    it (also used by ``@task.quality_gate``)."""
+    from quality_gates.checks.profiles.model import SAMPLE_ROWS
+    from quality_gates.engines import Family, compute
 
-    if hasattr(source, "statement"):  # SQL: computed where the data lives
-        return profile_partition(source)
-    parquet = source.local_parquet() if hasattr(source, "local_parquet") else None
-    if parquet is not None and engine in ("auto", "polars"):
-        try:  # polars scans Parquet about 8× faster than pandas profiles it (make bench)
-            import polars as pl
-        except ImportError:
-            pass
-        else:
-            import pyarrow.parquet as pq
-
-            from quality_gates.checks.errors import require_unique_column_names
-
-            # polars refuses a file with two same-named columns with its own error: name them all.
-            require_unique_column_names(pq.read_schema(parquet).names, source.describe())
-            return profile_partition(pl.scan_parquet(parquet))
-    return profile_partition(read_frame(source), engine=engine)
+    return compute(Family.PARTITION_PROFILE, source.compute(engine), sample_rows=SAMPLE_ROWS, engine=engine)

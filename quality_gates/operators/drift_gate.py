@@ -9,7 +9,7 @@ from typing import Any
 
 from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import Source, read_frame
+from quality_gates.sources.base import Source
 from quality_gates.store.references import StoredReference
 
 
@@ -69,20 +69,23 @@ class DriftGateOperator(BaseGateOperator):
 
     def _load_reference(self, store: Any):
         from quality_gates.checks.profiles.reference import profile_reference
+        from quality_gates.engines import Family, compute
 
         if isinstance(self.reference, StoredReference):
             return store.references.get(self.reference.dataset, self.reference.version)
-        frame = read_frame(self.reference)
+        frame = compute(Family.COLUMN_VALUES, self.reference.compute(), columns=self.columns)
         wanted = [c for c in self.columns if c in frame.columns] if self.columns is not None else None
         return profile_reference(frame, columns=wanted).labelled(self.reference.describe(), "read now")
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import drift_gate
+        from quality_gates.engines import Family, compute
         from quality_gates.lineage import lineage_enabled
         from quality_gates.lineage.facts import metrics_from_frame
 
         reference = self._load_reference(store)
-        current = read_frame(self.current)
+        # Only the columns asked for are read (all when None: new columns are findings too).
+        current = compute(Family.COLUMN_VALUES, self.current.compute(), columns=self.columns)
         outcome = drift_gate(reference, current, columns=self.columns, settings=self.settings, current_name=self.current.describe())
         if lineage_enabled():  # the current side's column metrics, for OpenLineage only: the drift tests do not need them
             compared = [c for c in (self.columns or reference.columns) if c in reference.columns and c in current.columns]

@@ -8,7 +8,7 @@ from typing import Any
 
 from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import Source, read_frame
+from quality_gates.sources.base import Source
 
 
 class ReferenceProfileOperator(BaseGateOperator):
@@ -39,6 +39,8 @@ class ReferenceProfileOperator(BaseGateOperator):
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import reference_gate
+        from quality_gates.engines import Family, compute
 
-        return reference_gate(read_frame(self.source), columns=self.columns, version=self.version or context["ti"].run_id,
+        frame = compute(Family.COLUMN_VALUES, self.source.compute(), columns=self.columns)
+        return reference_gate(frame, columns=self.columns, version=self.version or context["ti"].run_id,
                               data_name=self.source.describe())

@@ -9,9 +9,8 @@ from quality_gates.checks.results import GateKind, GateMode, GateOutcome, GateRe
 from quality_gates.operators.base import MODES, BaseGateOperator
 from quality_gates.operators.quarantine_targets import ParquetTarget, TableTarget, as_target
 from quality_gates.operators.schema_sections import NewestTracker, section_checks, yaml_sections
-from quality_gates.sources.sql import SqlSource
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source
-
+from quality_gates.sources.sql import SqlSource
 
 SPOOL_KEY = "quality_gates_quarantine_spool"
 
@@ -25,6 +24,10 @@ class SchemaGateOperator(BaseGateOperator):
     :param max_failure_cases: failure cases kept per check (a bounded sample).
     :param allow_empty: whether 0 rows pass (by default an empty partition fails).
     :param chunk_size: rows validated at a time; counts are exact over all rows.
+    :param pushdown: for SQL sources and Parquet files (DuckDB): ``auto`` runs every check with a
+        SQL form in the database and the others on streamed chunks of their columns; ``require``
+        makes a check without a SQL form a configuration error; ``never`` streams every row.
+        (Quarantine and a freshness column read from the rows stream the rows.)
     :param failed_rows_target: a ``TableTarget(conn_id, table)`` or a ``.parquet`` path (templated):
         every failing row is written there with the checks it failed, the gate run id and the
         partition, in one transaction (or one atomic rename) once the verdict is recorded.
@@ -47,6 +50,7 @@ class SchemaGateOperator(BaseGateOperator):
         max_failure_cases: int = 20,
         allow_empty: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
+        pushdown: str = "auto",
         failed_rows_target: TableTarget | ParquetTarget | str | None = None,
         valid_rows_target: TableTarget | ParquetTarget | str | None = None,
         **kwargs: Any,
@@ -63,6 +67,7 @@ class SchemaGateOperator(BaseGateOperator):
         self.max_failure_cases = max_failure_cases
         self.allow_empty = allow_empty
         self.chunk_size = chunk_size
+        self.pushdown = pushdown
 
     def _do_render_template_fields(self, parent: Any, template_fields: Any, context: Any, jinja_env: Any, seen_oids: set[int]) -> None:
         # Airflow calls any callable it finds in a template field (as a template callable); a
@@ -87,12 +92,22 @@ class SchemaGateOperator(BaseGateOperator):
         schema = load_schema(self.schema, base_dir=self.dag_folder())
         sections = yaml_sections(self.schema, self.dag_folder())  # freshness:, sql_checks:
         self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
-        chunks = self.source.read_chunks(self.chunk_size)
+        def streamed():  # nothing is read unless a branch below streams the rows
+            yield from self.source.read_chunks(self.chunk_size)
+
+        chunks = streamed()
         tracker = None
         if "freshness" in sections and not isinstance(self.source, SqlSource):  # SQL: one MAX() query instead
             tracker = NewestTracker(chunks, sections["freshness"]["column"], self.source.describe())
             chunks = iter(tracker)
-        if self.failed_rows_target is None:
+        if self.failed_rows_target is None and tracker is None:
+            # Computed where the data lives (SQL and Parquet: pushed down); quarantine and a freshness
+            # column read from the rows need the rows themselves, below.
+            computation = self.source.compute()
+            self.log.info("Computing the checks with %s", computation.capability)
+            outcome = schema_gate(computation, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
+                                  pushdown=self.pushdown, chunk_size=self.chunk_size)
+        elif self.failed_rows_target is None:
             outcome = schema_gate(chunks, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
                                   data=self.source.describe())
         else:

@@ -3,6 +3,7 @@
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, Source, SourceConfigurationError, SourceError, read_frame
 from quality_gates.sources.callable import CallableSource
 from quality_gates.sources.file import FileSource
+from quality_gates.sources.spark import SparkSource
 from quality_gates.sources.sql import SqlSource
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Source",
     "SourceConfigurationError",
     "SourceError",
+    "SparkSource",
     "SqlSource",
     "read_frame",
 ]

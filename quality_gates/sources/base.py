@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file is parsed
     import pandas as pd
 
+    from quality_gates.engines.computation import Computation
+
 from quality_gates.checks.errors import SourceConfigurationError, SourceError, require_unique_column_names
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "Source", "SourceConfigurationError", "SourceError", "read_frame"]
@@ -21,6 +23,11 @@ class Source(Protocol):
 
     def read_chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[pd.DataFrame]:
         """Yield the data as DataFrames of at most ``chunk_size`` rows (at least one frame)."""
+        ...
+
+    def compute(self, engine: str = "auto") -> Computation:
+        """Where this data can be computed (a typed computation: the engine registry picks each
+        statistic's implementation from it)."""
         ...
 
     def describe(self) -> str:

@@ -24,6 +24,12 @@ class CallableSource:
     def _name(self) -> str:
         return getattr(self.fn, "__qualname__", repr(self.fn))
 
+    def compute(self, engine: str = "auto"):
+        """Rows in the worker, as the callable returns them (``engine`` only matters for files)."""
+        from quality_gates.engines.computation import PandasChunks
+
+        return PandasChunks(self.read_chunks, self.describe())
+
     def describe(self) -> str:
         return f"callable {self._name}"
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file i
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
 _FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+FILE_ENGINES = ("auto", "duckdb", "polars", "pandas")
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz", ".zst": "zstd"}
 
 
@@ -39,13 +40,44 @@ class FileSource:
                 return _FORMATS[suffix]
         raise SourceConfigurationError(f"{self.path}: cannot tell the format from the name; pass format='csv' or 'parquet'")
 
-    def local_parquet(self) -> Path | None:
-        """The path when this is a local Parquet file that exists (for engines that read it
-        themselves, like polars); None otherwise."""
-        if "://" in self.path or self._resolved_format() != "parquet":
-            return None
-        path = Path(self.path)
-        return path if path.exists() else None
+    def compute(self, engine: str = "auto"):
+        """Local Parquet files (a path or a glob) are scanned in place: by DuckDB (``auto``,
+        ``duckdb``) or a polars lazy scan (``polars``). CSV and object storage are read in chunks
+        (pandas' type inference decides CSV types, as before), unless ``engine="duckdb"``."""
+        from quality_gates.engines.computation import DuckDBFiles, PandasChunks, PolarsFrame
+
+        if engine not in FILE_ENGINES:
+            raise SourceConfigurationError(f"{self.path}: engine must be one of {', '.join(FILE_ENGINES)}, not {engine!r}")
+        file_format = self._resolved_format()
+        local = "://" not in self.path
+        if not local or engine == "pandas" or (file_format == "csv" and engine != "duckdb"):
+            return PandasChunks(self.read_chunks, self.describe())
+        paths = self._local_paths()
+        if engine == "auto":
+            engine = next((name for name, module in (("duckdb", "duckdb_engine"), ("polars", "polars")) if _installed(module)), "pandas")
+            if engine == "pandas":
+                return PandasChunks(self.read_chunks, self.describe())
+        if engine == "polars":
+            import polars as pl
+
+            from quality_gates.engines.duckdb_files import check_same_schema
+
+            if file_format == "parquet":
+                check_same_schema(paths)
+
+            scan = pl.scan_parquet(paths) if file_format == "parquet" else pl.scan_csv(paths)
+            return PolarsFrame(scan, self.describe())
+        return DuckDBFiles.scan(paths, file_format, self.describe())
+
+    def _local_paths(self) -> list[str]:
+        if any(ch in self.path for ch in "*?["):
+            paths = sorted(str(p) for p in Path("/").glob(str(Path(self.path).resolve()).lstrip("/")))
+            if not paths:
+                raise SourceError(f"no file matches {self.path}")
+            return paths
+        if not Path(self.path).exists():
+            raise SourceError(f"file not found: {self.path}")
+        return [self.path]
 
     def _open_path(self):
         if "://" in self.path:
@@ -73,6 +105,12 @@ class FileSource:
             raise
         except (OSError, ValueError) as exc:
             raise SourceError(f"cannot read {self.path}: {exc}") from exc
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def _parquet_chunks(handle, chunk_size: int) -> Iterator[pd.DataFrame]:

@@ -40,6 +40,9 @@ def _hook_error(conn_id: str, conn_type: str | None, exc: Exception) -> str:
 class SqlSource:
     """Rows of ``table`` (optionally filtered by ``where``) or of a ``sql`` query.
 
+    ``key_columns`` name a failing row in failure samples of pushed-down checks (the row's
+    position otherwise); ``timeout_seconds`` is each statement's timeout where the database has one.
+
     ``where`` is either a mapping ``{column: value}`` (identifiers quoted, values bound) or a
     SQL condition with ``:name`` placeholders whose values come from ``parameters``. Values are
     always bound, never formatted into the SQL text, so a partition such as ``x'; drop --``
@@ -55,6 +58,8 @@ class SqlSource:
         table: str | None = None,
         where: str | Mapping[str, Any] | None = None,
         parameters: Mapping[str, Any] | None = None,
+        key_columns: str | list[str] | None = None,
+        timeout_seconds: float | None = None,
     ):
         if (sql is None) == (table is None):
             raise SourceConfigurationError("SqlSource needs exactly one of sql= or table=")
@@ -65,6 +70,9 @@ class SqlSource:
         self.table = table
         self.where = where
         self.parameters = dict(parameters or {})
+        # Columns that name a row in failure cases (e.g. the primary key).
+        self.key_columns = [key_columns] if isinstance(key_columns, str) else list(key_columns or [])
+        self.timeout_seconds = timeout_seconds
 
     def describe(self) -> str:
         what = f"table {self.table}" if self.table else "query"
@@ -72,6 +80,18 @@ class SqlSource:
 
     def default_dataset(self) -> str | None:
         return self.table
+
+    def compute(self, engine: str = "auto"):
+        """The query on the connection's engine: gates compute in the database (``engine`` only
+        matters for files)."""
+        from quality_gates.engines.computation import SqlQuery
+
+        engine = self.engine()
+        try:
+            statement = self.statement(engine)
+        except SQLAlchemyError as exc:
+            raise SourceError(f"cannot read {self.describe()}: {str(getattr(exc, 'orig', None) or exc).strip()}") from exc
+        return SqlQuery(engine, statement, self.describe(), tuple(self.key_columns), self.timeout_seconds)
 
     def engine(self):
         from airflow.sdk import BaseHook

@@ -154,10 +154,19 @@ def test_infer_schema_cli_reports_a_missing_file(tmp_path):
     assert done.stderr.strip() == f"quality-gates: file not found: {tmp_path / 'none.csv'}"
 
 
-def test_local_parquet_is_offered_to_engines_that_read_it_themselves(tmp_path, frame):
+def test_files_say_where_they_can_be_computed(tmp_path, frame):
+    from quality_gates.engines import Capability
+
     frame.to_parquet(tmp_path / "part.parquet")
     frame.to_csv(tmp_path / "part.csv", index=False)
-    assert FileSource(str(tmp_path / "part.parquet")).local_parquet() == tmp_path / "part.parquet"
-    assert FileSource(str(tmp_path / "part.csv")).local_parquet() is None
-    assert FileSource(str(tmp_path / "missing.parquet")).local_parquet() is None
-    assert FileSource(f"file://{tmp_path}/part.parquet").local_parquet() is None
+    parquet = FileSource(str(tmp_path / "part.parquet"))
+    assert parquet.compute().capability is Capability.DUCKDB  # scanned in place
+    assert parquet.compute("polars").capability is Capability.POLARS
+    assert parquet.compute("pandas").capability is Capability.PANDAS
+    # CSV keeps pandas' type inference; object storage is read in chunks.
+    assert FileSource(str(tmp_path / "part.csv")).compute().capability is Capability.PANDAS
+    assert FileSource(f"file://{tmp_path}/part.parquet").compute().capability is Capability.PANDAS
+    with pytest.raises(SourceError, match=f"file not found: {tmp_path / 'missing.parquet'}"):
+        FileSource(str(tmp_path / "missing.parquet")).compute()
+    with pytest.raises(SourceConfigurationError, match="engine must be one of auto, duckdb, polars, pandas, not 'spark'"):
+        parquet.compute("spark")

@@ -36,6 +36,14 @@ POSTGRES_TYPES: dict[int, TypeEngine] = {
     25: sa.Text(), 1043: sa.String(), 1042: sa.String(), 19: sa.String(),
 }
 OTHER_TYPE = NullType()
+# DuckDB reports each result column's type by name ("DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE").
+DUCKDB_TYPES: tuple[tuple[str, TypeEngine], ...] = (
+    ("BOOLEAN", sa.Boolean()), ("TIMESTAMP WITH TIME ZONE", sa.DateTime(timezone=True)), ("TIMESTAMP", sa.DateTime()),
+    ("DATE", sa.Date()), ("DECIMAL", sa.Numeric()), ("DOUBLE", sa.Double()), ("FLOAT", sa.REAL()),
+    ("HUGEINT", sa.BigInteger()), ("UBIGINT", sa.BigInteger()), ("BIGINT", sa.BigInteger()), ("UINTEGER", sa.BigInteger()),
+    ("INTEGER", sa.Integer()), ("USMALLINT", sa.Integer()), ("SMALLINT", sa.SmallInteger()), ("UTINYINT", sa.SmallInteger()),
+    ("TINYINT", sa.SmallInteger()), ("VARCHAR", sa.Text()),
+)
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?")
 
 
@@ -67,6 +75,13 @@ class SqlColumn:
         return sa.column(quoted_name(self.name, quote=True))
 
 
+def duckdb_type(name: str) -> TypeEngine:
+    for prefix, type_ in DUCKDB_TYPES:
+        if name.startswith(prefix):
+            return type_
+    return OTHER_TYPE
+
+
 def kind_of(type_: TypeEngine) -> str:
     if isinstance(type_, sa.Boolean):
         return BOOLEAN
@@ -91,6 +106,9 @@ def discover(connection: Connection, selectable: sa.Select | TextClause) -> tupl
             types.setdefault(name, POSTGRES_TYPES.get(description[1], OTHER_TYPE))
     elif connection.dialect.name == "sqlite":
         types = {**_sqlite_table_types(connection, selectable), **types}
+    elif connection.dialect.name == "duckdb":
+        for name, description in zip(names, descriptions):
+            types.setdefault(name, duckdb_type(str(description[1])))
     unknown = [name for name in names if name not in types]
     if unknown:
         types |= _probe_types(connection, untyped.subquery(SUBQUERY_NAME), unknown)

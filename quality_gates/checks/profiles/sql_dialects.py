@@ -215,7 +215,37 @@ class Sqlite(SqlDialect):
         return sa.select(sa.func.count()).select_from(distinct)
 
 
-DIALECTS = {"postgresql": Postgres, "sqlite": Sqlite}
+class Duckdb(SqlDialect):
+    """DuckDB, mostly for files it scans in place. NaN equals NaN and sorts above +Infinity, as in
+    PostgreSQL, so ``nullif`` and the base class's finite range leave it out."""
+
+    name = "duckdb"
+
+    def present(self, column: SqlColumn) -> ColumnElement:
+        if column.kind == NUMERIC and isinstance(column.type, sa.Float):
+            return sa.func.nullif(column.ref(), sa.cast(sa.literal("NaN"), sa.Double()))
+        return column.ref()
+
+    def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        stamps = column.ref()
+        if isinstance(column.type, sa.DateTime):
+            seconds = sa.func.epoch(stamps)  # UTC-based for TIMESTAMP WITH TIME ZONE, microseconds exact
+            time_of_day = ((seconds % 86_400) + 86_400) % 86_400  # % keeps the sign of the dividend
+        else:  # a DATE is midnight
+            seconds = sa.func.epoch(sa.cast(stamps, sa.DateTime()))
+            time_of_day = sa.case((stamps.is_not(None), 0.0))
+        return {"span_seconds": sa.func.max(seconds) - sa.func.min(seconds), "time_of_day_mean": sa.func.avg(time_of_day)}
+
+    def bernoulli(self, probability: float) -> ColumnElement:
+        return sa.func.random() < probability
+
+    def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
+        # DuckDB's hash aggregate over whole rows is exact and fast; NULLs group together.
+        distinct = sa.select(*(self.present(column) for column in columns)).select_from(relation).distinct().subquery("distinct_rows")
+        return sa.select(sa.func.count()).select_from(distinct)
+
+
+DIALECTS = {"postgresql": Postgres, "sqlite": Sqlite, "duckdb": Duckdb}
 
 
 def dialect_for(name: str, server_version: tuple | None = None) -> SqlDialect:
@@ -223,5 +253,5 @@ def dialect_for(name: str, server_version: tuple | None = None) -> SqlDialect:
         return DIALECTS[name](server_version)
     except KeyError:
         raise UnsupportedDialectError(
-            f"SQL profiling runs on PostgreSQL and SQLite, not {name}: read the data into pandas or polars instead"
+            f"SQL profiling runs on {', '.join(DIALECTS)}, not {name}: read the data into pandas or polars instead"
         ) from None
