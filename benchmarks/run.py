@@ -23,6 +23,7 @@ BENCHMARKS = {
     "new_checks": "benchmarks.new_checks",
     "spark": "benchmarks.spark",
     "lineage": "benchmarks.lineage",
+    "serving_wait": "benchmarks.serving_wait",
 }
 
 

@@ -157,13 +157,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command; our configuration, source and store errors become one line on stderr."""
     try:
         return args.handler(args)
-    except (ValueError, RuntimeError) as exc:  # our configuration / source / store errors
+    except (ValueError, RuntimeError) as exc:
         print(f"quality-gates: {exc}", file=sys.stderr)
         return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))
 
 
 if __name__ == "__main__":

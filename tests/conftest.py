@@ -32,7 +32,7 @@ os.environ.pop("AIRFLOW_CONN_QUALITY_GATES_DEFAULT", None)
 
 # The tier of each test folder (markers registered in pytest.ini). A new file is marked by where it lives.
 FOLDER_MARKERS = {"unit": "unit", "sources": "unit", "benchmarks": "unit", "store": "store", "cli": "store",
-                  "airflow": "airflow", "ui": "ui", "e2e": "e2e"}
+                  "airflow": "airflow", "ui": "ui", "e2e": "e2e", "docs": "docs"}
 # QG_TEST_STORES=sqlite limits store_url to SQLite (make test-fast); default: both stores.
 STORES = [name for name in os.environ.get("QG_TEST_STORES", "sqlite,postgres").split(",") if name in ("sqlite", "postgres")]
 

@@ -1,14 +1,15 @@
 """Where alerts go: e-mail (Airflow's SMTP provider), Slack (Airflow's Slack provider), a JSON
-webhook, or any Airflow notifier. A channel raises when delivery fails; the notifier logs it."""
+webhook (Airflow's HTTP provider), or any Airflow notifier. ``send`` is one attempt and raises
+when it fails; the notifier retries (``delivery.RetryPolicy``), logs and records the outcome."""
 
 from __future__ import annotations
 
 import copy
-import json
-import urllib.request
 from collections.abc import Sequence
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
+from quality_gates.notifiers.delivery import PermanentDeliveryError, TransientDeliveryError
 from quality_gates.notifiers.message import AlertMessage
 
 
@@ -20,7 +21,9 @@ class Channel(Protocol):
 
 class EmailChannel:
     """Mail through an Airflow SMTP connection (host, port, login; extras such as from_email,
-    disable_ssl, disable_tls, timeout and retry_limit)."""
+    disable_ssl, disable_tls, timeout and retry_limit). The SMTP hook resends at once up to
+    ``retry_limit`` times (default 5) inside each of the notifier's attempts; set it to 0 to let
+    the notifier's ``RetryPolicy`` (with its pauses) alone decide."""
 
     def __init__(self, to: str | Sequence[str], smtp_conn_id: str = "smtp_default", from_email: str | None = None):
         self.to = [to] if isinstance(to, str) else list(to)
@@ -41,8 +44,14 @@ class EmailChannel:
 
 
 class WebhookChannel:
-    """POST the alert as JSON to a URL, given directly or as an HTTP connection (scheme in
-    ``schema``, host, port) plus ``endpoint``, as Airflow's HttpHook reads them."""
+    """POST the alert as JSON through Airflow's ``HttpHook``: an HTTP connection gives the base URL
+    (``schema``, host, port), the auth (login and password; the hook's ``auth_type``) and headers
+    (the connection's extra, e.g. ``{"Authorization": "Bearer ..."}``), and ``endpoint`` is
+    appended. A plain ``url`` works too, without auth or connection headers.
+
+    One call is one attempt: a 4xx answer raises ``PermanentDeliveryError`` (no retry helps), a
+    5xx, 429, timeout or connection error raises for the notifier's bounded retries.
+    """
 
     def __init__(self, url: str | None = None, *, http_conn_id: str | None = None, endpoint: str = "",
                  headers: dict[str, str] | None = None, timeout: float = 10.0):
@@ -57,26 +66,40 @@ class WebhookChannel:
     def describe(self) -> str:
         return f"webhook {self.url or 'connection ' + repr(self.http_conn_id)}"
 
-    def _target(self) -> str:
-        if self.url:
-            return self.url
-        from airflow.sdk import BaseHook
-
-        connection = BaseHook.get_connection(self.http_conn_id)
-        base = connection.host or ""
-        if "://" not in base:
-            base = f"{connection.schema or 'https'}://{base}"
-        if connection.port:
-            base = f"{base.rstrip('/')}:{connection.port}"
-        return base.rstrip("/") + ("/" + self.endpoint.lstrip("/") if self.endpoint else "")
+    def _hook_and_endpoint(self) -> tuple[Any, str]:
+        try:
+            from airflow.providers.http.hooks.http import HttpHook
+        except ImportError:
+            raise ImportError("WebhookChannel needs Airflow's HTTP provider: pip install 'airflow-quality-gates[http]'") from None
+        if self.http_conn_id is not None:
+            return HttpHook(method="POST", http_conn_id=self.http_conn_id), self.endpoint
+        parts = urlsplit(str(self.url))
+        return _url_hook(f"{parts.scheme}://{parts.netloc}"), urlunsplit(("", "", parts.path, parts.query, ""))
 
     def send(self, message: AlertMessage, context: Any) -> None:
-        body = json.dumps({**message.payload, "text": message.text}).encode()
-        request = urllib.request.Request(
-            self._target(), data=body, method="POST", headers={"Content-Type": "application/json", **self.headers}
+        hook, endpoint = self._hook_and_endpoint()
+        response = hook.run(
+            endpoint, json={**message.payload, "text": message.text}, headers={"Content-Type": "application/json", **self.headers},
+            extra_options={"timeout": self.timeout, "check_response": False},
         )
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:  # raises on 4xx/5xx
-            response.read()
+        if response.status_code < 400:
+            return
+        error = f"{response.status_code} {response.reason} from {response.url}: {response.text.strip()[:200]}"
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise TransientDeliveryError(error)
+        raise PermanentDeliveryError(error)
+
+
+def _url_hook(base_url: str) -> Any:
+    """An HttpHook on a URL instead of a connection (same session, timeout and response handling)."""
+    from airflow.providers.http.hooks.http import HttpHook
+    from airflow.sdk import Connection
+
+    class UrlHttpHook(HttpHook):
+        def get_connection(self, conn_id: str | None) -> Connection:  # type: ignore[override]
+            return Connection(conn_id="quality_gates_webhook_url", conn_type="http", host=base_url)
+
+    return UrlHttpHook(method="POST", http_conn_id="quality_gates_webhook_url")
 
 
 class SlackChannel:

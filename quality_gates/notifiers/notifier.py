@@ -11,7 +11,9 @@ from airflow.sdk import BaseNotifier
 from quality_gates.checks.results import RunIdentity
 from quality_gates.hooks.store import QualityStoreHook
 from quality_gates.notifiers.channels import Channel
+from quality_gates.notifiers.delivery import DeliveryOutcome, RetryPolicy, deliver, describe_error
 from quality_gates.notifiers.message import build_message
+from quality_gates.store.alert_deliveries import AlertDelivery
 from quality_gates.store.alerts import ALERT, RECOVERY
 from quality_gates.ui_links import quality_report_url
 
@@ -22,10 +24,13 @@ class QualityGateNotifier(BaseNotifier):
     It reads the gate run from the results store (not the exception text) and sends one message
     per gate run to every channel. With ``on_change_only`` (the default) it speaks when a gate
     starts failing (or warning) on a dataset and when it recovers; repeats are counted in
-    ``alert_states.suppressed_count`` instead. A channel that fails is logged and skipped:
-    delivery never changes the gate's outcome.
+    ``alert_states.suppressed_count`` instead. Each channel gets the bounded retries of ``retry``
+    (transient errors only); every delivery, made or failed, is logged and recorded in the
+    store's ``alert_deliveries`` table (channel, attempts, last error). Delivery never changes
+    the gate's outcome.
 
     :param channels: ``EmailChannel``, ``SlackChannel``, ``WebhookChannel``, ``NotifierChannel``.
+    :param retry: attempts and backoff per channel; default 3 attempts, pauses of 1 s and 2 s.
     :param link: URL to the results (templated); default the gate's "Quality checks" tab of the task
         instance in Airflow's UI (``[api] base_url``).
     :param template_dir: a folder with subject.txt.j2, text.txt.j2 or html.html.j2 to override.
@@ -43,6 +48,7 @@ class QualityGateNotifier(BaseNotifier):
         on_change_only: bool = True,
         link: str | None = None,
         template_dir: str | Path | None = None,
+        retry: RetryPolicy | None = None,
     ):
         super().__init__()
         if not channels:
@@ -52,6 +58,7 @@ class QualityGateNotifier(BaseNotifier):
         self.on_change_only = on_change_only
         self.link = link
         self.template_dir = template_dir
+        self.retry = retry or RetryPolicy()
 
     def notify(self, context: Any) -> None:
         ti = context["ti"]
@@ -76,9 +83,24 @@ class QualityGateNotifier(BaseNotifier):
             identity.dag_id, identity.run_id, identity.task_id, identity.map_index)
         message = build_message(stored, link=link, recovered=decision.action == RECOVERY, template_dir=self.template_dir)
         for channel in self.channels:
-            try:
-                channel.send(message, context)
-            except Exception as exc:  # SMTP down, webhook 500, timeout: log it, keep going
-                self.log.warning("Quality gate alert through %s failed: %s: %s", channel.describe(), type(exc).__name__, exc)
-            else:
-                self.log.info("Quality gate alert sent through %s: %s", channel.describe(), message.subject)
+            outcome = self._deliver(channel, message, context)
+            self._record(store, AlertDelivery(stored.id, channel.describe(), decision.action, outcome.delivered, outcome.attempts, outcome.error))
+
+    def _deliver(self, channel: Channel, message: Any, context: Any) -> DeliveryOutcome:
+        def retrying(attempt: int, exc: BaseException, pause: float) -> None:
+            self.log.warning("Quality gate alert through %s failed (attempt %d of %d), retrying in %.1f s: %s",
+                             channel.describe(), attempt, self.retry.attempts, pause, describe_error(exc))
+
+        outcome = deliver(lambda: channel.send(message, context), self.retry, on_retry=retrying)
+        if outcome.delivered:
+            self.log.info("Quality gate alert sent through %s: %s", channel.describe(), message.subject)
+        else:  # SMTP down, webhook 500, timeout: log it, keep going
+            self.log.warning("Quality gate alert through %s failed after %d attempt(s): %s",
+                             channel.describe(), outcome.attempts, outcome.error)
+        return outcome
+
+    def _record(self, store: Any, delivery: AlertDelivery) -> None:
+        try:
+            store.alert_deliveries.record(delivery)
+        except Exception as exc:  # the store went away meanwhile: the log line above is all there is
+            self.log.error("Quality gate alert delivery through %s not recorded: %s", delivery.channel, exc)

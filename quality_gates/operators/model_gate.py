@@ -18,8 +18,9 @@ class ModelMetricGateOperator(BaseGateOperator):
         e.g. ``FileSource(...)``, ``SqlSource(...)`` or ``CallableSource(fn)``.
     :param model: the model's name; baselines and history are kept per model (the gate's dataset).
     :param task: ``classification`` or ``regression``.
-    :param label_column, prediction_column, score_column: the columns; ``score_column`` is the
-        positive-class probability of a binary classifier (for ROC AUC and log loss).
+    :param label_column: the column of true labels (or values, for regression).
+    :param prediction_column: the column of predicted classes (or values).
+    :param score_column: the positive-class probability of a binary classifier (for ROC AUC and log loss).
     :param slice_columns: each column's values are judged as slices (``zone=Airport``) next to the
         overall metrics.
     :param metrics: which metrics (default: all that fit the task and columns).
@@ -29,7 +30,9 @@ class ModelMetricGateOperator(BaseGateOperator):
     :param tolerance: how much worse than production a metric may be, relative (0.02 = 2%);
         a mapping per metric is accepted.
     :param min_slice_rows: slices with fewer rows are reported, not judged.
-    :param confidence, resamples, seed: the intervals (bootstrap resamples, seeded: reproducible).
+    :param confidence: the confidence level of the metrics' intervals.
+    :param resamples: bootstrap resamples per interval.
+    :param seed: seeds the bootstrap: the same data gives the same interval.
     :param cold_start: the verdict while there is neither threshold nor production baseline:
         ``warn`` (default), ``pass`` or ``fail``.
     :param promote_on_pass: record this candidate as the production baseline when the gate

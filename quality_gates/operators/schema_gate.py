@@ -32,9 +32,10 @@ class SchemaGateOperator(BaseGateOperator):
         every failing row is written there with the checks it failed, the gate run id and the
         partition, in one transaction (or one atomic rename) once the verdict is recorded.
     :param valid_rows_target: where the rows that passed every check go (same kinds of target).
-    :param mode: besides fail/skip/warn, ``quarantine``: failing rows go to ``failed_rows_target``,
-        the pipeline continues with the valid rows (``valid_rows_target``); checks no row can be
-        blamed for (a missing column, an empty partition) still block.
+
+    Besides fail/skip/warn, ``mode`` may be ``quarantine``: failing rows go to ``failed_rows_target``,
+    the pipeline continues with the valid rows (``valid_rows_target``); checks no row can be
+    blamed for (a missing column, an empty partition) still block.
     """
 
     gate_kind = GateKind.SCHEMA

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
+from quality_gates.checks.results import COLD_START_STATUS, CheckResult, GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
 from quality_gates.sources.base import Source, SourceConfigurationError, SourceError, read_frame
 
@@ -16,24 +17,45 @@ class ServingMetricGateOperator(BaseGateOperator):
     window, in the database (PostgreSQL or SQLite), and judge the model's metrics there.
 
     :param conn_id: Airflow SQL connection of the database holding both tables.
-    :param predictions_table, labels_table: ``[schema.]table`` names; keyed by ``id_column``.
-    :param predictions_source, labels_source: instead of ``conn_id``, any two sources (files,
+    :param predictions_table: ``[schema.]table`` names; keyed by ``id_column``.
+    :param labels_table: see ``predictions_table``.
+    :param predictions_source: instead of ``conn_id``, any two sources (files,
         callables; templated): they are loaded into an in-memory SQLite database and joined by the
         very same SQL. For data of a size that fits in memory; big logs belong in a database.
-    :param predicted_at_column, labeled_at_column: timestamps; the window applies to
+    :param labels_source: see ``predictions_source``.
+    :param predicted_at_column: timestamps; the window applies to
         ``predicted_at``, and only labels with ``labeled_at <= as_of`` are known.
-    :param prediction_column, score_column, label_column: as in ``ModelMetricGateOperator``;
+    :param labeled_at_column: see ``predicted_at_column``.
+    :param prediction_column: as in ``ModelMetricGateOperator``;
         a binary classifier may log only a score (class = score >= ``decision_threshold``).
-    :param window_start, window_end: the predictions evaluated (templated ISO timestamps;
+    :param score_column: see ``prediction_column``.
+    :param label_column: see ``prediction_column``.
+    :param window_start: the predictions evaluated (templated ISO timestamps;
         default: the run's data interval).
+    :param window_end: see ``window_start``.
     :param as_of: when the evaluation is made (templated; default: now): labels that arrived
         later are not used, so a backfill sees what was known then.
     :param min_coverage: below this share of labelled predictions the verdict is "insufficient
         labels" (warned) and no metric is judged: early labels are a biased subset.
     :param recency_half_life: weight predictions by recency (a ``timedelta``); None: equal weights.
-    :param thresholds, model, tolerance, min_slice_rows, confidence, resamples, seed, cold_start:
-        the baseline and the judging rule of ``ModelMetricGateOperator``: ``model`` names the
-        model whose promoted production metrics are the baseline.
+    :param thresholds: the baseline and the judging rule, as in ``ModelMetricGateOperator``
+        (also ``model``, ``tolerance``, ``min_slice_rows``, ``confidence``, ``resamples``, ``seed``,
+        ``cold_start``): ``model`` names the model whose promoted production metrics are the baseline.
+    :param model: see ``thresholds``.
+    :param tolerance: see ``thresholds``.
+    :param min_slice_rows: see ``thresholds``.
+    :param confidence: see ``thresholds``.
+    :param resamples: see ``thresholds``.
+    :param seed: see ``thresholds``.
+    :param cold_start: see ``thresholds``.
+    :param wait_for_labels: wait up to this long (a ``timedelta``) for label coverage to reach
+        ``min_coverage`` before judging. The task defers to Airflow's triggerer, which repeats a
+        cheap coverage query every ``poll_interval`` without holding a worker slot; at the deadline
+        the gate judges what has arrived (usually "insufficient labels"). Needs ``conn_id`` and
+        no ``as_of`` (coverage is measured as of now).
+    :param poll_interval: how often the triggerer measures coverage while waiting.
+    :param coverage_query_attempts: consecutive failures of the coverage query (database down)
+        before the wait ends and the gate run is recorded as an error.
     """
 
     gate_kind = GateKind.SERVING_METRIC
@@ -73,6 +95,9 @@ class ServingMetricGateOperator(BaseGateOperator):
         positive_label: Any = 1,
         decision_threshold: float = 0.5,
         cold_start: str = "warn",
+        wait_for_labels: dt.timedelta | None = None,
+        poll_interval: dt.timedelta = dt.timedelta(minutes=30),
+        coverage_query_attempts: int = 3,
         **kwargs: Any,
     ):
         from quality_gates.checks.model_metrics.catalogue import TASKS, database_metrics
@@ -91,6 +116,8 @@ class ServingMetricGateOperator(BaseGateOperator):
             raise ValueError(f"{self.task_id}: give conn_id (two tables in a database) or both predictions_source and labels_source")
         if prediction_column is None and score_column is None:
             raise ValueError(f"{self.task_id}: give prediction_column, score_column or both")
+        if wait_for_labels is not None:
+            _check_label_wait(self.task_id, wait_for_labels, poll_interval, coverage_query_attempts, conn_id=conn_id, as_of=as_of)
         if metrics:  # found at parse time: a metric that does not fit the task or is not computed in the database
             database_metrics(task, tuple(metrics), has_score=score_column is not None, classes=None)
         self.conn_id = conn_id
@@ -112,6 +139,35 @@ class ServingMetricGateOperator(BaseGateOperator):
         self.positive_label, self.decision_threshold = positive_label, decision_threshold
         self.cold_start = cold_start
         self.rule = JudgingRule(self.thresholds, tolerance, min_slice_rows, confidence, COLD_START_STATUS[cold_start])
+        self.wait_for_labels, self.poll_interval = wait_for_labels, poll_interval
+        self.coverage_query_attempts = coverage_query_attempts
+        self._label_wait: dict[str, Any] | None = None  # the trigger's event once the wait is over
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        self._label_wait = None
+        if self.wait_for_labels is None:
+            return super().execute(context)
+        from quality_gates.triggers.label_coverage import LabelCoverageTrigger
+
+        try:
+            window = self._window()
+        except SourceConfigurationError:
+            return super().execute(context)  # the same error, recorded and raised by the gate
+        now = dt.datetime.now(dt.UTC)
+        self.defer(
+            trigger=LabelCoverageTrigger(
+                conn_id=str(self.conn_id), tables=dataclasses.asdict(self.tables), window_start=window.start.isoformat(),
+                window_end=window.end.isoformat(), min_coverage=self.min_coverage,
+                deadline=(now + self.wait_for_labels).isoformat(), poll_interval=self.poll_interval.total_seconds(),
+                attempts=self.coverage_query_attempts, waiting_since=now.isoformat(),
+            ),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Any, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Back from the triggerer: judge what has arrived (or record why the wait failed)."""
+        self._label_wait = event
+        return super().execute(context)
 
     def lineage_sources(self) -> Sequence[Source]:
         if self.conn_id is None:
@@ -179,16 +235,60 @@ class ServingMetricGateOperator(BaseGateOperator):
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import serving_gate
+        from quality_gates.triggers.label_coverage import ERROR, MISCONFIGURED
 
+        wait = self._label_wait or {}
+        if wait.get("status") in (ERROR, MISCONFIGURED):  # recorded as the run's error; misconfigured is not retried
+            raise (SourceError if wait["status"] == ERROR else SourceConfigurationError)(wait["message"])
         window = self._window()
         aggregates = self._aggregate(window)
         self.log.info("%s predictions in [%s, %s) as of %s", f"{aggregates.predictions:,}", window.start, window.end, window.as_of)
         production = store.model_baselines.current(self.model) if self.model else None
-        return serving_gate(
+        outcome = serving_gate(
             aggregates, self.tables, window, self.rule, production, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
             half_life_seconds=self.recency_half_life.total_seconds() if self.recency_half_life else None, resamples=self.resamples,
             seed=self.seed, min_coverage=self.min_coverage,
         )
+        if wait:  # say on the coverage check how the wait ended
+            checks = tuple(_with_wait(c, wait, self.wait_for_labels) if c.check_name == "label_coverage" else c for c in outcome.checks)
+            outcome = dataclasses.replace(outcome, checks=checks)
+        return outcome
+
+
+def _check_label_wait(task_id: str, wait: Any, poll: Any, attempts: int, *, conn_id: str | None, as_of: str | None) -> None:
+    """Parse-time checks of the waiting parameters: a DAG that cannot wait sensibly does not load."""
+    for name, value in (("wait_for_labels", wait), ("poll_interval", poll)):
+        if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+            raise ValueError(f"{task_id}: {name} must be a positive timedelta, not {value!r}")
+    if wait < poll:
+        raise ValueError(f"{task_id}: wait_for_labels ({wait}) is shorter than poll_interval ({poll}): "
+                         f"the gate would give up before looking a second time")
+    if attempts < 1:
+        raise ValueError(f"{task_id}: coverage_query_attempts must be at least 1, not {attempts}")
+    if conn_id is None:
+        raise ValueError(f"{task_id}: wait_for_labels needs conn_id: the triggerer polls a database, not files or callables")
+    if as_of is not None:
+        raise ValueError(f"{task_id}: wait_for_labels waits for labels arriving from now on; it cannot be combined with as_of={as_of!r}")
+
+
+def _with_wait(check: CheckResult, event: Mapping[str, Any], waited_for: Any) -> CheckResult:
+    """Say on the coverage check how the wait ended: the reader sees why the verdict came when it did."""
+    since, until = dt.datetime.fromisoformat(event["waiting_since"]), dt.datetime.fromisoformat(event["at"])
+    waited = until - since
+    ended = "coverage reached the minimum" if event["status"] == "ready" else f"the wait of {waited_for} ran out"
+    explanation = f"{check.details['explanation']} Waited {_duration(waited)} for labels: {ended}."
+    return dataclasses.replace(check, details={
+        **check.details, "explanation": explanation, "message": explanation,
+        "waited_seconds": round(waited.total_seconds(), 3), "wait_ended": event["status"],
+    })
+
+
+def _duration(delta: dt.timedelta) -> str:
+    seconds = delta.total_seconds()
+    for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
 
 
 def _moment(value: Any, name: str) -> dt.datetime:

@@ -20,8 +20,9 @@ class SkewGateOperator(BaseGateOperator):
     :param columns: features to compare (default: every column both sides share, except the key).
     :param max_mismatch_share: a feature is skewed when more than this share of joined rows
         differ (default 0.01); ``column_thresholds`` overrides it per feature.
-    :param rtol, atol: numbers are equal when |training - serving| <= atol + rtol·|serving|;
+    :param rtol: numbers are equal when |training - serving| <= atol + rtol·|serving|;
         ``column_tolerances={"fare": {"atol": 0.01}}`` overrides per feature.
+    :param atol: see ``rtol``.
 
     Repeated or null keys are left out of the join and reported (warning); serving keys absent
     from the training data are reported (warning); no key matching at all fails the gate.

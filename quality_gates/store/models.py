@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -175,3 +175,19 @@ class ReferenceProfileRow(Base):
     run_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
 
     __table_args__ = (UniqueConstraint("dataset", "version"), Index(None, "dataset", "created_at"))
+
+
+class AlertDeliveryRow(Base):
+    """One alert through one channel: delivered or not, after how many attempts, and why not.
+    Written by QualityGateNotifier; a failed delivery never changes the gate's outcome."""
+
+    __tablename__ = "alert_deliveries"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    gate_run_id: Mapped[int] = mapped_column(Id, ForeignKey("gate_runs.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(500))
+    event: Mapped[str] = mapped_column(String(20))  # alert | recovery
+    delivered: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

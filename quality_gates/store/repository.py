@@ -16,6 +16,7 @@ from quality_gates.checks.json_safe import truncate
 from quality_gates.checks.results import CheckResult, GateAction, GateMode, GateResult, RunIdentity, Severity, Status
 from quality_gates.checks.values import as_utc
 from quality_gates.store import migrate
+from quality_gates.store.alert_deliveries import AlertDeliveries
 from quality_gates.store.alerts import AlertStates
 from quality_gates.store.artifacts import write_artifact
 from quality_gates.store.engine import StoreTimeouts, engine_for
@@ -74,6 +75,11 @@ class ResultStore:
     def alert_states(self) -> AlertStates:
         """What was last announced per gate and dataset (alerts on changes only)."""
         return AlertStates(self.engine)
+
+    @property
+    def alert_deliveries(self) -> AlertDeliveries:
+        """Every alert's delivery through every channel: delivered or not, attempts, error."""
+        return AlertDeliveries(self.engine)
 
     @property
     def location(self) -> str:

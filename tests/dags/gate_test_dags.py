@@ -80,9 +80,10 @@ with DAG("anomaly_gate_sql", schedule=None, start_date=START) as anomaly_gate_sq
 
 
 def _alerting():
-    from quality_gates.notifiers import EmailChannel, QualityGateNotifier, WebhookChannel
+    from quality_gates.notifiers import EmailChannel, QualityGateNotifier, RetryPolicy, WebhookChannel
 
     return QualityGateNotifier(
+        retry=RetryPolicy(backoff=0.1),
         channels=[
             EmailChannel(to=["oncall@example.com"], smtp_conn_id="test_smtp", from_email="gates@example.com"),
             WebhookChannel(http_conn_id="test_webhook", endpoint="/hooks/quality", timeout=5),
