@@ -14,8 +14,13 @@ setup(
     packages=find_packages(include=["quality_gates", "quality_gates.*"]),
     package_data={
         "quality_gates": [
-            "store/migrations/*.py", "store/migrations/*.mako", "store/migrations/versions/*.py", "notifiers/templates/*.j2",
-            "plugin/templates/*.html", "plugin/static/*", "lineage/*.json",
+            "store/migrations/*.py",
+            "store/migrations/*.mako",
+            "store/migrations/versions/*.py",
+            "notifiers/templates/*.j2",
+            "plugin/templates/*.html",
+            "plugin/static/*",
+            "lineage/*.json",
         ]
     },
     include_package_data=True,

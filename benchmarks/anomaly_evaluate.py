@@ -32,7 +32,10 @@ def main() -> str:
     current, history = profiles[-1], profiles[:-1]
     features = sum(len(c.metrics) for c in current.columns.values())
     rows = []
-    for label, detector in (("default", PartitionAnomalyDetector()), ("weekly seasonality", PartitionAnomalyDetector(seasonality="weekly"))):
+    for label, detector in (
+        ("default", PartitionAnomalyDetector()),
+        ("weekly seasonality", PartitionAnomalyDetector(seasonality="weekly")),
+    ):
         seconds = median_seconds(lambda: detector.evaluate(current, history), repeats=5)
         rows.append([f"evaluate: 365 history partitions × 100 columns ({features} metrics), {label}", f"{seconds * 1000:.0f} ms"])
     table = markdown_table(["measurement", "time (median of 5)"], rows)

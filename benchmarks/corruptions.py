@@ -50,6 +50,7 @@ class Corruption:
 
 # --- column kinds ---------------------------------------------------------------------------------
 
+
 def is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
 
@@ -75,6 +76,7 @@ def _columns(frame: pd.DataFrame, predicate: Callable[[pd.Series], bool]) -> lis
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 def rows_to_change(rows: int, fraction: float) -> int:
     return max(1, int(round(fraction * rows)))
@@ -104,6 +106,7 @@ def _shares(series: pd.Series) -> pd.Series:
 
 # --- the corruptions ------------------------------------------------------------------------------
 
+
 def inject_nulls(frame, column, fraction, rng):
     series = _as_float(frame[column])
     positions = _pick(series.notna().to_numpy(), rows_to_change(len(frame), fraction), rng)
@@ -124,6 +127,7 @@ def _scale(factor: float):
         positions = _pick((series.fillna(0) != 0).to_numpy(), rows_to_change(len(frame), fraction), rng)
         series.iloc[positions] = series.iloc[positions] * factor
         return _replace(frame, column, series), (column,), len(positions), {"factor": factor}
+
     return scale
 
 
@@ -175,8 +179,11 @@ def _swap_partners(frame: pd.DataFrame, column: str) -> list[str]:
     departure/arrival delay): that is how a column-order mix-up looks."""
     series = frame[column]
     family = _family(series)
-    same = [c for c in map(str, frame.columns)
-            if c != column and _family(frame[c]) == family and family != "other" and not frame[c].equals(series)]
+    same = [
+        c
+        for c in map(str, frame.columns)
+        if c != column and _family(frame[c]) == family and family != "other" and not frame[c].equals(series)
+    ]
     alike = [c for c in same if _alike(series, frame[c])]
     return alike or same
 
@@ -201,7 +208,15 @@ def novel_code(existing: Sequence[str], rng: np.random.Generator) -> str:
     for _ in range(1000):
         chars = []
         for ch in template:
-            pool = string.ascii_uppercase if ch.isupper() else string.ascii_lowercase if ch.islower() else string.digits if ch.isdigit() else None
+            pool = (
+                string.ascii_uppercase
+                if ch.isupper()
+                else string.ascii_lowercase
+                if ch.islower()
+                else string.digits
+                if ch.isdigit()
+                else None
+            )
             chars.append(pool[int(rng.integers(len(pool)))] if pool else ch)
         candidate = "".join(chars)
         if candidate not in known:
@@ -339,33 +354,65 @@ def _partition(frame: pd.DataFrame) -> list[str]:
     return [PARTITION]
 
 
-CORRUPTIONS: dict[str, Corruption] = {c.name: c for c in (
-    Corruption("nulls", "values replaced by nulls", True, lambda f: _columns(f, lambda s: s.notna().any()), inject_nulls),
-    Corruption("sign_flip", "positive values negated (refunds, a sign convention change)", True,
-               lambda f: _columns(f, _numeric_positive), flip_sign),
-    Corruption("unit_x1000", "values × 1000 (km → m, s → ms)", True, lambda f: _columns(f, _numeric_nonzero), _scale(1000)),
-    Corruption("unit_div100", "values ÷ 100 (cents → dollars)", True, lambda f: _columns(f, _numeric_nonzero), _scale(0.01)),
-    Corruption("pinned_default", "values replaced by a default (0, -1, 999, the mode, '' or 1970-01-01)", True,
-               lambda f: _columns(f, lambda s: s.notna().any()), pin_default),
-    Corruption("column_swap", "two columns of the same type swapped in some rows (similar ones preferred)", True,
-               lambda f: [c for c in f.columns if _swap_partners(f, c)], swap_columns),
-    Corruption("unseen_category", "a category code nobody has seen before", True, lambda f: _columns(f, is_category), unseen_category),
-    Corruption("category_remap", "one category value mapped to another existing value", True,
-               lambda f: _columns(f, is_category), remap_category),
-    Corruption("category_dropped", "rows of one category value missing (an upstream source lost)", True,
-               lambda f: _columns(f, is_category), drop_category),
-    Corruption("duplicate_rows", "rows replayed (exact duplicates appended)", True, _partition, duplicate_rows),
-    Corruption("time_shift", f"timestamps shifted by +{TIME_SHIFT_HOURS} h (time-zone bug)", True,
-               lambda f: _columns(f, is_datetime), shift_time),
-    Corruption("precision_loss", "decimals rounded away", True, lambda f: _columns(f, _fractional_float), lose_precision),
-    Corruption("case_change", "text upper-/lower-cased", True, lambda f: _columns(f, _case_changeable), change_case),
-    Corruption("whitespace_padding", "text with a trailing space", True, lambda f: _columns(f, is_text), pad_whitespace),
-    Corruption("truncated", "half-written partition (first 50% of rows kept)", False, _partition, truncate_partition),
-    Corruption("lost_shard", "a random 50% of the rows missing", False, _partition, lose_shard),
-    Corruption("int_to_text", "an integer column arrives as text", False, lambda f: _columns(f, is_integer), int_to_text),
-    Corruption("stale_copy", "yesterday's partition republished under today's key", False, _partition, stale_copy,
-               needs_previous=True),
-)}
+CORRUPTIONS: dict[str, Corruption] = {
+    c.name: c
+    for c in (
+        Corruption("nulls", "values replaced by nulls", True, lambda f: _columns(f, lambda s: s.notna().any()), inject_nulls),
+        Corruption(
+            "sign_flip",
+            "positive values negated (refunds, a sign convention change)",
+            True,
+            lambda f: _columns(f, _numeric_positive),
+            flip_sign,
+        ),
+        Corruption("unit_x1000", "values × 1000 (km → m, s → ms)", True, lambda f: _columns(f, _numeric_nonzero), _scale(1000)),
+        Corruption("unit_div100", "values ÷ 100 (cents → dollars)", True, lambda f: _columns(f, _numeric_nonzero), _scale(0.01)),
+        Corruption(
+            "pinned_default",
+            "values replaced by a default (0, -1, 999, the mode, '' or 1970-01-01)",
+            True,
+            lambda f: _columns(f, lambda s: s.notna().any()),
+            pin_default,
+        ),
+        Corruption(
+            "column_swap",
+            "two columns of the same type swapped in some rows (similar ones preferred)",
+            True,
+            lambda f: [c for c in f.columns if _swap_partners(f, c)],
+            swap_columns,
+        ),
+        Corruption("unseen_category", "a category code nobody has seen before", True, lambda f: _columns(f, is_category), unseen_category),
+        Corruption(
+            "category_remap",
+            "one category value mapped to another existing value",
+            True,
+            lambda f: _columns(f, is_category),
+            remap_category,
+        ),
+        Corruption(
+            "category_dropped",
+            "rows of one category value missing (an upstream source lost)",
+            True,
+            lambda f: _columns(f, is_category),
+            drop_category,
+        ),
+        Corruption("duplicate_rows", "rows replayed (exact duplicates appended)", True, _partition, duplicate_rows),
+        Corruption(
+            "time_shift",
+            f"timestamps shifted by +{TIME_SHIFT_HOURS} h (time-zone bug)",
+            True,
+            lambda f: _columns(f, is_datetime),
+            shift_time,
+        ),
+        Corruption("precision_loss", "decimals rounded away", True, lambda f: _columns(f, _fractional_float), lose_precision),
+        Corruption("case_change", "text upper-/lower-cased", True, lambda f: _columns(f, _case_changeable), change_case),
+        Corruption("whitespace_padding", "text with a trailing space", True, lambda f: _columns(f, is_text), pad_whitespace),
+        Corruption("truncated", "half-written partition (first 50% of rows kept)", False, _partition, truncate_partition),
+        Corruption("lost_shard", "a random 50% of the rows missing", False, _partition, lose_shard),
+        Corruption("int_to_text", "an integer column arrives as text", False, lambda f: _columns(f, is_integer), int_to_text),
+        Corruption("stale_copy", "yesterday's partition republished under today's key", False, _partition, stale_copy, needs_previous=True),
+    )
+}
 
 
 def seed_for(*parts: object) -> int:

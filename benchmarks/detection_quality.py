@@ -89,11 +89,13 @@ DESCRIPTIONS: dict[str, str] = {}
 
 # --- GATE in its own environment ---------------------------------------------------------------
 
+
 def _gate_imports(python: Path, stub_dir: Path) -> bool:
     if not python.exists():
         return False
-    done = subprocess.run([str(python), "-c", "import gate"], env={**os.environ, "PYTHONPATH": str(stub_dir)},
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(python), "-c", "import gate"], env={**os.environ, "PYTHONPATH": str(stub_dir)}, capture_output=True, text=True
+    )
     return done.returncode == 0
 
 
@@ -133,7 +135,11 @@ def to_gate_frame(frame: pd.DataFrame, key: str) -> pd.DataFrame:
             if series.dt.tz is not None:
                 series = series.dt.tz_convert("UTC").dt.tz_localize(None)
             series = (series - pd.Timestamp(0)) / pd.Timedelta(seconds=1)
-        elif not pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype):
+        elif (
+            not pd.api.types.is_numeric_dtype(series.dtype)
+            and not pd.api.types.is_string_dtype(series.dtype)
+            or pd.api.types.is_object_dtype(series.dtype)
+        ):
             series = series.astype("str").where(series.notna())
         columns[str(name)] = series.reset_index(drop=True)
     out = pd.DataFrame(columns)
@@ -160,9 +166,12 @@ class GateRunner:
         try:
             stub = write_stub(workdir / "stub")
             python = ensure_gate_venv(stub)
-            self.process = subprocess.Popen([str(python), str(WORKER), str(self.manifest), str(self.results)],
-                                            env={**os.environ, "PYTHONPATH": str(stub)},
-                                            stdout=subprocess.DEVNULL, stderr=open(workdir / "gate_stderr.txt", "w"))
+            self.process = subprocess.Popen(
+                [str(python), str(WORKER), str(self.manifest), str(self.results)],
+                env={**os.environ, "PYTHONPATH": str(stub)},
+                stdout=subprocess.DEVNULL,
+                stderr=open(workdir / "gate_stderr.txt", "w"),
+            )
         except (OSError, subprocess.CalledProcessError, RuntimeError) as error:
             self.error = f"GATE unavailable: {error}"
             print(self.error, file=sys.stderr, flush=True)
@@ -216,6 +225,7 @@ class GateRunner:
 
 # --- the fixed-threshold baseline -------------------------------------------------------------------
 
+
 class ThreeSigma:
     """Mean ± 3σ of every (column, metric) over the history window, computed once per window."""
 
@@ -262,25 +272,29 @@ class ThreeSigma:
         if flagged:
             zval, (column, metric) = flagged[0]
             i = self.index.get((column, metric))
-            top = (f"{column}.{metric} = {x[i]:.4g}, mean {mean[i]:.4g} ± 3×{std[i]:.3g}" if i is not None
-                   else f"{column}: {metric}")
+            top = f"{column}.{metric} = {x[i]:.4g}, mean {mean[i]:.4g} ± 3×{std[i]:.3g}" if i is not None else f"{column}: {metric}"
         return {"flag": bool(flagged), "culprits": culprits[:5], "top": top, "flagged_metrics": len(flagged)}
 
 
 # --- the run -------------------------------------------------------------------------------------------
 
+
 def _ours(detector: PartitionAnomalyDetector, profile: PartitionProfile, history: list[PartitionProfile]) -> dict:
     verdict = detector.evaluate(profile, history)
     top = verdict.explanations[0] if verdict.explanations else None
     return {
-        "flag": verdict.anomalous, "score": round(float(verdict.score), 4), "culprits": list(verdict.culprits[:5]),
-        "top": top.describe() if top else None, "top_metric": f"{top.column}.{top.metric}" if top else None,
+        "flag": verdict.anomalous,
+        "score": round(float(verdict.score), 4),
+        "culprits": list(verdict.culprits[:5]),
+        "top": top.describe() if top else None,
+        "top_metric": f"{top.column}.{top.metric}" if top else None,
         "flagged_metrics": sum(1 for e in verdict.explanations if e.severity >= 1.0),
     }
 
 
-def _nearest_on(detector: PartitionAnomalyDetector, profile: PartitionProfile, history: list[PartitionProfile],
-                columns: tuple[str, ...]) -> str | None:
+def _nearest_on(
+    detector: PartitionAnomalyDetector, profile: PartitionProfile, history: list[PartitionProfile], columns: tuple[str, ...]
+) -> str | None:
     """For a miss: the most severe metric of the corrupted column(s) ("*": the partition's), which
     the verdict itself does not show when other metrics came closer. Uses the detector's internals."""
     try:
@@ -306,11 +320,21 @@ def run_dataset(name: str, factory, stride: int, gate: GateRunner, log) -> list[
     points = 0
     for i in range(HISTORY, len(keys)):
         key, frame = dataset.partitions[i]
-        history, history_keys = profiles[i - HISTORY:i], keys[i - HISTORY:i]
+        history, history_keys = profiles[i - HISTORY : i], keys[i - HISTORY : i]
         window = sigma.window(i - HISTORY, i)
         clean_id = f"{name}|{key}|clean"
-        records.append({"id": clean_id, "dataset": name, "key": key, "corruption": "clean", "fraction": None,
-                        "columns": [], "ours": _ours(detector, profiles[i], history), "3σ": sigma.judge(window, profiles[i])})
+        records.append(
+            {
+                "id": clean_id,
+                "dataset": name,
+                "key": key,
+                "corruption": "clean",
+                "fraction": None,
+                "columns": [],
+                "ours": _ours(detector, profiles[i], history),
+                "3σ": sigma.judge(window, profiles[i]),
+            }
+        )
         gate.judge(name, [{"id": clean_id, "key": key, "history": history_keys}])
         if (i - HISTORY) % stride:
             continue
@@ -321,18 +345,33 @@ def run_dataset(name: str, factory, stride: int, gate: GateRunner, log) -> list[
             if column is None:
                 continue
             for fraction in FRACTIONS if corruption.uses_fraction else (None,):
-                corrupted = corrupt(frame, corruption.name, fraction, seed=seed_for(name, key, corruption.name, fraction),
-                                    column=column, previous=dataset.partitions[i - 1][1])
+                corrupted = corrupt(
+                    frame,
+                    corruption.name,
+                    fraction,
+                    seed=seed_for(name, key, corruption.name, fraction),
+                    column=column,
+                    previous=dataset.partitions[i - 1][1],
+                )
                 if not corrupted.changed_rows:  # nothing to find: not a corrupted partition
                     continue
                 case_id = f"{name}|{key}|{corruption.name}|{fraction}"
                 profile = profile_frame(corrupted.frame).with_key(key)
-                records.append({
-                    "id": case_id, "dataset": name, "key": key, "corruption": corruption.name, "fraction": fraction,
-                    "columns": list(corrupted.columns), "changed_rows": corrupted.changed_rows, "rows": len(frame),
-                    "detail": {k: str(v) for k, v in corrupted.detail.items()},
-                    "ours": _ours(detector, profile, history), "3σ": sigma.judge(window, profile),
-                })
+                records.append(
+                    {
+                        "id": case_id,
+                        "dataset": name,
+                        "key": key,
+                        "corruption": corruption.name,
+                        "fraction": fraction,
+                        "columns": list(corrupted.columns),
+                        "changed_rows": corrupted.changed_rows,
+                        "rows": len(frame),
+                        "detail": {k: str(v) for k, v in corrupted.detail.items()},
+                        "ours": _ours(detector, profile, history),
+                        "3σ": sigma.judge(window, profile),
+                    }
+                )
                 if not records[-1]["ours"]["flag"]:
                     records[-1]["ours"]["nearest_on_corrupted"] = _nearest_on(detector, profile, history, corrupted.columns)
                 if gate.available:
@@ -341,12 +380,15 @@ def run_dataset(name: str, factory, stride: int, gate: GateRunner, log) -> list[
                     frames.append(to_gate_frame(corrupted.frame, gate_key))
         gate.judge(name, evals, frames)
     DESCRIPTIONS[name] = dataset.description
-    log(f"{name}: {len(keys)} partitions, {len(keys) - HISTORY} clean evaluations, {points} corrupted points, "
-        f"{len(records)} evaluations in {time.perf_counter() - started:.0f} s")
+    log(
+        f"{name}: {len(keys)} partitions, {len(keys) - HISTORY} clean evaluations, {points} corrupted points, "
+        f"{len(records)} evaluations in {time.perf_counter() - started:.0f} s"
+    )
     return records
 
 
 # --- the report -------------------------------------------------------------------------------------------
+
 
 def _rate(values: list[bool]) -> float | None:
     return sum(values) / len(values) if values else None
@@ -408,8 +450,9 @@ def report(records: list[dict], gate_note: str, elapsed: float, descriptions: di
         if r["corruption"] != "clean":
             points[r["dataset"]].add(r["key"])
     fa_rows = [[d, len(s["clean"][d]["ours"]), len(points[d]), _three(far[d])] for d in far]
-    fa_table = markdown_table(["dataset", "clean partitions judged", "partitions corrupted (copies of)",
-                               "false-alarm rate ours / 3σ / GATE"], fa_rows)
+    fa_table = markdown_table(
+        ["dataset", "clean partitions judged", "partitions corrupted (copies of)", "false-alarm rate ours / 3σ / GATE"], fa_rows
+    )
 
     detail_rows = []
     for (d, c, f), by in cases.items():
@@ -417,11 +460,22 @@ def report(records: list[dict], gate_note: str, elapsed: float, descriptions: di
         f1 = {m: _f1(recall.get(m), far[d].get(m)) for m in METHODS}
         acc = {m: _rate(culprits[(d, c, f)].get(m, [])) for m in METHODS}
         top_columns = ", ".join(f"{col}×{n}" for col, n in columns_hit[(d, c, f)].most_common(3))
-        detail_rows.append([d, c, "—" if f is None else f"{f:.0%}", len(by["ours"]), _three(recall), _three(f1, _num),
-                            _three(acc), top_columns])
+        detail_rows.append(
+            [d, c, "—" if f is None else f"{f:.0%}", len(by["ours"]), _three(recall), _three(f1, _num), _three(acc), top_columns]
+        )
     detail_table = markdown_table(
-        ["dataset", "corruption", "rows hit", "n", "recall ours / 3σ / GATE", "F1 (balanced) ours / 3σ / GATE",
-         "culprit in top 3 ours / 3σ / GATE", "columns hit (most often)"], detail_rows)
+        [
+            "dataset",
+            "corruption",
+            "rows hit",
+            "n",
+            "recall ours / 3σ / GATE",
+            "F1 (balanced) ours / 3σ / GATE",
+            "culprit in top 3 ours / 3σ / GATE",
+            "columns hit (most often)",
+        ],
+        detail_rows,
+    )
 
     by_type = defaultdict(lambda: defaultdict(list))
     by_type_culprit = defaultdict(lambda: defaultdict(list))
@@ -439,39 +493,84 @@ def report(records: list[dict], gate_note: str, elapsed: float, descriptions: di
         f1 = {m: _f1(recall.get(m), type_far.get(m)) for m in METHODS}
         for m in METHODS:
             overall[m] += by.get(m, [])
-        type_rows.append([c, CORRUPTIONS[c].description, len(by["ours"]), _three(recall), _three(f1, _num),
-                          _three({m: _rate(v) for m, v in by_type_culprit[c].items()})])
-    mean_far = {m: float(np.mean([far[d][m] for d in far if far[d].get(m) is not None])) if any(far[d].get(m) is not None for d in far) else None
-                for m in METHODS}
+        type_rows.append(
+            [
+                c,
+                CORRUPTIONS[c].description,
+                len(by["ours"]),
+                _three(recall),
+                _three(f1, _num),
+                _three({m: _rate(v) for m, v in by_type_culprit[c].items()}),
+            ]
+        )
+    mean_far = {
+        m: float(np.mean([far[d][m] for d in far if far[d].get(m) is not None])) if any(far[d].get(m) is not None for d in far) else None
+        for m in METHODS
+    }
     all_recall = {m: _rate(overall[m]) for m in METHODS}
-    type_rows.append(["**all**", "every corrupted evaluation", len(overall["ours"]), _three(all_recall),
-                      _three({m: _f1(all_recall[m], mean_far[m]) for m in METHODS}, _num),
-                      _three({m: _rate([h for k in culprits for h in culprits[k].get(m, [])]) for m in METHODS})])
-    type_table = markdown_table(["corruption", "what", "n", "recall ours / 3σ / GATE", "F1 (balanced) ours / 3σ / GATE",
-                                 "culprit in top 3 ours / 3σ / GATE"], type_rows)
+    type_rows.append(
+        [
+            "**all**",
+            "every corrupted evaluation",
+            len(overall["ours"]),
+            _three(all_recall),
+            _three({m: _f1(all_recall[m], mean_far[m]) for m in METHODS}, _num),
+            _three({m: _rate([h for k in culprits for h in culprits[k].get(m, [])]) for m in METHODS}),
+        ]
+    )
+    type_table = markdown_table(
+        ["corruption", "what", "n", "recall ours / 3σ / GATE", "F1 (balanced) ours / 3σ / GATE", "culprit in top 3 ours / 3σ / GATE"],
+        type_rows,
+    )
 
-    intro = ("Datasets: " + "; ".join(f"**{d}**: {desc}" for d, desc in descriptions.items()) + ". "
-             f"History: the {HISTORY} previous clean partitions. Corrupted copies at 2%, 5%, 10% of rows ('—': whole "
-             f"partition or column). F1 on a balanced set: precision = recall / (recall + false-alarm rate of that "
-             f"method on that dataset's clean partitions). Culprit: over detected column-level corruptions. {gate_note} "
-             f"Run time {elapsed:.0f} s.")
+    intro = (
+        "Datasets: " + "; ".join(f"**{d}**: {desc}" for d, desc in descriptions.items()) + ". "
+        f"History: the {HISTORY} previous clean partitions. Corrupted copies at 2%, 5%, 10% of rows ('—': whole "
+        f"partition or column). F1 on a balanced set: precision = recall / (recall + false-alarm rate of that "
+        f"method on that dataset's clean partitions). Culprit: over detected column-level corruptions. {gate_note} "
+        f"Run time {elapsed:.0f} s."
+    )
     misses = misses_report(records)
     matched = matched_far_table(records)
-    text = "\n\n".join([intro, "### False alarms on clean partitions", fa_table, "### By corruption type (all datasets)",
-                        type_table, "### Ours at a matched false-alarm rate", matched,
-                        "### By dataset, corruption and fraction", detail_table, misses])
+    text = "\n\n".join(
+        [
+            intro,
+            "### False alarms on clean partitions",
+            fa_table,
+            "### By corruption type (all datasets)",
+            type_table,
+            "### Ours at a matched false-alarm rate",
+            matched,
+            "### By dataset, corruption and fraction",
+            detail_table,
+            misses,
+        ]
+    )
     per_case = [
-        {"dataset": d, "corruption": c, "fraction": f, "n": len(by["ours"]),
-         "recall": {m: _rate(v) for m, v in by.items()},
-         "f1_balanced": {m: _f1(_rate(by.get(m, [])), far[d].get(m)) for m in METHODS if by.get(m)},
-         "culprit_top3": {m: _rate(culprits[(d, c, f)].get(m, [])) for m in METHODS}}
-        for (d, c, f), by in cases.items()]
+        {
+            "dataset": d,
+            "corruption": c,
+            "fraction": f,
+            "n": len(by["ours"]),
+            "recall": {m: _rate(v) for m, v in by.items()},
+            "f1_balanced": {m: _f1(_rate(by.get(m, [])), far[d].get(m)) for m in METHODS if by.get(m)},
+            "culprit_top3": {m: _rate(culprits[(d, c, f)].get(m, [])) for m in METHODS},
+        }
+        for (d, c, f), by in cases.items()
+    ]
     ours_misses_and_false_alarms = [
         {k: r[k] for k in ("id", "columns", "detail", "ours") if k in r}
-        for r in records if r["ours"]["flag"] == (r["corruption"] == "clean")]
-    raw = {"false_alarm_rate": far, "elapsed_s": elapsed, "gate": gate_note, "per_case": per_case,
-           "ours_misses_and_false_alarms": ours_misses_and_false_alarms,
-           "all_records": f"{RECORDS_FILE} (one JSON line per evaluation)"}
+        for r in records
+        if r["ours"]["flag"] == (r["corruption"] == "clean")
+    ]
+    raw = {
+        "false_alarm_rate": far,
+        "elapsed_s": elapsed,
+        "gate": gate_note,
+        "per_case": per_case,
+        "ours_misses_and_false_alarms": ours_misses_and_false_alarms,
+        "all_records": f"{RECORDS_FILE} (one JSON line per evaluation)",
+    }
     return text, raw
 
 
@@ -492,10 +591,29 @@ def matched_far_table(records: list[dict]) -> str:
             threshold = max(1.0, float(np.quantile(clean, 1 - target)) + 1e-9)
             far = float(np.mean(clean >= threshold))
             recall = float(np.mean([r["ours"]["score"] >= threshold for r in corrupted]))
-            rows.append([d, f"{_pct(target)} (GATE's)" if label == "GATE's" else _pct(target), f"{threshold:.2f} (≈ sensitivity {1 / threshold:.2f})", _pct(far),
-                         _pct(recall), _pct(gate_far) if label == "GATE's" else "—", _pct(gate_recall) if label == "GATE's" else "—"])
-    return markdown_table(["dataset", "false-alarm budget", "our score threshold", "ours: false alarms", "ours: recall (all corruptions)",
-                           "GATE: false alarms", "GATE: recall"], rows)
+            rows.append(
+                [
+                    d,
+                    f"{_pct(target)} (GATE's)" if label == "GATE's" else _pct(target),
+                    f"{threshold:.2f} (≈ sensitivity {1 / threshold:.2f})",
+                    _pct(far),
+                    _pct(recall),
+                    _pct(gate_far) if label == "GATE's" else "—",
+                    _pct(gate_recall) if label == "GATE's" else "—",
+                ]
+            )
+    return markdown_table(
+        [
+            "dataset",
+            "false-alarm budget",
+            "our score threshold",
+            "ours: false alarms",
+            "ours: recall (all corruptions)",
+            "GATE: false alarms",
+            "GATE: recall",
+        ],
+        rows,
+    )
 
 
 def _num(value: float | None) -> str:
@@ -516,22 +634,34 @@ def misses_report(records: list[dict], examples: int = 2) -> str:
         totals[(r["dataset"], r["corruption"], r["fraction"])] += 1
         if not r["ours"]["flag"]:
             missed[(r["dataset"], r["corruption"], r["fraction"])].append(r)
-    lines = ["### Ours: missed corruptions", "",
-             "Each example: partition, corrupted column(s), score; `explanations[0]` (the metric closest to "
-             "alarming); then the closest metric of the corrupted column itself.", ""]
+    lines = [
+        "### Ours: missed corruptions",
+        "",
+        "Each example: partition, corrupted column(s), score; `explanations[0]` (the metric closest to "
+        "alarming); then the closest metric of the corrupted column itself.",
+        "",
+    ]
     for (d, c, f), rs in sorted(missed.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 1)):
         lines.append(f"- **{d} / {c} / {'—' if f is None else f'{f:.0%}'}**: {len(rs)} of {totals[(d, c, f)]} missed")
         for r in rs[:examples]:
             detail = f" {r['detail']}" if r.get("detail") else ""
-            lines.append(f"  - {r['key']} `{', '.join(r['columns'])}`{detail}, score {r['ours']['score']}: {r['ours']['top']}"
-                         f" — on the corrupted column: {r['ours'].get('nearest_on_corrupted')}")
+            lines.append(
+                f"  - {r['key']} `{', '.join(r['columns'])}`{detail}, score {r['ours']['score']}: {r['ours']['top']}"
+                f" — on the corrupted column: {r['ours'].get('nearest_on_corrupted')}"
+            )
     alarms = [r for r in records if r["corruption"] == "clean" and r["ours"]["flag"]]
     by_metric = Counter(_metric_kind(r["ours"]["top_metric"]) for r in alarms)
-    lines += ["", f"### Ours: false alarms on clean partitions ({len(alarms)})", "",
-              "Top metric of each false alarm: " + ", ".join(f"{m} ×{n}" for m, n in by_metric.most_common()), ""]
+    lines += [
+        "",
+        f"### Ours: false alarms on clean partitions ({len(alarms)})",
+        "",
+        "Top metric of each false alarm: " + ", ".join(f"{m} ×{n}" for m, n in by_metric.most_common()),
+        "",
+    ]
     for r in alarms:
-        lines.append(f"- {r['dataset']} {r['key']}: score {r['ours']['score']}, {r['ours']['flagged_metrics']} metric(s) "
-                     f"flagged; {r['ours']['top']}")
+        lines.append(
+            f"- {r['dataset']} {r['key']}: score {r['ours']['score']}, {r['ours']['flagged_metrics']} metric(s) flagged; {r['ours']['top']}"
+        )
     return "\n".join(lines)
 
 
@@ -562,8 +692,13 @@ def main(quick: bool | None = None) -> str:
             gate_errors[g["error"].split(":")[0] + ": " + g["error"].split(":")[-1].strip()[:80]] += 1
             r["GATE"] = {"flag": True, "error": g["error"]}  # a crash stops the pipeline: counted as an alarm
         else:
-            r["GATE"] = {"flag": g["drifted"], "score": g["score"], "percentile": g["percentile"],
-                         "culprits": g["top_columns"], "top": g["top_statistic"]}
+            r["GATE"] = {
+                "flag": g["drifted"],
+                "score": g["score"],
+                "percentile": g["percentile"],
+                "culprits": g["top_columns"],
+                "top": g["top_statistic"],
+            }
     gate_note = gate.error or "GATE: gate-drift 0.1.5, detect_drift(cluster=False), 95th-percentile rule."
     if gate_errors:
         gate_note += " GATE raised on " + "; ".join(f"{n} ({e})" for e, n in gate_errors.items()) + ": counted as alarms."

@@ -90,6 +90,7 @@ def features(rows: int, seed: int, scenario: str = "clean") -> pd.DataFrame:
 
 # -- the methods ---------------------------------------------------------------------------
 
+
 def ours_flags(reference: pd.DataFrame, current: pd.DataFrame) -> list[str]:
     from quality_gates.checks.drift import compare_with_reference
     from quality_gates.checks.profiles.reference import profile_reference
@@ -130,9 +131,11 @@ def ensure_evidently_venv(venv: Path = EVIDENTLY_VENV) -> Path | None:
 
 
 def run_evidently(python: Path, workdir: Path, files: dict[str, Path], jobs: list[dict], frame: pd.DataFrame) -> list[dict]:
-    spec = {"numerical": [c for c in frame.columns if c.startswith("num_")],
-            "categorical": [c for c in frame.columns if c.startswith("cat_")],
-            "jobs": [{"reference": str(files[j["reference"]]), "current": str(files[j["current"]]), "rows": j["rows"]} for j in jobs]}
+    spec = {
+        "numerical": [c for c in frame.columns if c.startswith("num_")],
+        "categorical": [c for c in frame.columns if c.startswith("cat_")],
+        "jobs": [{"reference": str(files[j["reference"]]), "current": str(files[j["current"]]), "rows": j["rows"]} for j in jobs],
+    }
     spec_path = workdir / "evidently_jobs.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     out, err = workdir / "evidently_out.jsonl", workdir / "evidently_err.txt"
@@ -145,14 +148,19 @@ def run_evidently(python: Path, workdir: Path, files: dict[str, Path], jobs: lis
 
 # -- the benchmark -------------------------------------------------------------------------
 
+
 def main() -> str:
     from quality_gates.checks.drift import compare_with_reference
     from quality_gates.checks.profiles.reference import profile_reference, reference_to_json
     from quality_gates.store.repository import ResultStore
 
     started = time.perf_counter()
-    frames = {"reference": features(ROWS, 1), "clean": features(ROWS, 2), "tiny": features(ROWS, 3, "tiny"),
-              "drift": features(100_000, 4, "drift")}
+    frames = {
+        "reference": features(ROWS, 1),
+        "clean": features(ROWS, 2),
+        "tiny": features(ROWS, 3, "tiny"),
+        "drift": features(100_000, 4, "drift"),
+    }
     reference, current = frames["reference"], frames["clean"]
     with tempfile.TemporaryDirectory(prefix="qg-drift-bench-") as tmp:
         workdir = Path(tmp)
@@ -176,7 +184,10 @@ def main() -> str:
         scipy_1m = scipy_flags(reference, current)
         scipy_seconds = time.perf_counter() - scipy_start
         # CPU seconds too: the machine is shared, and wall clock then says more about neighbours.
-        cpu = {name: _cpu_seconds(fn) for name, fn in (("stored", stored), ("raw", recomputed), ("scipy", lambda: scipy_flags(reference, current)))}
+        cpu = {
+            name: _cpu_seconds(fn)
+            for name, fn in (("stored", stored), ("raw", recomputed), ("scipy", lambda: scipy_flags(reference, current)))
+        }
 
         # 2 and 3. Flags of each method on every scenario and size.
         cases = [(scenario, rows) for scenario in ("clean", "tiny") for rows in SIZES] + [("drift", 100_000)]
@@ -194,8 +205,19 @@ def main() -> str:
             jobs = [{"reference": "reference", "current": s, "rows": n} for s, n in evidently_cases]
             for result, (s, n) in zip(run_evidently(python, workdir, files, jobs, reference), evidently_cases):
                 evidently[(s, n)] = result
-    return report(profile_seconds, stored_seconds, raw_seconds, scipy_seconds, cpu, document_kb, cases, ours, scipy, evidently,
-                  time.perf_counter() - started)
+    return report(
+        profile_seconds,
+        stored_seconds,
+        raw_seconds,
+        scipy_seconds,
+        cpu,
+        document_kb,
+        cases,
+        ours,
+        scipy,
+        evidently,
+        time.perf_counter() - started,
+    )
 
 
 def _cpu_seconds(fn) -> float:
@@ -217,8 +239,11 @@ def report(profile_seconds, stored_seconds, raw_seconds, scipy_seconds, cpu, doc
     timing_rows = [
         row("drift gate, stored reference (read profile + compare)", stored_seconds, cpu["stored"]),
         row("drift gate, recomputing from raw reference data", raw_seconds, cpu["raw"]),
-        row("Evidently 0.7 DataDriftPreset report" if evidently_1m else "Evidently (not installed)",
-            evidently_1m["seconds"] if evidently_1m else None, evidently_1m.get("cpu_seconds") if evidently_1m else None),
+        row(
+            "Evidently 0.7 DataDriftPreset report" if evidently_1m else "Evidently (not installed)",
+            evidently_1m["seconds"] if evidently_1m else None,
+            evidently_1m.get("cpu_seconds") if evidently_1m else None,
+        ),
         row("scipy per-column tests (ks_2samp, chi2_contingency)", scipy_seconds, cpu["scipy"]),
     ]
     timing = markdown_table(["1M reference × 1M current × 50 columns", "wall s", "CPU s", "vs stored reference (wall / CPU)"], timing_rows)
@@ -236,10 +261,19 @@ def report(profile_seconds, stored_seconds, raw_seconds, scipy_seconds, cpu, doc
         f"Columns flagged out of 50 (for '5 columns drift', found of the 5 that drift + others flagged):\n\n{flags}\n\n"
         f"Evidently's methods chosen by its defaults: {methods}. Benchmark run time: {elapsed:.0f} s."
     )
-    raw = {"cpu_seconds": cpu, "stored_seconds": stored_seconds, "raw_seconds": raw_seconds, "profile_seconds": profile_seconds, "scipy_seconds": scipy_seconds,
-           "evidently_seconds": evidently_1m["seconds"] if evidently_1m else None, "document_kb": document_kb,
-           "flags": {f"{s}@{n}": {"ours": ours[(s, n)], "scipy": scipy[(s, n)], "evidently": evidently.get((s, n), {}).get("drifted")}
-                     for s, n in cases}}
+    raw = {
+        "cpu_seconds": cpu,
+        "stored_seconds": stored_seconds,
+        "raw_seconds": raw_seconds,
+        "profile_seconds": profile_seconds,
+        "scipy_seconds": scipy_seconds,
+        "evidently_seconds": evidently_1m["seconds"] if evidently_1m else None,
+        "document_kb": document_kb,
+        "flags": {
+            f"{s}@{n}": {"ours": ours[(s, n)], "scipy": scipy[(s, n)], "evidently": evidently.get((s, n), {}).get("drifted")}
+            for s, n in cases
+        },
+    }
     write_results("drift", "Drift gate: stored reference vs raw recomputation vs Evidently; false alarms", text, raw)
     return text
 

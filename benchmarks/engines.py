@@ -25,7 +25,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from benchmarks.common import ensure_bench_database, markdown_table, median_seconds, write_results
@@ -38,6 +37,7 @@ TABLE = "engines_events"  # BIG_ROWS rows; the 5M schema benchmark reads its fir
 
 
 # ---- 1. Parquet 1M × 20: pushdown vs pandera-polars ---------------------------------------------
+
 
 def _polars_schema(schema):
     """The same columns and checks for pandera's polars backend."""
@@ -77,8 +77,9 @@ def bench_parquet_schema(directory: Path) -> list[dict]:
                 pass
 
         def gate(path=path):
-            return compute(Family.SCHEMA, DuckDBFiles.scan([str(path)], "parquet", "bench"), schema, allow_empty=False,
-                           max_failure_cases=20)
+            return compute(
+                Family.SCHEMA, DuckDBFiles.scan([str(path)], "parquet", "bench"), schema, allow_empty=False, max_failure_cases=20
+            )
 
         def chunked(path=path):
             return compute(Family.SCHEMA, FileSource(str(path)).compute("pandas"), schema, allow_empty=False, max_failure_cases=20)
@@ -87,12 +88,22 @@ def bench_parquet_schema(directory: Path) -> list[dict]:
         baseline = median_seconds(pandera_polars, repeats=5)
         ours = median_seconds(gate, repeats=5)
         old = median_seconds(chunked, repeats=3)
-        rows.append({"data": label, "checks": checks, "pandera_polars_s": baseline, "gate_duckdb_s": ours, "gate_chunked_pandas_s": old,
-                     "ratio": ours / baseline, "failing_checks": failing})
+        rows.append(
+            {
+                "data": label,
+                "checks": checks,
+                "pandera_polars_s": baseline,
+                "gate_duckdb_s": ours,
+                "gate_chunked_pandas_s": old,
+                "ratio": ours / baseline,
+                "failing_checks": failing,
+            }
+        )
     return rows
 
 
 # ---- the PostgreSQL table (made once, server-side) ----------------------------------------------
+
 
 def prepare_table(pg: str) -> float:
     import sqlalchemy as sa
@@ -109,7 +120,8 @@ def prepare_table(pg: str) -> float:
             SELECT g AS event_id, (g %% 10000) AS user_id, random() * 100 AS amount, random() * 5 AS score,
                    (ARRAY['view','click','buy','share'])[1 + g %% 4] AS kind, md5(g::text) AS token,
                    timestamp '2024-01-01' + g * interval '1 second' AS created_at, (g %% 3 = 0) AS flagged
-            FROM generate_series(1, {BIG_ROWS}) g""")
+            FROM generate_series(1, {BIG_ROWS}) g"""
+        )
         connection.exec_driver_sql(f"ANALYZE {TABLE}")
     engine.dispose()
     return time.perf_counter() - start
@@ -130,7 +142,9 @@ PEAK = """
 peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 """
 
-SQL_SCHEMA_GATE = SQL_SCHEMA + """
+SQL_SCHEMA_GATE = (
+    SQL_SCHEMA
+    + """
 import json, sys, time
 import sqlalchemy as sa
 from quality_gates.engines import Family, SqlQuery, compute
@@ -140,10 +154,13 @@ start = time.perf_counter()
 validation = compute(Family.SCHEMA, SqlQuery(engine, query, "bench", ("event_id",)), SCHEMA, allow_empty=False,
                      max_failure_cases=20, pushdown=sys.argv[4])
 seconds = time.perf_counter() - start
-""" + PEAK + """
+"""
+    + PEAK
+    + """
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rows": validation.row_count,
                   "failed": sorted(c.check_name for c in validation.checks if c.status != "passed")}))
 """
+)
 
 
 def run_child(script: str, *args: str) -> dict:
@@ -154,11 +171,14 @@ def run_child(script: str, *args: str) -> dict:
 
 
 def bench_pg_schema(pg: str) -> dict:
-    return {"pushdown": run_child(SQL_SCHEMA_GATE, pg, TABLE, str(PG_SCHEMA_ROWS), "auto"),
-            "streamed": run_child(SQL_SCHEMA_GATE, pg, TABLE, str(PG_SCHEMA_ROWS), "never")}
+    return {
+        "pushdown": run_child(SQL_SCHEMA_GATE, pg, TABLE, str(PG_SCHEMA_ROWS), "auto"),
+        "streamed": run_child(SQL_SCHEMA_GATE, pg, TABLE, str(PG_SCHEMA_ROWS), "never"),
+    }
 
 
 # ---- 3. DuckDB over a 10M-row Parquet file ------------------------------------------------------
+
 
 def _moments_sql(relation: str, columns: dict[str, str]) -> str:
     """DuckDB's own single aggregate query: count, and per column non-nulls, mean, std, min, max."""
@@ -178,8 +198,13 @@ def _moments_sql(relation: str, columns: dict[str, str]) -> str:
 def _kinds(frame: pd.DataFrame) -> dict[str, str]:
     kinds = {}
     for name, dtype in frame.dtypes.items():
-        kinds[name] = ("numeric" if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-                       else "text" if pd.api.types.is_string_dtype(dtype) else "other")
+        kinds[name] = (
+            "numeric"
+            if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+            else "text"
+            if pd.api.types.is_string_dtype(dtype)
+            else "other"
+        )
     return kinds
 
 
@@ -203,18 +228,26 @@ def bench_duckdb_big(path: Path, kinds: dict[str, str]) -> dict:
 def _big_schema():
     import pandera.pandas as pa
 
-    return pa.DataFrameSchema({
-        "id": pa.Column(int, unique=True), "user_id": pa.Column(int, pa.Check.ge(0)),
-        "amount": pa.Column(float, pa.Check.in_range(-100, 200), nullable=True), "score": pa.Column(float, pa.Check.le(5)),
-        "price": pa.Column(float, pa.Check.gt(0)), "quantity": pa.Column(int, pa.Check.in_range(-5, 15)),
-        "discount": pa.Column(float, pa.Check.in_range(0, 1)), "latency_ms": pa.Column(float, pa.Check.ge(0)),
-        "kind": pa.Column(str, pa.Check.isin(["view", "click", "buy", "share"])),
-        "country": pa.Column(str, pa.Check.str_length(0, 12), nullable=True), "token": pa.Column(str, pa.Check.str_length(1, 20)),
-        "flagged": pa.Column(bool),
-    })
+    return pa.DataFrameSchema(
+        {
+            "id": pa.Column(int, unique=True),
+            "user_id": pa.Column(int, pa.Check.ge(0)),
+            "amount": pa.Column(float, pa.Check.in_range(-100, 200), nullable=True),
+            "score": pa.Column(float, pa.Check.le(5)),
+            "price": pa.Column(float, pa.Check.gt(0)),
+            "quantity": pa.Column(int, pa.Check.in_range(-5, 15)),
+            "discount": pa.Column(float, pa.Check.in_range(0, 1)),
+            "latency_ms": pa.Column(float, pa.Check.ge(0)),
+            "kind": pa.Column(str, pa.Check.isin(["view", "click", "buy", "share"])),
+            "country": pa.Column(str, pa.Check.str_length(0, 12), nullable=True),
+            "token": pa.Column(str, pa.Check.str_length(1, 20)),
+            "flagged": pa.Column(bool),
+        }
+    )
 
 
 # ---- 4. polars profile 10M × 15 vs a moments-only select ----------------------------------------
+
 
 def bench_polars_profile(frame: pd.DataFrame) -> dict:
     import polars as pl
@@ -223,16 +256,27 @@ def bench_polars_profile(frame: pd.DataFrame) -> dict:
 
     polars_frame = pl.from_pandas(frame)
     numeric = [n for n, t in polars_frame.schema.items() if t.is_numeric()]
-    moments = [e for n in numeric for e in (pl.col(n).mean().alias(f"{n}_mean"), pl.col(n).std(ddof=0).alias(f"{n}_std"),
-                                             pl.col(n).min().alias(f"{n}_min"), pl.col(n).max().alias(f"{n}_max"))]
+    moments = [
+        e
+        for n in numeric
+        for e in (
+            pl.col(n).mean().alias(f"{n}_mean"),
+            pl.col(n).std(ddof=0).alias(f"{n}_std"),
+            pl.col(n).min().alias(f"{n}_min"),
+            pl.col(n).max().alias(f"{n}_max"),
+        )
+    ]
     moments += [pl.col(n).null_count().alias(f"{n}_nulls") for n in polars_frame.columns]
-    return {"moments_select_s": median_seconds(lambda: polars_frame.select(moments), repeats=3),
-            "profile_s": median_seconds(lambda: profile_polars(polars_frame), repeats=3)}
+    return {
+        "moments_select_s": median_seconds(lambda: polars_frame.select(moments), repeats=3),
+        "profile_s": median_seconds(lambda: profile_polars(polars_frame), repeats=3),
+    }
 
 
 # ---- 5. PostgreSQL profile vs one moments scan --------------------------------------------------
 
-PG_PROFILE = """
+PG_PROFILE = (
+    """
 import json, sys, time
 import sqlalchemy as sa
 from quality_gates.engines import Family, SqlQuery, compute
@@ -241,9 +285,12 @@ query = sa.select(sa.literal_column("*")).select_from(sa.table(sys.argv[2]))
 start = time.perf_counter()
 profile = compute(Family.PARTITION_PROFILE, SqlQuery(engine, query, "bench"), sample_rows=100_000)
 seconds = time.perf_counter() - start
-""" + PEAK + """
+"""
+    + PEAK
+    + """
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rows": profile.row_count}))
 """
+)
 
 PG_MOMENTS = """
 import json, sys, time
@@ -261,13 +308,16 @@ print(json.dumps({"seconds": time.perf_counter() - start}))
 
 # ---- 6. bounded memory: every gate's computation, each in its own process ----------------------
 
-GATES = """
+GATES = (
+    """
 import json, sys, time
 import sqlalchemy as sa
 from quality_gates.engines import DuckDBFiles, Family, SqlQuery, compute
 from quality_gates.checks.profiles.model import SAMPLE_ROWS
 from benchmarks.engines import _big_schema
-""" + SQL_SCHEMA + """
+"""
+    + SQL_SCHEMA
+    + """
 kind, where, gate = sys.argv[1], sys.argv[2], sys.argv[3]
 if kind == "parquet":
     data, schema, columns = DuckDBFiles.scan([where], "parquet", "bench"), _big_schema(), ["amount", "kind"]
@@ -287,9 +337,12 @@ else:
         from quality_gates.checks.drift import compare_with_reference
         compare_with_reference(reference, frame, columns=columns)
 seconds = time.perf_counter() - start
-""" + PEAK + """
+"""
+    + PEAK
+    + """
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024}))
 """
+)
 
 
 def bench_memory(pg: str, parquet: Path) -> list[dict]:
@@ -301,6 +354,7 @@ def bench_memory(pg: str, parquet: Path) -> list[dict]:
 
 
 # ---- the table -----------------------------------------------------------------------------------
+
 
 def main() -> str:
     from benchmarks.profiles import mixed_frame
@@ -322,30 +376,70 @@ def main() -> str:
 
     table_rows = []
     for row in parquet_rows:
-        table_rows.append([f"Parquet {PARQUET_ROWS:,} × 20, {row['checks']} checks, {row['data']}: schema gate (DuckDB pushdown) vs "
-                           "pandera-polars validate(lazy=True)", f"{row['gate_duckdb_s']:.3f} s", f"{row['pandera_polars_s']:.3f} s",
-                           f"{row['ratio']:.2f}× (target ≤ 1.0×; old chunked pandas path {row['gate_chunked_pandas_s']:.3f} s)"])
+        table_rows.append(
+            [
+                f"Parquet {PARQUET_ROWS:,} × 20, {row['checks']} checks, {row['data']}: schema gate (DuckDB pushdown) vs "
+                "pandera-polars validate(lazy=True)",
+                f"{row['gate_duckdb_s']:.3f} s",
+                f"{row['pandera_polars_s']:.3f} s",
+                f"{row['ratio']:.2f}× (target ≤ 1.0×; old chunked pandas path {row['gate_chunked_pandas_s']:.3f} s)",
+            ]
+        )
     push, stream = pg_schema["pushdown"], pg_schema["streamed"]
-    table_rows.append([f"PostgreSQL {PG_SCHEMA_ROWS:,} rows, schema gate: pushed down vs streamed (old path)",
-                       f"{push['seconds']:.2f} s, peak {push['peak_mb']:.0f} MB", f"{stream['seconds']:.2f} s, peak {stream['peak_mb']:.0f} MB",
-                       f"{stream['seconds'] / push['seconds']:.1f}× faster (target ≥ 10×, peak < 200 MB)"])
+    table_rows.append(
+        [
+            f"PostgreSQL {PG_SCHEMA_ROWS:,} rows, schema gate: pushed down vs streamed (old path)",
+            f"{push['seconds']:.2f} s, peak {push['peak_mb']:.0f} MB",
+            f"{stream['seconds']:.2f} s, peak {stream['peak_mb']:.0f} MB",
+            f"{stream['seconds'] / push['seconds']:.1f}× faster (target ≥ 10×, peak < 200 MB)",
+        ]
+    )
     for name in ("profile", "schema"):
-        table_rows.append([f"DuckDB over Parquet {BIG_ROWS:,} × 12: {name} vs DuckDB's own single aggregate query",
-                           f"{duck[f'{name}_s']:.2f} s", f"{duck['duckdb_aggregate_s']:.2f} s",
-                           f"{duck[f'{name}_s'] / duck['duckdb_aggregate_s']:.2f}× (target ≤ 2×)"])
-    table_rows.append([f"polars profile {BIG_ROWS:,} × 15 vs moments-only polars select", f"{polars_profile['profile_s']:.2f} s",
-                       f"{polars_profile['moments_select_s']:.2f} s",
-                       f"{polars_profile['profile_s'] / polars_profile['moments_select_s']:.1f}× (target ≤ 2×)"])
+        table_rows.append(
+            [
+                f"DuckDB over Parquet {BIG_ROWS:,} × 12: {name} vs DuckDB's own single aggregate query",
+                f"{duck[f'{name}_s']:.2f} s",
+                f"{duck['duckdb_aggregate_s']:.2f} s",
+                f"{duck[f'{name}_s'] / duck['duckdb_aggregate_s']:.2f}× (target ≤ 2×)",
+            ]
+        )
+    table_rows.append(
+        [
+            f"polars profile {BIG_ROWS:,} × 15 vs moments-only polars select",
+            f"{polars_profile['profile_s']:.2f} s",
+            f"{polars_profile['moments_select_s']:.2f} s",
+            f"{polars_profile['profile_s'] / polars_profile['moments_select_s']:.1f}× (target ≤ 2×)",
+        ]
+    )
     profile, moments = pg_profile["profile"], pg_profile["moments"]
-    table_rows.append([f"PostgreSQL {BIG_ROWS:,} × 8 profile in the database vs one moments-only aggregate scan",
-                       f"{profile['seconds']:.2f} s, peak {profile['peak_mb']:.0f} MB", f"{moments['seconds']:.2f} s",
-                       f"{profile['seconds'] / moments['seconds']:.2f}× (target ≤ 1.5×, peak < 500 MB)"])
+    table_rows.append(
+        [
+            f"PostgreSQL {BIG_ROWS:,} × 8 profile in the database vs one moments-only aggregate scan",
+            f"{profile['seconds']:.2f} s, peak {profile['peak_mb']:.0f} MB",
+            f"{moments['seconds']:.2f} s",
+            f"{profile['seconds'] / moments['seconds']:.2f}× (target ≤ 1.5×, peak < 500 MB)",
+        ]
+    )
     for row in memory:
-        table_rows.append([f"{row['data']}: {row['gate']} gate's computation, client peak", f"{row['peak_mb']:.0f} MB",
-                           "500 MB", f"{row['seconds']:.1f} s"])
+        table_rows.append(
+            [
+                f"{row['data']}: {row['gate']} gate's computation, client peak",
+                f"{row['peak_mb']:.0f} MB",
+                "500 MB",
+                f"{row['seconds']:.1f} s",
+            ]
+        )
     table = markdown_table(["measurement", "ours", "baseline", "ratio"], table_rows)
-    raw = {"scale": SCALE, "parquet_schema": parquet_rows, "pg_schema": pg_schema, "duckdb_big": duck, "polars_profile": polars_profile,
-           "pg_profile": pg_profile, "memory": memory, "table_created_s": created}
+    raw = {
+        "scale": SCALE,
+        "parquet_schema": parquet_rows,
+        "pg_schema": pg_schema,
+        "duckdb_big": duck,
+        "polars_profile": polars_profile,
+        "pg_profile": pg_profile,
+        "memory": memory,
+        "table_created_s": created,
+    }
     write_results("engines", "Engines: gates compute where the data lives (issue 12)", table, raw)
     return table
 

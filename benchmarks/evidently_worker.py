@@ -46,11 +46,19 @@ def main(spec_path: str) -> int:
         reference = frames[job["reference"]].head(job["rows"])
         current = frames[job["current"]].head(job["rows"])
         start, cpu = time.perf_counter(), time.process_time()
-        snapshot = Report([DataDriftPreset()]).run(Dataset.from_pandas(current, data_definition=definition),
-                                                    Dataset.from_pandas(reference, data_definition=definition)).dict()
+        snapshot = (
+            Report([DataDriftPreset()])
+            .run(Dataset.from_pandas(current, data_definition=definition), Dataset.from_pandas(reference, data_definition=definition))
+            .dict()
+        )
         seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
         drifted, methods = drifted_columns(snapshot)
-        print(json.dumps({"job": job, "seconds": seconds, "cpu_seconds": cpu_seconds, "drifted": drifted, "methods": sorted(set(methods.values()))}), flush=True)
+        print(
+            json.dumps(
+                {"job": job, "seconds": seconds, "cpu_seconds": cpu_seconds, "drifted": drifted, "methods": sorted(set(methods.values()))}
+            ),
+            flush=True,
+        )
     return 0
 
 

@@ -38,8 +38,13 @@ def verdict(current, previous) -> dict:
     if len(statistic):
         row = statistic.iloc[0]
         first = f"{statistic.index[0]}.{row['statistic']} z={float(row['z-score']):.2f}"
-    return {"drifted": bool(result.is_drifted), "score": float(result.score),
-            "percentile": float(result.score_percentile), "top_columns": top, "top_statistic": first}
+    return {
+        "drifted": bool(result.is_drifted),
+        "score": float(result.score),
+        "percentile": float(result.score_percentile),
+        "top_columns": top,
+        "top_statistic": first,
+    }
 
 
 def main(manifest_path: str, results_path: str) -> int:
@@ -81,7 +86,9 @@ def main(manifest_path: str, results_path: str) -> int:
                     try:
                         frame = pd.read_parquet(task["file"])
                         os.unlink(task["file"])  # a temporary file: the corrupted copies of large partitions add up
-                        current = {s.partition: s for s in gate.summarize(frame, partition_key=PART, previous_summaries=[reference[dataset]])}
+                        current = {
+                            s.partition: s for s in gate.summarize(frame, partition_key=PART, previous_summaries=[reference[dataset]])
+                        }
                     except Exception as error:
                         failure = f"summarize: {type(error).__name__}: {error}"
                         for item in task["evals"]:
@@ -93,8 +100,11 @@ def main(manifest_path: str, results_path: str) -> int:
                         summary = current.get(item["key"]) or known[item["key"]]
                         record = {"id": item["id"], **verdict(summary, [known[k] for k in item["history"]])}
                     except Exception as error:
-                        record = {"id": item["id"], "error": f"{type(error).__name__}: {error}"[:500],
-                                  "trace": traceback.format_exc(limit=3)[-800:]}
+                        record = {
+                            "id": item["id"],
+                            "error": f"{type(error).__name__}: {error}"[:500],
+                            "trace": traceback.format_exc(limit=3)[-800:],
+                        }
                     out.write(json.dumps(record) + "\n")
                 out.flush()
 

@@ -36,17 +36,31 @@ def end_to_end(rows: int = E2E_ROWS, runs: int = RUNS) -> dict[str, dict[str, fl
         dags = Path(home) / "dags"
         dags.mkdir()
         write_dags(str(dags))
-        env = {**os.environ, "AIRFLOW_HOME": home, "AIRFLOW__CORE__DAGS_FOLDER": str(dags), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-               "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING", "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-               "AIRFLOW_CONN_QUALITY_GATES_DEFAULT": f"sqlite:///{home}/quality_gates.db"}
+        env = {
+            **os.environ,
+            "AIRFLOW_HOME": home,
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+            "AIRFLOW_CONN_QUALITY_GATES_DEFAULT": f"sqlite:///{home}/quality_gates.db",
+        }
         env = {k: v for k, v in env.items() if not k.startswith(("OPENLINEAGE", "AIRFLOW__OPENLINEAGE"))}
         subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True, capture_output=True)
         events = Path(home) / "events.jsonl"
         to_file = {"AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps({"type": "file", "log_file_path": str(events), "append": True})}
-        for label, extra, variant in (("OpenLineage disabled", {}, ""), ("provider's events only", to_file, "without-gate-facets"),
-                                      ("OpenLineage to a file", to_file, "")):
-            done = subprocess.run([sys.executable, "-m", "benchmarks.lineage_worker", str(dags), str(runs), str(rows), variant],
-                                  env={**env, **extra}, capture_output=True, text=True, cwd=ROOT)
+        for label, extra, variant in (
+            ("OpenLineage disabled", {}, ""),
+            ("provider's events only", to_file, "without-gate-facets"),
+            ("OpenLineage to a file", to_file, ""),
+        ):
+            done = subprocess.run(
+                [sys.executable, "-m", "benchmarks.lineage_worker", str(dags), str(runs), str(rows), variant],
+                env={**env, **extra},
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
             if done.returncode:
                 raise RuntimeError(f"{label}: the benchmark process failed:\n{done.stderr[-3000:]}")
             timings = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("TIMINGS=")).removeprefix("TIMINGS="))
@@ -56,6 +70,7 @@ def end_to_end(rows: int = E2E_ROWS, runs: int = RUNS) -> dict[str, dict[str, fl
 
 def in_process(rows: int = ROWS) -> list[dict]:
     import pandas as pd
+    from openlineage.client.serde import Serde
 
     from benchmarks.drift import features
     from quality_gates.checks.drift import compare_with_reference
@@ -65,7 +80,6 @@ def in_process(rows: int = ROWS) -> list[dict]:
     from quality_gates.checks.schema_validation import validate_schema
     from quality_gates.lineage.facets import operator_lineage
     from quality_gates.lineage.facts import DatasetName, gate_facts, metrics_from_frame, metrics_from_profile
-    from openlineage.client.serde import Serde
 
     reference, current = features(rows, 0), features(rows, 1)
     stored = profile_reference(reference)
@@ -77,21 +91,33 @@ def in_process(rows: int = ROWS) -> list[dict]:
     result = GateResult("schema", "bench", "2024-01-01", tuple(validation.checks), validation.row_count, now, now)
 
     def facets_json():
-        facts = gate_facts(result, gate_run_id=1, mode="fail", report_url="http://localhost:8080/x", column_metrics=metrics_from_profile(profile),
-                           inputs=[DatasetName("file", "/data/bench.parquet")])
+        facts = gate_facts(
+            result,
+            gate_run_id=1,
+            mode="fail",
+            report_url="http://localhost:8080/x",
+            column_metrics=metrics_from_profile(profile),
+            inputs=[DatasetName("file", "/data/bench.parquet")],
+        )
         lineage = operator_lineage(facts)
         return Serde.to_json(lineage.inputs[0]) + Serde.to_json(lineage.run_facets["qualityGate"])
 
     return [
-        {"what": f"drift gate, {rows:,} × {current.shape[1]} columns: current-side column metrics vs the drift comparison",
-         "lineage_s": median_seconds(lambda: metrics_from_frame(current, report.compared), repeats=3),
-         "gate_s": median_seconds(lambda: compare_with_reference(stored, current), repeats=3)},
-        {"what": f"anomaly gate, {rows:,} × {current.shape[1]} columns: column metrics from its profile vs profiling",
-         "lineage_s": median_seconds(lambda: metrics_from_profile(profile), repeats=5),
-         "gate_s": median_seconds(lambda: profile_partition(current), repeats=3)},
-        {"what": f"schema gate, {rows:,} × {current.shape[1]} columns ({len(result.checks)} checks): facts, facets and event JSON vs validation",
-         "lineage_s": median_seconds(facets_json, repeats=5),
-         "gate_s": median_seconds(lambda: validate_schema([current], schema), repeats=3)},
+        {
+            "what": f"drift gate, {rows:,} × {current.shape[1]} columns: current-side column metrics vs the drift comparison",
+            "lineage_s": median_seconds(lambda: metrics_from_frame(current, report.compared), repeats=3),
+            "gate_s": median_seconds(lambda: compare_with_reference(stored, current), repeats=3),
+        },
+        {
+            "what": f"anomaly gate, {rows:,} × {current.shape[1]} columns: column metrics from its profile vs profiling",
+            "lineage_s": median_seconds(lambda: metrics_from_profile(profile), repeats=5),
+            "gate_s": median_seconds(lambda: profile_partition(current), repeats=3),
+        },
+        {
+            "what": f"schema gate, {rows:,} × {current.shape[1]} columns ({len(result.checks)} checks): facts, facets and event JSON vs validation",
+            "lineage_s": median_seconds(facets_json, repeats=5),
+            "gate_s": median_seconds(lambda: validate_schema([current], schema), repeats=3),
+        },
     ]
 
 
@@ -108,9 +134,20 @@ def main(e2e_rows: int = E2E_ROWS, rows: int = ROWS, runs: int = RUNS) -> str:
     table_rows = []
     for kind, dag_id in (("schema", "bench_lineage_schema"), ("drift (50 columns)", "bench_lineage_drift")):
         what = f"dag.test() of a {kind} gate, {e2e_rows:,} rows, median of {runs} warm runs"
-        table_rows += [[f"{what}: gate facets vs OpenLineage disabled", f"{on[dag_id]:.3f} s", f"{off[dag_id]:.3f} s", f"{on[dag_id] / off[dag_id]:.2f}×"],
-                       [f"{what}: gate facets vs the provider's events without them", f"{on[dag_id]:.3f} s", f"{provider[dag_id]:.3f} s",
-                        f"{on[dag_id] / provider[dag_id]:.2f}×"]]
+        table_rows += [
+            [
+                f"{what}: gate facets vs OpenLineage disabled",
+                f"{on[dag_id]:.3f} s",
+                f"{off[dag_id]:.3f} s",
+                f"{on[dag_id] / off[dag_id]:.2f}×",
+            ],
+            [
+                f"{what}: gate facets vs the provider's events without them",
+                f"{on[dag_id]:.3f} s",
+                f"{provider[dag_id]:.3f} s",
+                f"{on[dag_id] / provider[dag_id]:.2f}×",
+            ],
+        ]
     table_rows += [[p["what"], f"{p['lineage_s']:.3f} s", f"{p['gate_s']:.3f} s", f"{p['lineage_s'] / p['gate_s']:.3f}×"] for p in parts]
     table = markdown_table(["measurement", "with lineage / lineage work", "without / the gate's own work", "ratio"], table_rows)
     write_results("lineage", "OpenLineage facets: cost on gate runs (issue 15)", table, {"end_to_end": e2e, "in_process": parts})

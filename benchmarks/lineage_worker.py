@@ -13,7 +13,7 @@ import json
 import sys
 import time
 
-DAG_FILE = '''
+DAG_FILE = """
 import datetime as dt
 
 from airflow.sdk import DAG
@@ -46,15 +46,15 @@ with DAG("bench_lineage_schema", schedule=None, start_date=START, params={"rows"
 with DAG("bench_lineage_drift", schedule=None, start_date=START, params={"rows": "100000"}) as bench_lineage_drift:
     DriftGateOperator(task_id="gate", current=CallableSource(frame, op_kwargs={"rows": "{{ params.rows }}", "seed": "1"}),
                       reference=CallableSource(frame, op_kwargs={"rows": "{{ params.rows }}"}), dataset="bench_features", mode="warn")
-'''
+"""
 
-SCHEMA = '''
+SCHEMA = """
 schema_type: dataframe
 columns:
   order_id: {dtype: int64, unique: true}
   amount: {dtype: float64, greater_than_or_equal_to: 0}
   status: {dtype: str, isin: [new, paid, shipped]}
-'''
+"""
 
 
 def write_dags(folder: str) -> None:

@@ -32,8 +32,14 @@ def binary_frame(rows: int = ROWS) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     label = (rng.random(rows) < 0.3).astype(int)
     score = np.clip(0.3 + 0.35 * (label - 0.3) + rng.normal(0, 0.2, rows), 0, 1)
-    return pd.DataFrame({"label": label, "score": score, "predicted": (score >= 0.5).astype(int),
-                         "segment": rng.choice(["app", "web", "kiosk"], rows, p=[0.6, 0.3, 0.1])})
+    return pd.DataFrame(
+        {
+            "label": label,
+            "score": score,
+            "predicted": (score >= 0.5).astype(int),
+            "segment": rng.choice(["app", "web", "kiosk"], rows, p=[0.6, 0.3, 0.1]),
+        }
+    )
 
 
 def regression_frame(rows: int = ROWS) -> pd.DataFrame:
@@ -54,11 +60,16 @@ def sklearn_classification(frame: pd.DataFrame) -> dict:
     out = {}
     for name, part in _subsets(frame):
         y, p, s = part["label"].to_numpy(), part["predicted"].to_numpy(), part["score"].to_numpy()
-        out.update({
-            ("accuracy", name): skm.accuracy_score(y, p), ("precision", name): skm.precision_score(y, p),
-            ("recall", name): skm.recall_score(y, p), ("f1", name): skm.f1_score(y, p),
-            ("roc_auc", name): skm.roc_auc_score(y, s), ("log_loss", name): skm.log_loss(y, s),
-        })
+        out.update(
+            {
+                ("accuracy", name): skm.accuracy_score(y, p),
+                ("precision", name): skm.precision_score(y, p),
+                ("recall", name): skm.recall_score(y, p),
+                ("f1", name): skm.f1_score(y, p),
+                ("roc_auc", name): skm.roc_auc_score(y, s),
+                ("log_loss", name): skm.log_loss(y, s),
+            }
+        )
     return out
 
 
@@ -68,8 +79,13 @@ def sklearn_regression(frame: pd.DataFrame) -> dict:
     out = {}
     for name, part in _subsets(frame):
         y, p = part["y"].to_numpy(), part["p"].to_numpy()
-        out.update({("mae", name): skm.mean_absolute_error(y, p), ("rmse", name): float(np.sqrt(skm.mean_squared_error(y, p))),
-                    ("r2", name): skm.r2_score(y, p)})
+        out.update(
+            {
+                ("mae", name): skm.mean_absolute_error(y, p),
+                ("rmse", name): float(np.sqrt(skm.mean_squared_error(y, p))),
+                ("r2", name): skm.r2_score(y, p),
+            }
+        )
     return out
 
 
@@ -160,7 +176,8 @@ peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if lin
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, **summary}))
 """ % (PREDICTIONS, LABELS)
 
-IN_DATABASE = """
+IN_DATABASE = (
+    """
 def run(url):
     from quality_gates.checks.model_metrics.serving import evaluate_aggregates
     from quality_gates.checks.model_metrics.serving_sql import aggregate_delayed_labels
@@ -169,9 +186,12 @@ def run(url):
     evaluation = evaluate_aggregates(aggregates, TABLES, WINDOW, task="classification", metrics=None)
     values = {f"{e.metric}@{e.slice}": e.value for e in evaluation.estimates}
     return {"labelled": evaluation.report["labelled"], "coverage": evaluation.report["coverage"], "values": values}
-""" + MEASURE
+"""
+    + MEASURE
+)
 
-IN_PANDAS = """
+IN_PANDAS = (
+    """
 def run(url):
     import pandas as pd
     from quality_gates.checks.model_metrics import EvaluationSpec, evaluate_frame
@@ -185,7 +205,10 @@ def run(url):
     spec = EvaluationSpec("classification", "label", "prediction", "score", ("channel",), metrics=("accuracy", "precision", "recall", "f1", "roc_auc"))
     values = {f"{e.metric}@{e.slice}": e.value for e in evaluate_frame(labelled, spec).estimates}
     return {"labelled": len(labelled), "coverage": float(coverage), "values": values}
-""" % (PREDICTIONS, LABELS) + MEASURE
+"""
+    % (PREDICTIONS, LABELS)
+    + MEASURE
+)
 
 
 def run_script(script: str, pg: str) -> dict:
@@ -216,21 +239,51 @@ def render(memory: dict, sql: dict) -> str:
     r_ours, r_sk = memory["ours_regression_s"], memory["sklearn_regression_s"]
     boot = memory["sklearn_row_bootstrap_1000_s_extrapolated"]
     rows = [
-        ["1M binary predictions, overall + 3 slices: 6 metrics with 95% intervals (1,000 bootstrap resamples; ROC AUC DeLong) "
-         "vs scikit-learn's 6 metric functions, point estimates only", f"{c_ours:.2f} s", f"{c_sk:.2f} s", f"{c_ours / c_sk:.2f}× scikit-learn's time, intervals included"],
-        ["1M regression predictions, overall + 3 slices: MAE, RMSE, R² with intervals vs scikit-learn's point estimates",
-         f"{r_ours:.2f} s", f"{r_sk:.2f} s", f"{r_ours / r_sk:.2f}× scikit-learn's time, intervals included"],
-        ["1M binary predictions: same intervals by a row bootstrap with scikit-learn (1,000 resamples, extrapolated from "
-         f"{SKLEARN_BOOTSTRAP_SAMPLE})", f"{c_ours:.2f} s", f"{boot:,.0f} s", f"{boot / c_ours:,.0f}× faster"],
-        [f"point estimates, largest difference from scikit-learn ({memory['metric_values_compared']} values)",
-         f"{memory['max_abs_difference']:.1e}", "", ""],
-        [f"10M predictions ⋈ {ours['labelled'] / 1e6:.1f}M delayed labels in PostgreSQL, 5 metrics overall + 3 slices with intervals, "
-         "coverage, delay histogram, duplicates, orphans: reduced in the database vs read_sql of both tables + pandas merge",
-         f"{ours['seconds']:.1f} s", f"{baseline['seconds']:.1f} s", f"{baseline['seconds'] / ours['seconds']:.1f}× faster"],
-        ["same, peak memory of the client process (VmHWM)", f"{ours['peak_mb']:,.0f} MB", f"{baseline['peak_mb']:,.0f} MB",
-         f"{baseline['peak_mb'] / ours['peak_mb']:.0f}× less"],
-        ["same, largest metric difference between the two (ROC AUC on scores rounded to 1e-4 in the database)",
-         f"{sql['max_abs_difference']:.1e}", "", f"coverage {ours['coverage']:.1%} vs {baseline['coverage']:.1%}"],
+        [
+            "1M binary predictions, overall + 3 slices: 6 metrics with 95% intervals (1,000 bootstrap resamples; ROC AUC DeLong) "
+            "vs scikit-learn's 6 metric functions, point estimates only",
+            f"{c_ours:.2f} s",
+            f"{c_sk:.2f} s",
+            f"{c_ours / c_sk:.2f}× scikit-learn's time, intervals included",
+        ],
+        [
+            "1M regression predictions, overall + 3 slices: MAE, RMSE, R² with intervals vs scikit-learn's point estimates",
+            f"{r_ours:.2f} s",
+            f"{r_sk:.2f} s",
+            f"{r_ours / r_sk:.2f}× scikit-learn's time, intervals included",
+        ],
+        [
+            "1M binary predictions: same intervals by a row bootstrap with scikit-learn (1,000 resamples, extrapolated from "
+            f"{SKLEARN_BOOTSTRAP_SAMPLE})",
+            f"{c_ours:.2f} s",
+            f"{boot:,.0f} s",
+            f"{boot / c_ours:,.0f}× faster",
+        ],
+        [
+            f"point estimates, largest difference from scikit-learn ({memory['metric_values_compared']} values)",
+            f"{memory['max_abs_difference']:.1e}",
+            "",
+            "",
+        ],
+        [
+            f"10M predictions ⋈ {ours['labelled'] / 1e6:.1f}M delayed labels in PostgreSQL, 5 metrics overall + 3 slices with intervals, "
+            "coverage, delay histogram, duplicates, orphans: reduced in the database vs read_sql of both tables + pandas merge",
+            f"{ours['seconds']:.1f} s",
+            f"{baseline['seconds']:.1f} s",
+            f"{baseline['seconds'] / ours['seconds']:.1f}× faster",
+        ],
+        [
+            "same, peak memory of the client process (VmHWM)",
+            f"{ours['peak_mb']:,.0f} MB",
+            f"{baseline['peak_mb']:,.0f} MB",
+            f"{baseline['peak_mb'] / ours['peak_mb']:.0f}× less",
+        ],
+        [
+            "same, largest metric difference between the two (ROC AUC on scores rounded to 1e-4 in the database)",
+            f"{sql['max_abs_difference']:.1e}",
+            "",
+            f"coverage {ours['coverage']:.1%} vs {baseline['coverage']:.1%}",
+        ],
     ]
     return markdown_table(["measurement", "ours", "baseline", "ratio"], rows)
 

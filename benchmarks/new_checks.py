@@ -40,17 +40,22 @@ def _setup(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as c:
         c.exec_driver_sql("DROP TABLE IF EXISTS nc_events, nc_events_indexed, nc_parent, nc_child, nc_orders, nc_quarantine")
-        c.exec_driver_sql(f"CREATE TABLE nc_events AS SELECT g AS id, timestamp '2024-01-01' + g * interval '1 second' AS ts "
-                          f"FROM generate_series(1, {EVENTS}) g")
+        c.exec_driver_sql(
+            f"CREATE TABLE nc_events AS SELECT g AS id, timestamp '2024-01-01' + g * interval '1 second' AS ts "
+            f"FROM generate_series(1, {EVENTS}) g"
+        )
         c.exec_driver_sql("CREATE TABLE nc_events_indexed AS SELECT * FROM nc_events")
         c.exec_driver_sql("CREATE INDEX ON nc_events_indexed (ts)")
         c.exec_driver_sql(f"CREATE TABLE nc_parent AS SELECT g AS id FROM generate_series(1, {PARENT}) g")
         # 0.1 % of child keys point past the parent's ids: orphans.
-        c.exec_driver_sql(f"CREATE TABLE nc_child AS SELECT g AS id, (g %% {int(PARENT * 1.001)}) + 1 AS parent_id "
-                          f"FROM generate_series(1, {CHILD}) g")
-        c.exec_driver_sql(f"CREATE TABLE nc_orders AS SELECT g::bigint AS order_id, "
-                          f"CASE WHEN g %% 100 = 0 THEN -1.0 ELSE (g %% 500)::float8 END AS amount, "
-                          f"CASE WHEN g %% 3 = 0 THEN 'paid' ELSE 'new' END AS status FROM generate_series(1, {QUARANTINE_ROWS}) g")
+        c.exec_driver_sql(
+            f"CREATE TABLE nc_child AS SELECT g AS id, (g %% {int(PARENT * 1.001)}) + 1 AS parent_id FROM generate_series(1, {CHILD}) g"
+        )
+        c.exec_driver_sql(
+            f"CREATE TABLE nc_orders AS SELECT g::bigint AS order_id, "
+            f"CASE WHEN g %% 100 = 0 THEN -1.0 ELSE (g %% 500)::float8 END AS amount, "
+            f"CASE WHEN g %% 3 = 0 THEN 'paid' ELSE 'new' END AS status FROM generate_series(1, {QUARANTINE_ROWS}) g"
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.exec_driver_sql("VACUUM ANALYZE nc_events, nc_events_indexed, nc_parent, nc_child, nc_orders")
     engine.dispose()
@@ -105,15 +110,29 @@ print(json.dumps({"seconds": seconds, "orphans": orphans, "peak_rss_mib": resour
 
 def _referential_integrity(url: str) -> tuple[list[list[str]], dict]:
     rows, raw = [], {}
-    labels = {"database": "in-database anti-join (ours, one connection)", "hashed": "hashed keys (ours, across connections)",
-              "pandas": "baseline: both key columns into pandas, isin"}
+    labels = {
+        "database": "in-database anti-join (ours, one connection)",
+        "hashed": "hashed keys (ours, across connections)",
+        "pandas": "baseline: both key columns into pandas, isin",
+    }
     for method, label in labels.items():
-        done = subprocess.run([sys.executable, "-c", RI_WORKER, url, method], capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            [sys.executable, "-c", RI_WORKER, url, method],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         result = json.loads(done.stdout.strip().splitlines()[-1])
         raw[method] = result
-        rows.append([f"relationships, {CHILD:,} vs {PARENT:,} rows: {label}", f"{result['seconds']:,.2f} s",
-                     f"{result['peak_rss_mib']:,.0f} MiB (imports: {result['rss_before_mib']:,.0f})", f"{result['orphans']:,} orphans"])
+        rows.append(
+            [
+                f"relationships, {CHILD:,} vs {PARENT:,} rows: {label}",
+                f"{result['seconds']:,.2f} s",
+                f"{result['peak_rss_mib']:,.0f} MiB (imports: {result['rss_before_mib']:,.0f})",
+                f"{result['orphans']:,} orphans",
+            ]
+        )
     base = raw["pandas"]["seconds"]
     for row, method in zip(rows, labels):
         row[3] += f" · {raw[method]['seconds'] / base:.2f}× the pandas time"
@@ -134,8 +153,13 @@ def _quarantine(url: str) -> tuple[list[list[str]], dict]:
     )
 
     engine = sa.create_engine(url)
-    schema = pa.DataFrameSchema({"order_id": pa.Column("int64", unique=True), "amount": pa.Column(float, pa.Check.ge(0)),
-                                 "status": pa.Column(str, pa.Check.isin(["new", "paid"]))})
+    schema = pa.DataFrameSchema(
+        {
+            "order_id": pa.Column("int64", unique=True),
+            "amount": pa.Column(float, pa.Check.ge(0)),
+            "status": pa.Column(str, pa.Check.isin(["new", "paid"])),
+        }
+    )
 
     def chunks():
         with engine.connect().execution_options(stream_results=True, max_row_buffer=200_000) as c:
@@ -157,15 +181,33 @@ def _quarantine(url: str) -> tuple[list[list[str]], dict]:
     write = time.perf_counter() - started
     spool.cleanup()
     engine.dispose()
-    raw = {"rows": QUARANTINE_ROWS, "failing_rows": counts.failing_rows, "written": written, "validate_seconds": plain,
-           "validate_and_spool_seconds": validated, "write_seconds": write}
+    raw = {
+        "rows": QUARANTINE_ROWS,
+        "failing_rows": counts.failing_rows,
+        "written": written,
+        "validate_seconds": plain,
+        "validate_and_spool_seconds": validated,
+        "write_seconds": write,
+    }
     rows = [
-        [f"quarantine, {QUARANTINE_ROWS:,} rows: baseline, schema gate without quarantine", f"{plain:,.1f} s", "",
-         f"{QUARANTINE_ROWS / plain:,.0f} rows/s validated"],
-        [f"quarantine, {QUARANTINE_ROWS:,} rows: schema gate + spool (ours)", f"{validated:,.1f} s", "",
-         f"{QUARANTINE_ROWS / validated:,.0f} rows/s validated · {validated / plain:.2f}× the baseline"],
-        [f"quarantine: {written:,} failing rows (1 %) to a PostgreSQL table, one transaction", f"{write:,.2f} s", "",
-         f"{written / write:,.0f} rows/s written"],
+        [
+            f"quarantine, {QUARANTINE_ROWS:,} rows: baseline, schema gate without quarantine",
+            f"{plain:,.1f} s",
+            "",
+            f"{QUARANTINE_ROWS / plain:,.0f} rows/s validated",
+        ],
+        [
+            f"quarantine, {QUARANTINE_ROWS:,} rows: schema gate + spool (ours)",
+            f"{validated:,.1f} s",
+            "",
+            f"{QUARANTINE_ROWS / validated:,.0f} rows/s validated · {validated / plain:.2f}× the baseline",
+        ],
+        [
+            f"quarantine: {written:,} failing rows (1 %) to a PostgreSQL table, one transaction",
+            f"{write:,.2f} s",
+            "",
+            f"{written / write:,.0f} rows/s written",
+        ],
     ]
     return rows, {"quarantine": raw}
 

@@ -35,23 +35,25 @@ def mixed_frame(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
     country = pd.Series(pd.array(country, dtype="str")).mask(rng.random(rows) < 0.02, "").mask(rng.random(rows) < 0.02, None)
     token = pd.array(pa.array(rng.integers(0, 2**62, rows)).cast(pa.string()), dtype="str")
     start = np.datetime64("2024-01-01T00:00:00", "us")
-    return pd.DataFrame({
-        "id": np.arange(rows),
-        "user_id": rng.integers(0, 100_000, rows),
-        "amount": with_nans,
-        "score": rng.random(rows) * 5,
-        "price": rng.lognormal(3, 1, rows).round(2),
-        "quantity": rng.integers(-5, 16, rows),
-        "discount": discount,
-        "latency_ms": rng.exponential(120, rows),
-        "kind": pd.array(rng.choice(["view", "click", "buy", "share"], rows), dtype="str"),
-        "country": country,
-        "token": token,
-        "created_at": start + rng.integers(0, 30 * 86_400 * 10**6, rows).astype("timedelta64[us]"),
-        "updated_at": pd.Series(start + rng.integers(0, 30 * 86_400 * 10**6, rows).astype("timedelta64[us]")).dt.tz_localize("UTC"),
-        "flagged": rng.random(rows) < 0.3,
-        "is_test": pd.array(rng.random(rows) < 0.1, dtype="boolean"),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "user_id": rng.integers(0, 100_000, rows),
+            "amount": with_nans,
+            "score": rng.random(rows) * 5,
+            "price": rng.lognormal(3, 1, rows).round(2),
+            "quantity": rng.integers(-5, 16, rows),
+            "discount": discount,
+            "latency_ms": rng.exponential(120, rows),
+            "kind": pd.array(rng.choice(["view", "click", "buy", "share"], rows), dtype="str"),
+            "country": country,
+            "token": token,
+            "created_at": start + rng.integers(0, 30 * 86_400 * 10**6, rows).astype("timedelta64[us]"),
+            "updated_at": pd.Series(start + rng.integers(0, 30 * 86_400 * 10**6, rows).astype("timedelta64[us]")).dt.tz_localize("UTC"),
+            "flagged": rng.random(rows) < 0.3,
+            "is_test": pd.array(rng.random(rows) < 0.1, dtype="boolean"),
+        }
+    )
 
 
 def bench_in_memory() -> dict:
@@ -65,7 +67,9 @@ def bench_in_memory() -> dict:
     polars_frame = pl.from_pandas(frame)
     conversion = time.perf_counter() - start
     return {
-        "rows": len(frame), "columns": len(frame.columns), "pandas_to_polars_s": conversion,
+        "rows": len(frame),
+        "columns": len(frame.columns),
+        "pandas_to_polars_s": conversion,
         "pandas_engine_s": median_seconds(lambda: profile_frame(frame), repeats=3, warmup=0),
         "polars_engine_s": median_seconds(lambda: profile_polars(polars_frame), repeats=3, warmup=1),
         "describe_s": median_seconds(lambda: frame.describe(), repeats=3, warmup=0),
@@ -157,18 +161,24 @@ peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if lin
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "rows": profile.row_count, "sample_rows": profile.sample_rows}))
 """
 
-SQL_ENGINE = f"""
+SQL_ENGINE = (
+    f"""
 def run(url):
     from quality_gates.checks.profiles.sql_engine import profile_sql
     return profile_sql(sa.create_engine(url), sa.select(sa.literal_column("*")).select_from(sa.table("{SQL_TABLE}")))
-""" + MEASURE
+"""
+    + MEASURE
+)
 
-READ_SQL = f"""
+READ_SQL = (
+    f"""
 def run(url):
     import pandas as pd
     from quality_gates.checks.profiles.pandas_engine import profile_frame
     return profile_frame(pd.read_sql("SELECT * FROM {SQL_TABLE}", sa.create_engine(url)))
-""" + MEASURE
+"""
+    + MEASURE
+)
 
 DUPLICATES = f"""
 import json, sys, time
@@ -207,20 +217,44 @@ def main() -> str:
     ours, baseline = sql["sql_engine"], sql["read_sql_pandas_engine"]
     rows = [
         [f"{shape} in memory: pandas engine", f"{pandas_s:.2f} s", "", f"{pandas_s / describe:.2f}× describe()"],
-        [f"{shape} in memory: polars engine (frame already in polars)", f"{polars_s:.2f} s", "",
-         f"{polars_s / describe:.2f}× describe(), {pandas_s / polars_s:.1f}× faster than pandas engine"],
+        [
+            f"{shape} in memory: polars engine (frame already in polars)",
+            f"{polars_s:.2f} s",
+            "",
+            f"{polars_s / describe:.2f}× describe(), {pandas_s / polars_s:.1f}× faster than pandas engine",
+        ],
         [f"{shape} in memory: pandas.DataFrame.describe() (numeric columns only)", f"{describe:.2f} s", "", "baseline"],
-        [f"{shape} in memory: pandas.DataFrame.describe(include='all') (every column)", f"{memory['describe_all_s']:.2f} s", "",
-         f"pandas engine {pandas_s / memory['describe_all_s']:.2f}×, polars engine {polars_s / memory['describe_all_s']:.2f}× of it"],
-        [f"{shape} in memory: GATE reference (gate-drift 0.1.5) summarize", _seconds(memory["gate_summarize_s"]), "",
-         _gate_ratio(memory["gate_summarize_s"], pandas_s, polars_s)],
+        [
+            f"{shape} in memory: pandas.DataFrame.describe(include='all') (every column)",
+            f"{memory['describe_all_s']:.2f} s",
+            "",
+            f"pandas engine {pandas_s / memory['describe_all_s']:.2f}×, polars engine {polars_s / memory['describe_all_s']:.2f}× of it",
+        ],
+        [
+            f"{shape} in memory: GATE reference (gate-drift 0.1.5) summarize",
+            _seconds(memory["gate_summarize_s"]),
+            "",
+            _gate_ratio(memory["gate_summarize_s"], pandas_s, polars_s),
+        ],
         [f"{shape} in memory: pandas → polars conversion (once, not in the above)", f"{memory['pandas_to_polars_s']:.2f} s", "", ""],
-        ["10M × 15 cols PostgreSQL table: SQL engine vs read_sql + pandas engine, time", f"{ours['seconds']:.1f} s",
-         f"{baseline['seconds']:.1f} s", f"{baseline['seconds'] / ours['seconds']:.1f}× faster"],
-        ["same, peak memory of the client process", f"{ours['peak_mb']:,.0f} MB", f"{baseline['peak_mb']:,.0f} MB",
-         f"{baseline['peak_mb'] / ours['peak_mb']:.0f}× less"],
-        ["of which: exact duplicate-row count (one query, hash of each row)", f"{sql['duplicate_rows_query']['seconds']:.1f} s", "",
-         f"{sql['duplicate_rows_query']['seconds'] / ours['seconds']:.0%} of the SQL engine's time"],
+        [
+            "10M × 15 cols PostgreSQL table: SQL engine vs read_sql + pandas engine, time",
+            f"{ours['seconds']:.1f} s",
+            f"{baseline['seconds']:.1f} s",
+            f"{baseline['seconds'] / ours['seconds']:.1f}× faster",
+        ],
+        [
+            "same, peak memory of the client process",
+            f"{ours['peak_mb']:,.0f} MB",
+            f"{baseline['peak_mb']:,.0f} MB",
+            f"{baseline['peak_mb'] / ours['peak_mb']:.0f}× less",
+        ],
+        [
+            "of which: exact duplicate-row count (one query, hash of each row)",
+            f"{sql['duplicate_rows_query']['seconds']:.1f} s",
+            "",
+            f"{sql['duplicate_rows_query']['seconds'] / ours['seconds']:.0%} of the SQL engine's time",
+        ],
     ]
     table = markdown_table(["measurement", "ours", "baseline", "ratio"], rows)
     write_results("profiles", "Partition profiling engines", table, {"in_memory": memory, "postgres": sql})

@@ -36,10 +36,21 @@ def _result(key: str):
     from quality_gates.checks.results import CheckKind, CheckResult, GateAction, GateKind, GateMode, GateResult, Severity, Status
 
     now = dt.datetime.now(dt.UTC)
-    checks = [CheckResult("partition_anomaly", None, Status.PASSED, Severity.ERROR, "score 0.2", "score below 1.00",
-                          {"kind": CheckKind.PARTITION_ANOMALY, "score": 0.2, "culprits": [], "history_size": 30})]
-    checks += [CheckResult("mean", f"c{i}", Status.PASSED, Severity.ERROR, "1.0", "0.9 … 1.1", {"kind": CheckKind.ANOMALY_EXPLANATION})
-               for i in range(20)]
+    checks = [
+        CheckResult(
+            "partition_anomaly",
+            None,
+            Status.PASSED,
+            Severity.ERROR,
+            "score 0.2",
+            "score below 1.00",
+            {"kind": CheckKind.PARTITION_ANOMALY, "score": 0.2, "culprits": [], "history_size": 30},
+        )
+    ]
+    checks += [
+        CheckResult("mean", f"c{i}", Status.PASSED, Severity.ERROR, "1.0", "0.9 … 1.1", {"kind": CheckKind.ANOMALY_EXPLANATION})
+        for i in range(20)
+    ]
     return GateResult(GateKind.ANOMALY, "bench_orders", key, tuple(checks), 1_000, now, now, mode=GateMode.FAIL, action=GateAction.ALLOWED)
 
 
@@ -74,16 +85,28 @@ def _seed_runs(store) -> None:
     rows = []
     for i in range(SEEDED_RUNS):
         let_through, blocked = i % 20 == 0, i % 20 == 1
-        rows.append({
-            "dag_id": f"dag_{i % 50}", "task_id": "gate", "run_id": f"seed_{i}", "map_index": -1, "try_number": 1,
-            "dataset": f"dataset_{i % 200}", "partition_key": f"2024-{i % 365:03d}", "gate": "schema",
-            "status": "failed" if let_through or blocked else "passed", "started_at": now - dt.timedelta(minutes=i),
-            "finished_at": now - dt.timedelta(minutes=i), "row_count": 1_000, "summary": {"checks": 3},
-            "mode": "warn" if let_through else "fail", "action": "blocked" if blocked else "allowed",
-        })
+        rows.append(
+            {
+                "dag_id": f"dag_{i % 50}",
+                "task_id": "gate",
+                "run_id": f"seed_{i}",
+                "map_index": -1,
+                "try_number": 1,
+                "dataset": f"dataset_{i % 200}",
+                "partition_key": f"2024-{i % 365:03d}",
+                "gate": "schema",
+                "status": "failed" if let_through or blocked else "passed",
+                "started_at": now - dt.timedelta(minutes=i),
+                "finished_at": now - dt.timedelta(minutes=i),
+                "row_count": 1_000,
+                "summary": {"checks": 3},
+                "mode": "warn" if let_through else "fail",
+                "action": "blocked" if blocked else "allowed",
+            }
+        )
     with store.engine.begin() as connection:
         for start in range(0, len(rows), 10_000):
-            connection.execute(insert(GateRunRow), rows[start:start + 10_000])
+            connection.execute(insert(GateRunRow), rows[start : start + 10_000])
 
 
 def _query_ms(store) -> tuple[float, int]:
@@ -131,10 +154,21 @@ def main(runs: int = 200) -> str:
             rows.append([name, f"record one anomaly gate run (21 checks, 20-column profile): {path}", f"{timings[path]:.2f} ms", ratio])
         _seed_runs(store)
         query_ms, found = _query_ms(store)
-        rows.append([name, f"'what did we let through' (docs/results-store.md) on {SEEDED_RUNS + 3 * runs:,} gate runs: {found:,} rows",
-                     f"{query_ms:.1f} ms", ""])
-        raw[name] = {"per_run_ms": timings, "let_through_query_ms": query_ms, "let_through_rows": found, "runs": runs,
-                     "one_transaction_vs_two": now / before}
+        rows.append(
+            [
+                name,
+                f"'what did we let through' (docs/results-store.md) on {SEEDED_RUNS + 3 * runs:,} gate runs: {found:,} rows",
+                f"{query_ms:.1f} ms",
+                "",
+            ]
+        )
+        raw[name] = {
+            "per_run_ms": timings,
+            "let_through_query_ms": query_ms,
+            "let_through_rows": found,
+            "runs": runs,
+            "one_transaction_vs_two": now / before,
+        }
         store.engine.dispose()
     table = markdown_table(["store", "measurement", f"median of {runs} runs (query: of 7)", "vs two transactions"], rows)
     write_results("record_path", "Recording a verdict with its artifacts (issue 11, items 9 and 13)", table, raw)

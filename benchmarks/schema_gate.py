@@ -64,6 +64,7 @@ def bench_gate_vs_pandera(store_url: str) -> list[dict]:
     store = ResultStore.open(store_url)
     rows = []
     for label, frame in (("clean", wide_frame(ROWS)), ("1% bad rows", wide_frame(ROWS, 0.01))):
+
         def pandera_alone():
             try:
                 schema.validate(frame, lazy=True)
@@ -89,10 +90,20 @@ def bench_result_writes(pg: str) -> dict:
     store = ResultStore.open(pg)
     now = dt.datetime.now(dt.UTC)
     checks = tuple(
-        CheckResult(f"check_{i % 40}", f"column_{i // 40}", Status.FAILED if i % 7 == 0 else Status.PASSED, Severity.ERROR,
-                    f"{i} of 1,000,000 rows (0.{i:04d}%) fail, e.g. -1.0", ">= 0",
-                    {"rows_checked": 1_000_000, "failing_rows": i, "failing_fraction": i / 1e6,
-                     "failure_cases": [{"row": i + k, "value": -1.0} for k in range(5)]})
+        CheckResult(
+            f"check_{i % 40}",
+            f"column_{i // 40}",
+            Status.FAILED if i % 7 == 0 else Status.PASSED,
+            Severity.ERROR,
+            f"{i} of 1,000,000 rows (0.{i:04d}%) fail, e.g. -1.0",
+            ">= 0",
+            {
+                "rows_checked": 1_000_000,
+                "failing_rows": i,
+                "failing_fraction": i / 1e6,
+                "failure_cases": [{"row": i + k, "value": -1.0} for k in range(5)],
+            },
+        )
         for i in range(10_000)
     )
     result = GateResult("schema", "bench", "p", checks, 1_000_000, now, now)
@@ -130,7 +141,9 @@ SCHEMA = pa.DataFrameSchema({
 })
 """
 
-CHUNKED = SQL_SCHEMA + """
+CHUNKED = (
+    SQL_SCHEMA
+    + """
 import json, time
 from quality_gates.checks.schema_validation import validate_schema
 from quality_gates.sources import SqlSource
@@ -140,8 +153,11 @@ failed = [c.check_name for c in validation.checks if c.status != "passed"]
 peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak_kb / 1024, "rows": validation.row_count, "failed": failed}))
 """
+)
 
-WHOLE = SQL_SCHEMA + """
+WHOLE = (
+    SQL_SCHEMA
+    + """
 import json, time, sys
 import pandas as pd, sqlalchemy as sa
 start = time.perf_counter()
@@ -154,6 +170,7 @@ except pa.errors.SchemaErrors as e:
 peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({"seconds": time.perf_counter() - start, "peak_mb": peak_kb / 1024, "rows": len(frame), "failed": failed}))
 """
+)
 
 
 # Peak memory is each child's own VmHWM: ru_maxrss would carry the parent's high-water mark over exec.
@@ -178,18 +195,46 @@ def main() -> str:
     table_rows = []
     for store, results in (("SQLite", gate_sqlite), ("PostgreSQL", gate_pg)):
         for r in results:
-            table_rows.append([f"1M × 20 cols, {r['data']}: gate (store {store}) vs pandera validate(lazy=True)",
-                               f"{r['gate_s']:.3f} s", f"{r['pandera_s']:.3f} s", f"{r['ratio']:.2f}× (target ≤ 1.15×)"])
-    table_rows.append(["10,000 check results written to PostgreSQL (one gate run)", f"{writes['seconds']:.3f} s",
-                       "target 1.000 s", f"{writes['rows_per_second']:,.0f} rows/s (target ≥ 10,000)"])
+            table_rows.append(
+                [
+                    f"1M × 20 cols, {r['data']}: gate (store {store}) vs pandera validate(lazy=True)",
+                    f"{r['gate_s']:.3f} s",
+                    f"{r['pandera_s']:.3f} s",
+                    f"{r['ratio']:.2f}× (target ≤ 1.15×)",
+                ]
+            )
+    table_rows.append(
+        [
+            "10,000 check results written to PostgreSQL (one gate run)",
+            f"{writes['seconds']:.3f} s",
+            "target 1.000 s",
+            f"{writes['rows_per_second']:,.0f} rows/s (target ≥ 10,000)",
+        ]
+    )
     chunked, whole = memory
-    table_rows.append([f"5M-row PostgreSQL table: {chunked['method']} vs {whole['method']}, peak memory",
-                       f"{chunked['peak_mb']:,.0f} MB", f"{whole['peak_mb']:,.0f} MB", f"{chunked['peak_mb'] / whole['peak_mb']:.2f}×"])
-    table_rows.append(["5M-row PostgreSQL table: time, same two methods", f"{chunked['seconds']:.1f} s",
-                       f"{whole['seconds']:.1f} s", f"{chunked['seconds'] / whole['seconds']:.2f}×"])
+    table_rows.append(
+        [
+            f"5M-row PostgreSQL table: {chunked['method']} vs {whole['method']}, peak memory",
+            f"{chunked['peak_mb']:,.0f} MB",
+            f"{whole['peak_mb']:,.0f} MB",
+            f"{chunked['peak_mb'] / whole['peak_mb']:.2f}×",
+        ]
+    )
+    table_rows.append(
+        [
+            "5M-row PostgreSQL table: time, same two methods",
+            f"{chunked['seconds']:.1f} s",
+            f"{whole['seconds']:.1f} s",
+            f"{chunked['seconds'] / whole['seconds']:.2f}×",
+        ]
+    )
     table = markdown_table(["measurement", "ours", "baseline", "ratio / rate"], table_rows)
-    write_results("schema_gate", "Schema gate (issue 2)", table,
-                  {"gate_vs_pandera_sqlite": gate_sqlite, "gate_vs_pandera_postgres": gate_pg, "writes": writes, "sql_memory": memory})
+    write_results(
+        "schema_gate",
+        "Schema gate (issue 2)",
+        table,
+        {"gate_vs_pandera_sqlite": gate_sqlite, "gate_vs_pandera_postgres": gate_pg, "writes": writes, "sql_memory": memory},
+    )
     return table
 
 

@@ -24,9 +24,15 @@ def wide_schema(columns: int) -> str:
         if i % 3 == 0:
             lines += ["    greater_than_or_equal_to: {min_value: 0, mostly: 0.99}", "    less_than: 1000", "    notin: [-1, -2]"]
         elif i % 3 == 1:
-            lines += ["    checks:", "    - min_value: 0", "      options: {check_name: greater_than}",
-                      "    - max_value: 100", "      options: {check_name: less_than_or_equal_to, raise_warning: true}",
-                      "    - value: 7", "      options: {check_name: not_equal_to}"]
+            lines += [
+                "    checks:",
+                "    - min_value: 0",
+                "      options: {check_name: greater_than}",
+                "    - max_value: 100",
+                "      options: {check_name: less_than_or_equal_to, raise_warning: true}",
+                "    - value: 7",
+                "      options: {check_name: not_equal_to}",
+            ]
         else:
             lines += ["    checks:", "      in_range: {min_value: 0, max_value: 10}", "      ne: 3", "      isin: [1.0, 2.0, 3.0]"]
     return "\n".join(lines) + "\n"

@@ -44,11 +44,22 @@ def serving_tables(rows: int = ROWS) -> tuple[pd.DataFrame, pd.DataFrame]:
     predicted_at = DAY + pd.to_timedelta(np.sort(rng.uniform(0, 86_400, rows)), unit="s")
     label = (rng.random(rows) < 0.3).astype(int)
     score = np.clip(0.3 + 0.35 * (label - 0.3) + rng.normal(0, 0.2, rows), 0, 1).round(3)
-    predictions = pd.DataFrame({"prediction_id": np.arange(rows), "predicted_at": predicted_at,
-                                "channel": rng.choice(["app", "web", "kiosk"], rows), "score": score})
+    predictions = pd.DataFrame(
+        {
+            "prediction_id": np.arange(rows),
+            "predicted_at": predicted_at,
+            "channel": rng.choice(["app", "web", "kiosk"], rows),
+            "score": score,
+        }
+    )
     labelled = rng.random(rows) < 0.6
-    labels = pd.DataFrame({"prediction_id": np.arange(rows)[labelled], "label": label[labelled],
-                           "labeled_at": predicted_at[labelled] + pd.to_timedelta(rng.lognormal(np.log(21_600), 1.0, labelled.sum()), unit="s")})
+    labels = pd.DataFrame(
+        {
+            "prediction_id": np.arange(rows)[labelled],
+            "label": label[labelled],
+            "labeled_at": predicted_at[labelled] + pd.to_timedelta(rng.lognormal(np.log(21_600), 1.0, labelled.sum()), unit="s"),
+        }
+    )
     return predictions, labels
 
 
@@ -79,8 +90,9 @@ def bench_poll(engine: sa.Engine) -> dict:
     with engine.connect() as connection:
         coverage = label_coverage(connection, tables, window)
         poll = median_seconds(lambda: label_coverage(connection, tables, window), repeats=3)
-        join = median_seconds(lambda: aggregate_delayed_labels(connection, tables, window, task="classification", with_scores=True),
-                              repeats=3)
+        join = median_seconds(
+            lambda: aggregate_delayed_labels(connection, tables, window, task="classification", with_scores=True), repeats=3
+        )
     return {"coverage_query_s": poll, "full_join_s": join, "predictions": coverage.predictions, "labelled": coverage.labelled}
 
 
@@ -143,8 +155,9 @@ def bench_delivery() -> dict:
     def through_urllib() -> None:
         body = json.dumps(payload).encode()
         for _ in range(DELIVERIES):
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/hook", data=body, method="POST",
-                                             headers={"Content-Type": "application/json"})
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/hook", data=body, method="POST", headers={"Content-Type": "application/json"}
+            )
             with urllib.request.urlopen(request, timeout=5) as response:
                 response.read()
 
@@ -172,15 +185,33 @@ def render(results: dict) -> str:
     rows = []
     for name, label in (("postgres", "PostgreSQL"), ("sqlite", "SQLite")):
         r = results[name]
-        rows.append([f"{label}, {results['rows']:,} predictions ({r['labelled'] / r['predictions']:.0%} labelled): one poll of the "
-                     "label coverage trigger vs re-running the gate's full delayed-label join", f"{r['coverage_query_s']:.3f} s",
-                     f"{r['full_join_s']:.3f} s", f"{r['full_join_s'] / r['coverage_query_s']:.1f}× cheaper per poll"])
-        rows.append([f"{label}, same poll: longest stall of the triggerer's event loop (10 ms ticker), query in a thread vs inline",
-                     f"{1000 * r['thread_max_stall_s']:.0f} ms", f"{1000 * r['inline_max_stall_s']:.0f} ms",
-                     f"{r['inline_max_stall_s'] / max(r['thread_max_stall_s'], 1e-3):.0f}× shorter"])
+        rows.append(
+            [
+                f"{label}, {results['rows']:,} predictions ({r['labelled'] / r['predictions']:.0%} labelled): one poll of the "
+                "label coverage trigger vs re-running the gate's full delayed-label join",
+                f"{r['coverage_query_s']:.3f} s",
+                f"{r['full_join_s']:.3f} s",
+                f"{r['full_join_s'] / r['coverage_query_s']:.1f}× cheaper per poll",
+            ]
+        )
+        rows.append(
+            [
+                f"{label}, same poll: longest stall of the triggerer's event loop (10 ms ticker), query in a thread vs inline",
+                f"{1000 * r['thread_max_stall_s']:.0f} ms",
+                f"{1000 * r['inline_max_stall_s']:.0f} ms",
+                f"{r['inline_max_stall_s'] / max(r['thread_max_stall_s'], 1e-3):.0f}× shorter",
+            ]
+        )
     d = results["delivery"]
-    rows.append([f"one webhook alert through HttpHook (connection, session, response check) vs a bare urllib POST, local server, "
-                 f"median of {DELIVERIES}", f"{d['http_hook_ms']:.1f} ms", f"{d['urllib_ms']:.1f} ms", f"{d['http_hook_ms'] / d['urllib_ms']:.1f}× the time"])
+    rows.append(
+        [
+            f"one webhook alert through HttpHook (connection, session, response check) vs a bare urllib POST, local server, "
+            f"median of {DELIVERIES}",
+            f"{d['http_hook_ms']:.1f} ms",
+            f"{d['urllib_ms']:.1f} ms",
+            f"{d['http_hook_ms'] / d['urllib_ms']:.1f}× the time",
+        ]
+    )
     return markdown_table(["measurement", "ours", "baseline", "ratio"], rows)
 
 

@@ -57,7 +57,9 @@ def _decide_before(engine, dag_id: str, task_id: str, dataset: str, status, gate
 
     now = dt.datetime.now(dt.UTC)
     with Session(engine) as session, session.begin():
-        query = select(AlertStateRow).where(AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset)
+        query = select(AlertStateRow).where(
+            AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset
+        )
         if engine.dialect.name == "postgresql":
             query = query.with_for_update()
         state = session.scalars(query).one_or_none()

@@ -61,22 +61,36 @@ def main() -> str:
 
     airflow_ms = next(m["median_ms"] for m in measured if m["reference"])
     rows = [
-        [m["page"], f"`{m['path']}`", f"{m['median_ms']:.0f}", f"{m['min_ms']:.0f}–{m['max_ms']:.0f}", f"{TARGET_MS:.0f}",
-         f"{m['median_ms'] / TARGET_MS:.2f}", f"{m['median_ms'] / airflow_ms:.1f}",
-         "reference" if m["reference"] else ("pass" if m["median_ms"] < TARGET_MS else "FAIL")]
+        [
+            m["page"],
+            f"`{m['path']}`",
+            f"{m['median_ms']:.0f}",
+            f"{m['min_ms']:.0f}–{m['max_ms']:.0f}",
+            f"{TARGET_MS:.0f}",
+            f"{m['median_ms'] / TARGET_MS:.2f}",
+            f"{m['median_ms'] / airflow_ms:.1f}",
+            "reference" if m["reference"] else ("pass" if m["median_ms"] < TARGET_MS else "FAIL"),
+        ]
         for m in measured
     ]
-    table = markdown_table(["page", "request", "median ms", "range ms", "target ms", "median / target", "× Airflow's list DAGs", "result"], rows)
+    table = markdown_table(
+        ["page", "request", "median ms", "range ms", "target ms", "median / target", "× Airflow's list DAGs", "result"], rows
+    )
     data = ", ".join(f"{n:,} {t}" for t, n in counts.items())
     seed_line = ", ".join(f"{t} {s:.1f} s" for t, s in seeding.items())
-    text = (f"Store: PostgreSQL with {data}.\n\nSeeded in the server with generate_series: {seed_line}. "
-            f"Gate runs and check results took {generated:.1f} s; written through ResultStore.record, as gates write "
-            f"them, they would take ~{record_path:.0f} s ({per_run * 1000:.1f} ms per run of {ui_seed.CHECKS_PER_RUN} checks, "
-            f"measured on 200 runs): {record_path / generated:.0f}× longer.\n\n"
-            f"Median of {REPEATS} requests after one warm-up, through Airflow's create_app() with a real token.\n\n{table}")
-    write_results("ui_pages", "Results UI: server time per page", text,
-                  {"counts": counts, "seeding_seconds": seeding, "record_path_seconds_per_run": per_run,
-                   "pages": measured, "target_ms": TARGET_MS})
+    text = (
+        f"Store: PostgreSQL with {data}.\n\nSeeded in the server with generate_series: {seed_line}. "
+        f"Gate runs and check results took {generated:.1f} s; written through ResultStore.record, as gates write "
+        f"them, they would take ~{record_path:.0f} s ({per_run * 1000:.1f} ms per run of {ui_seed.CHECKS_PER_RUN} checks, "
+        f"measured on 200 runs): {record_path / generated:.0f}× longer.\n\n"
+        f"Median of {REPEATS} requests after one warm-up, through Airflow's create_app() with a real token.\n\n{table}"
+    )
+    write_results(
+        "ui_pages",
+        "Results UI: server time per page",
+        text,
+        {"counts": counts, "seeding_seconds": seeding, "record_path_seconds_per_run": per_run, "pages": measured, "target_ms": TARGET_MS},
+    )
     return text
 
 
@@ -121,6 +135,7 @@ def _run_measurement(env: dict[str, str]) -> list[dict]:
 
 
 # --- in the child process, with AIRFLOW_HOME set before Airflow is imported ---
+
 
 def _measure() -> list[dict]:
     from airflow.api_fastapi.app import create_app
@@ -172,9 +187,14 @@ def _time(client, page: str, path: str, must_contain: str) -> dict:
             raise RuntimeError(f"{page}: GET {path} answered {answer.status_code} without {must_contain!r}: {answer.text[:500]}")
         if attempt:  # the first request warms caches (templates, plugin app, connection pool)
             seconds.append(elapsed)
-    return {"page": page, "path": path, "median_ms": statistics.median(seconds) * 1000,
-            "min_ms": min(seconds) * 1000, "max_ms": max(seconds) * 1000,
-            "bytes": len(answer.content)}
+    return {
+        "page": page,
+        "path": path,
+        "median_ms": statistics.median(seconds) * 1000,
+        "min_ms": min(seconds) * 1000,
+        "max_ms": max(seconds) * 1000,
+        "bytes": len(answer.content),
+    }
 
 
 def _run_id(client, task_id: str, status: str) -> str:

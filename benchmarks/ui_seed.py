@@ -58,9 +58,13 @@ FROM ({_RUNS}) AS runs
 """
 
 # Per run, CHECKS_PER_RUN checks (k = 1..10): checks 5 and 6 carry the run's problems.
-_SCHEMA_CHECKS = ("ARRAY['column_present','dtype','not_nullable','unique','greater_than_or_equal_to','isin','less_than','str_length',"
-                  "'not_nullable','no_extra_columns']")
-_ANOMALY_CHECKS = "ARRAY['partition_anomaly','mean','std','min','negative_fraction','p05','p95','null_fraction','distinct_ratio','row_count']"
+_SCHEMA_CHECKS = (
+    "ARRAY['column_present','dtype','not_nullable','unique','greater_than_or_equal_to','isin','less_than','str_length',"
+    "'not_nullable','no_extra_columns']"
+)
+_ANOMALY_CHECKS = (
+    "ARRAY['partition_anomaly','mean','std','min','negative_fraction','p05','p95','null_fraction','distinct_ratio','row_count']"
+)
 _CHECK_COLUMNS = "ARRAY['order_id','order_id','order_id','order_id','amount','status','quantity','status','amount',NULL]"
 CHECK_RESULTS_SQL = f"""
 INSERT INTO check_results (id, gate_run_id, check_name, column_name, status, severity, observed, expected, details)
@@ -120,8 +124,12 @@ def seed(engine: Engine) -> dict[str, float]:
         connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
         connection.exec_driver_sql("SELECT setseed(0.42)")
         connection.exec_driver_sql(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-        for table, sql in (("gate_runs", GATE_RUNS_SQL), ("check_results", CHECK_RESULTS_SQL),
-                           ("partitions", PARTITIONS_SQL), ("partition_profiles", PARTITION_PROFILES_SQL)):
+        for table, sql in (
+            ("gate_runs", GATE_RUNS_SQL),
+            ("check_results", CHECK_RESULTS_SQL),
+            ("partitions", PARTITIONS_SQL),
+            ("partition_profiles", PARTITION_PROFILES_SQL),
+        ):
             start = time.perf_counter()
             with _secondary_indexes_rebuilt(connection, table):
                 connection.execute(text(sql), arrays if ":columns" in sql else {})
@@ -144,13 +152,19 @@ def _secondary_indexes_rebuilt(connection: Connection, table: str) -> Iterator[N
     row. The definitions are read from the catalog, so whatever the migrations created (the UI's
     indexes of migration 0004 included) is what gets rebuilt.
     """
-    constraints = connection.execute(text(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype IN ('u', 'f')"
-    ), {"t": table}).all()
-    indexes = connection.execute(text(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t"
-        " AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass))"
-    ), {"t": table}).all()
+    constraints = connection.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(:t AS regclass) AND contype IN ('u', 'f')"
+        ),
+        {"t": table},
+    ).all()
+    indexes = connection.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = :t"
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = CAST(:t AS regclass))"
+        ),
+        {"t": table},
+    ).all()
     quote = connection.dialect.identifier_preparer.quote
     for name, _ in constraints:
         connection.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
@@ -173,8 +187,15 @@ def record_path_seconds(store, runs: int = 200) -> float:
 
     now = dt.datetime.now(dt.UTC)
     checks = tuple(
-        CheckResult(f"check_{k}", "amount", Status.PASSED, Severity.ERROR, "0 failing rows", ">= 0",
-                    {"rows_checked": 100_000, "failing_rows": 0, "failing_fraction": 0.0})
+        CheckResult(
+            f"check_{k}",
+            "amount",
+            Status.PASSED,
+            Severity.ERROR,
+            "0 failing rows",
+            ">= 0",
+            {"rows_checked": 100_000, "failing_rows": 0, "failing_fraction": 0.0},
+        )
         for k in range(CHECKS_PER_RUN)
     )
     result = GateResult("schema", "record_path", "2024-01-01", checks, 100_000, now, now)

@@ -27,7 +27,9 @@ with DAG(
     start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
     catchup=False,
     params={
-        "scenario": Param("settled", enum=["settled", "fresh", "degraded"], description="how long labels had to arrive, or a degraded model"),
+        "scenario": Param(
+            "settled", enum=["settled", "fresh", "degraded"], description="how long labels had to arrive, or a degraded model"
+        ),
     },
     tags=["quality-gates", "example"],
 ) as dag:

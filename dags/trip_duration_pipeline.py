@@ -19,6 +19,7 @@ rush-hour feature: the model gate blocks its deployment and names the metrics an
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -26,11 +27,20 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param, task
 
 from quality_gates.notifiers import QualityGateNotifier, WebhookChannel
-import datetime as dt
-
-from quality_gates.operators import CrossTableGateOperator, FreshnessGateOperator, Relationship, RowCountMatch
-from quality_gates.operators import DriftGateOperator, ModelMetricGateOperator, PartitionAnomalyGateOperator, ReferenceProfileOperator
-from quality_gates.operators import SchemaGateOperator, SkewGateOperator, StoredReference, promote_model_baseline
+from quality_gates.operators import (
+    CrossTableGateOperator,
+    DriftGateOperator,
+    FreshnessGateOperator,
+    ModelMetricGateOperator,
+    PartitionAnomalyGateOperator,
+    ReferenceProfileOperator,
+    Relationship,
+    RowCountMatch,
+    SchemaGateOperator,
+    SkewGateOperator,
+    StoredReference,
+    promote_model_baseline,
+)
 from quality_gates.sources import FileSource
 
 DATA_DIR = Path(os.environ.get("QUALITY_GATES_DEMO_DATA", Path(os.environ.get("AIRFLOW_HOME", "~/airflow")) / "demo_data")).expanduser()
@@ -50,8 +60,13 @@ with DAG(
     schedule="@daily",
     start_date=pendulum.datetime(2024, 6, 1, tz="UTC"),
     catchup=False,
-    params={"scenario": Param("good", enum=["good", "broken", "drifted", "skewed", "worse_model"],
-                              description="land a clean, broken or drifted partition, serve with skewed features, or train a worse model")},
+    params={
+        "scenario": Param(
+            "good",
+            enum=["good", "broken", "drifted", "skewed", "worse_model"],
+            description="land a clean, broken or drifted partition, serve with skewed features, or train a worse model",
+        )
+    },
     tags=["quality-gates", "example"],
 ) as dag:
 

@@ -65,8 +65,9 @@ def latest_verdict(asset: Any, *, context: Mapping[str, Any] | None = None) -> d
     return {key: extra[key] for key in VERDICT_KEYS if key in extra} if "status" in extra and "gate_run_id" in extra else None
 
 
-def require_passed(asset: Any, *, allow_warned: bool = False, on_refusal: str = "fail",
-                   context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def require_passed(
+    asset: Any, *, allow_warned: bool = False, on_refusal: str = "fail", context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """Refuse data whose last gate did not pass: raise ``AirflowFailException`` (or
     ``AirflowSkipException`` with ``on_refusal="skip"``) unless the latest event of ``asset``
     carries a passed verdict (or a warned one, with ``allow_warned``). Returns the verdict."""
@@ -85,7 +86,8 @@ def require_passed(asset: Any, *, allow_warned: bool = False, on_refusal: str = 
     raise refusal(
         f"{_name(asset)}: the last gate did not pass: status {verdict['status']} (verdict {verdict.get('verdict')}) on "
         f"{verdict.get('dataset')} [{verdict.get('partition')}], gate run {verdict['gate_run_id']}"
-        + (f"; checks not passed: {failed}" if failed else "") + f"; report: {verdict.get('report_url')}"
+        + (f"; checks not passed: {failed}" if failed else "")
+        + f"; report: {verdict.get('report_url')}"
     )
 
 

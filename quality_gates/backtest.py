@@ -73,4 +73,6 @@ def describe(replayed: ReplayedPartition) -> str:
     if not verdict.anomalous:
         return f"{replayed.key:<24} ok         score {verdict.score:6.2f}"
     top = verdict.explanations[0].describe() if verdict.explanations else ""
-    return f"{replayed.key:<24} ANOMALOUS  score {verdict.score:6.2f}  culprits: {', '.join(verdict.culprits) or '(partition)'}\n{'':<27}{top}"
+    return (
+        f"{replayed.key:<24} ANOMALOUS  score {verdict.score:6.2f}  culprits: {', '.join(verdict.culprits) or '(partition)'}\n{'':<27}{top}"
+    )

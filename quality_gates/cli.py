@@ -127,8 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     store_options(prune)
     prune.add_argument("--older-than", required=True, help="age of the gate runs to delete, e.g. 180d, 12h, 2w")
     prune.add_argument("--dry-run", action="store_true", help="print what would be deleted, delete nothing")
-    prune.add_argument("--baseline-window", type=int, default=30,
-                       help="newest baseline partitions kept per dataset, whatever their age (default 30: the anomaly gate's history)")
+    prune.add_argument(
+        "--baseline-window",
+        type=int,
+        default=30,
+        help="newest baseline partitions kept per dataset, whatever their age (default 30: the anomaly gate's history)",
+    )
     prune.add_argument("--batch-size", type=int, default=500, help="gate runs deleted per transaction (default 500)")
     prune.set_defaults(handler=cmd_db_prune)
 

@@ -22,8 +22,14 @@ def get_cli_commands() -> list[Any]:
     from quality_gates.cli import build_parser
 
     parser = build_parser()
-    return [GroupCommand(name=COMMAND, help="Data-quality gates: results store, schema inference, backtests",
-                         subcommands=_commands(parser), description=parser.description)]
+    return [
+        GroupCommand(
+            name=COMMAND,
+            help="Data-quality gates: results store, schema inference, backtests",
+            subcommands=_commands(parser),
+            description=parser.description,
+        )
+    ]
 
 
 def _commands(parser: argparse.ArgumentParser) -> list[Any]:
@@ -36,8 +42,14 @@ def _commands(parser: argparse.ArgumentParser) -> list[Any]:
         if any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
             commands.append(GroupCommand(name=name, help=helps.get(name) or name, subcommands=_commands(sub)))
         else:
-            commands.append(ActionCommand(name=name, help=helps.get(name) or name, func=_runner(sub.get_default("handler")),
-                                          args=[_arg(a) for a in sub._actions if not isinstance(a, argparse._HelpAction)]))
+            commands.append(
+                ActionCommand(
+                    name=name,
+                    help=helps.get(name) or name,
+                    func=_runner(sub.get_default("handler")),
+                    args=[_arg(a) for a in sub._actions if not isinstance(a, argparse._HelpAction)],
+                )
+            )
     return commands
 
 

@@ -21,14 +21,25 @@ def get_provider_info() -> dict:
         "operators": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["quality_gates.operators.schema_gate", "quality_gates.operators.anomaly_gate",
-                                   "quality_gates.operators.drift_gate", "quality_gates.operators.skew_gate",
-                                   "quality_gates.operators.reference_profile", "quality_gates.operators.model_gate",
-                                   "quality_gates.operators.serving_gate", "quality_gates.operators.freshness_gate",
-                                   "quality_gates.operators.cross_table_gate"],
+                "python-modules": [
+                    "quality_gates.operators.schema_gate",
+                    "quality_gates.operators.anomaly_gate",
+                    "quality_gates.operators.drift_gate",
+                    "quality_gates.operators.skew_gate",
+                    "quality_gates.operators.reference_profile",
+                    "quality_gates.operators.model_gate",
+                    "quality_gates.operators.serving_gate",
+                    "quality_gates.operators.freshness_gate",
+                    "quality_gates.operators.cross_table_gate",
+                ],
             }
         ],
-        "triggers": [{"integration-name": INTEGRATION, "python-modules": ["quality_gates.triggers.label_coverage", "quality_gates.triggers.freshness"]}],
+        "triggers": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["quality_gates.triggers.label_coverage", "quality_gates.triggers.freshness"],
+            }
+        ],
         "notifications": ["quality_gates.notifiers.notifier.QualityGateNotifier"],
         "extra-links": ["quality_gates.operators.links.QualityReportLink"],
         # Also registered through the airflow.plugins entry point, as Airflow's own providers do

@@ -113,8 +113,10 @@ def report(dag, dag_run, store) -> None:
         print(f"    {task_id:<24} {states.get(task_id)}")
     for stored in sorted(store.recent(dag_id=dag.dag_id, run_id=dag_run.run_id), key=lambda s: s.id):
         result = stored.result
-        print(f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
-              f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count or 0:,} rows")
+        print(
+            f"  Gate {stored.identity.task_id} ({result.gate} gate, dataset '{result.dataset}', partition {result.partition_key}):"
+            f" {result.status.upper()} after {len(result.checks)} checks on {result.row_count or 0:,} rows"
+        )
         for check in result.checks:  # what a serving evaluation rests on: coverage, delay, balance
             if check.details.get("kind") == "serving_evaluation" and check.status == "passed":
                 print(f"    · {check.check_name}: {check.details['explanation']}")
@@ -182,11 +184,15 @@ def main() -> int:
             outcomes[scenario] = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
             print()
     outcomes.update(run_serving_demo(bag.get_dag(SERVING_DAG_ID), store, log_path))
-    print(f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles, reference_profiles, model_baselines).")
+    print(
+        f"Results are stored in {store.location} (tables gate_runs, check_results, partitions, partition_profiles, reference_profiles, model_baselines)."
+    )
     print(f"Airflow's task logs: {log_path}")
-    print(f"Look yourself:  sqlite3 {store.engine.url.database} \"select dag_id, task_id, partition_key, status from gate_runs\"")
-    print("See them in Airflow's UI: `make ui`, then http://localhost:8080 (user admin, password printed by `make ui`);"
-          " DAG trip_duration_pipeline → a gate task → tab \"Quality checks\", or \"Data quality\" in the navigation.")
+    print(f'Look yourself:  sqlite3 {store.engine.url.database} "select dag_id, task_id, partition_key, status from gate_runs"')
+    print(
+        "See them in Airflow's UI: `make ui`, then http://localhost:8080 (user admin, password printed by `make ui`);"
+        ' DAG trip_duration_pipeline → a gate task → tab "Quality checks", or "Data quality" in the navigation.'
+    )
     # The demo proves something only if each gate did its job.
     expected = (
         outcomes["good"].get("serve_predictions") == "success"

@@ -31,8 +31,17 @@ os.environ.update(
 os.environ.pop("AIRFLOW_CONN_QUALITY_GATES_DEFAULT", None)
 
 # The tier of each test folder (markers registered in pytest.ini). A new file is marked by where it lives.
-FOLDER_MARKERS = {"unit": "unit", "sources": "unit", "benchmarks": "unit", "store": "store", "cli": "store",
-                  "airflow": "airflow", "ui": "ui", "e2e": "e2e", "docs": "docs"}
+FOLDER_MARKERS = {
+    "unit": "unit",
+    "sources": "unit",
+    "benchmarks": "unit",
+    "store": "store",
+    "cli": "store",
+    "airflow": "airflow",
+    "ui": "ui",
+    "e2e": "e2e",
+    "docs": "docs",
+}
 # QG_TEST_STORES=sqlite limits store_url to SQLite (make test-fast); default: both stores.
 STORES = [name for name in os.environ.get("QG_TEST_STORES", "sqlite,postgres").split(",") if name in ("sqlite", "postgres")]
 
@@ -75,9 +84,8 @@ def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'quality_gates.db'}"
     url = request.getfixturevalue("postgres_database")
-    from quality_gates.store.repository import ResultStore
-
     from quality_gates.store.models import Base
+    from quality_gates.store.repository import ResultStore
 
     store = ResultStore.open(url)
     with store.engine.begin() as connection:

@@ -10,8 +10,18 @@ import numpy as np
 import pandas as pd
 
 ZONES = [
-    "Downtown", "Midtown", "Harbor", "Airport", "University", "Old Town", "Riverside",
-    "Tech Park", "Stadium", "Westside", "Eastside", "Northgate",
+    "Downtown",
+    "Midtown",
+    "Harbor",
+    "Airport",
+    "University",
+    "Old Town",
+    "Riverside",
+    "Tech Park",
+    "Stadium",
+    "Westside",
+    "Eastside",
+    "Northgate",
 ]
 PAYMENT_TYPES = ["card", "cash", "wallet"]
 

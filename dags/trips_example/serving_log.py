@@ -24,10 +24,15 @@ def serving_log(day: str = "2024-06-01", scenario: str = "settled", rows: int = 
     spread = 0.45 if scenario == "degraded" else 0.2
     score = np.clip(0.3 + 0.35 * (label - 0.3) + rng.normal(0, spread, rows), 0, 1).round(3)
     ids = [f"p-{i:05d}" for i in range(rows)]
-    predictions = pd.DataFrame({
-        "prediction_id": ids, "predicted_at": predicted_at, "channel": rng.choice(["app", "web"], rows, p=[0.7, 0.3]),
-        "score": score, "prediction": (score >= 0.5).astype(int),
-    })
+    predictions = pd.DataFrame(
+        {
+            "prediction_id": ids,
+            "predicted_at": predicted_at,
+            "channel": rng.choice(["app", "web"], rows, p=[0.7, 0.3]),
+            "score": score,
+            "prediction": (score >= 0.5).astype(int),
+        }
+    )
     delay = pd.to_timedelta(rng.lognormal(np.log(6 * 3600), 1.0, rows), unit="s")
     labels = pd.DataFrame({"prediction_id": ids, "label": label, "labeled_at": predicted_at + delay})
     if scenario == "duplicates":

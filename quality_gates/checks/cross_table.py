@@ -78,17 +78,27 @@ def _result(name: str, column: str | None, passed: bool, severity: Severity, obs
 
 # --- referential integrity -----------------------------------------------------------------------
 
+
 def relationship(
-    child: Side, child_columns: Sequence[str], parent: Side, parent_columns: Sequence[str], *,
-    severity: Severity = Severity.ERROR, mostly: float | None = None, max_examples: int = MAX_EXAMPLES,
+    child: Side,
+    child_columns: Sequence[str],
+    parent: Side,
+    parent_columns: Sequence[str],
+    *,
+    severity: Severity = Severity.ERROR,
+    mostly: float | None = None,
+    max_examples: int = MAX_EXAMPLES,
 ) -> CheckResult:
     """Every non-null key of ``child`` exists in ``parent`` (dbt's ``relationships``)."""
     if len(child_columns) != len(parent_columns):
-        raise ValueError(f"relationships: {len(child_columns)} key column(s) {list(child_columns)} vs {len(parent_columns)} {list(parent_columns)}")
-    in_database = isinstance(child, SqlSide) and child.same_database(parent)
-    if in_database:
+        raise ValueError(
+            f"relationships: {len(child_columns)} key column(s) {list(child_columns)} vs {len(parent_columns)} {list(parent_columns)}"
+        )
+    if isinstance(child, SqlSide) and isinstance(parent, SqlSide) and child.same_database(parent):
+        in_database = True
         checked, orphans, examples = _orphans_in_database(child, child_columns, parent, parent_columns, max_examples)
     else:
+        in_database = False
         checked, orphans, examples = _orphans_by_hash(child, child_columns, parent, parent_columns, max_examples)
     fraction = orphans / checked if checked else 0.0
     keys = ", ".join(child_columns)
@@ -97,9 +107,14 @@ def relationship(
     observed = f"{orphans:,} of {checked:,} rows ({fraction:.2%}) have no match" + (f", e.g. {shown}" if shown else "")
     passed = orphans == 0 or (mostly is not None and 1 - fraction >= mostly)
     details = {
-        "check": "relationships", "other": parent.name, "other_columns": list(parent_columns),
+        "check": "relationships",
+        "other": parent.name,
+        "other_columns": list(parent_columns),
         "method": "in-database anti-join" if in_database else "hashed keys",
-        "rows_checked": checked, "failing_rows": orphans, "failing_fraction": fraction, "example_keys": examples,
+        "rows_checked": checked,
+        "failing_rows": orphans,
+        "failing_fraction": fraction,
+        "example_keys": examples,
     }
     if mostly is not None:
         details["mostly"] = mostly
@@ -128,7 +143,9 @@ def _orphans_in_database(child: SqlSide, child_columns, parent: SqlSide, parent_
 def _orphans_by_hash(child: Side, child_columns, parent: Side, parent_columns, max_examples: int):
     import numpy as np
 
-    known = np.unique(np.concatenate([_hashes(frame, parent_columns)[0] for frame in _frames(parent, parent_columns)] or [np.empty(0, np.uint64)]))
+    known = np.unique(
+        np.concatenate([_hashes(frame, parent_columns)[0] for frame in _frames(parent, parent_columns)] or [np.empty(0, np.uint64)])
+    )
     checked = orphans = 0
     examples: list[Any] = []
     for frame in _frames(child, child_columns):
@@ -186,6 +203,7 @@ def _show(key: Any) -> str:
 
 # --- reconciliation ------------------------------------------------------------------------------
 
+
 def row_count(side: Side) -> int:
     if isinstance(side, SqlSide):
         from sqlalchemy import func, select
@@ -206,8 +224,15 @@ def row_count_match(source: Side, target: Side, *, tolerance: float = 0.0, sever
     relative = difference / expected_rows if expected_rows else (0.0 if not observed_rows else math.inf)
     observed = f"{observed_rows:,} rows in {target.name} vs {expected_rows:,} in {source.name} ({difference:+,}, {relative:+.2%})"
     expected = f"row count of {source.name}" + (f" within ±{tolerance:.2%}" if tolerance else "")
-    details = {"check": "row_count_match", "other": target.name, "source_rows": expected_rows, "target_rows": observed_rows,
-               "difference": difference, "relative_difference": json_safe(relative), "tolerance": tolerance}
+    details = {
+        "check": "row_count_match",
+        "other": target.name,
+        "source_rows": expected_rows,
+        "target_rows": observed_rows,
+        "difference": difference,
+        "relative_difference": json_safe(relative),
+        "tolerance": tolerance,
+    }
     return _result("row_count_match", None, _within(expected_rows, observed_rows, tolerance), severity, observed, expected, details)
 
 
@@ -234,8 +259,14 @@ def group_sums(side: Side, group_by: Sequence[str], columns: Sequence[str]) -> d
 
 
 def aggregate_match(
-    source: Side, target: Side, *, group_by: Sequence[str], columns: Sequence[str], tolerance: float = 0.0,
-    severity: Severity = Severity.ERROR, max_examples: int = MAX_EXAMPLES,
+    source: Side,
+    target: Side,
+    *,
+    group_by: Sequence[str],
+    columns: Sequence[str],
+    tolerance: float = 0.0,
+    severity: Severity = Severity.ERROR,
+    max_examples: int = MAX_EXAMPLES,
 ) -> CheckResult:
     """Per group (e.g. per day) the sums of ``columns`` agree between source and target."""
     expected_sums, observed_sums = group_sums(source, group_by, columns), group_sums(target, group_by, columns)
@@ -253,15 +284,26 @@ def aggregate_match(
     expected = f"{sums} per ({', '.join(group_by)}) as in {source.name}" + (f" within ±{tolerance:.2%}" if tolerance else "")
     shown = "; ".join(f"{_group_text(d['group'])} {d['column']}: {_num(d['observed'])} vs {_num(d['expected'])}" for d in differing[:3])
     observed = f"{len(bad_groups):,} of {len(groups):,} groups differ" + (f", e.g. {shown}" if shown else "")
-    details = {"check": "aggregate_match", "other": target.name, "group_by": list(group_by), "columns": list(columns),
-               "groups": len(groups), "failing_groups": len(bad_groups), "tolerance": tolerance,
-               "example_keys": [_json_example(d) for d in differing[:max_examples]]}
+    details = {
+        "check": "aggregate_match",
+        "other": target.name,
+        "group_by": list(group_by),
+        "columns": list(columns),
+        "groups": len(groups),
+        "failing_groups": len(bad_groups),
+        "tolerance": tolerance,
+        "example_keys": [_json_example(d) for d in differing[:max_examples]],
+    }
     return _result("aggregate_match", ",".join(columns), not differing, severity, observed, expected, details)
 
 
 def _json_example(example: dict[str, Any]) -> dict[str, Any]:
-    return {"group": {k: json_safe(v) for k, v in example["group"].items()}, "column": example["column"],
-            "expected": json_safe(example["expected"]), "observed": json_safe(example["observed"])}
+    return {
+        "group": {k: json_safe(v) for k, v in example["group"].items()},
+        "column": example["column"],
+        "expected": json_safe(example["expected"]),
+        "observed": json_safe(example["observed"]),
+    }
 
 
 def _group_text(group: dict[str, Any]) -> str:

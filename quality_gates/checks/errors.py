@@ -28,6 +28,7 @@ class RetryableError(QualityGateError, RuntimeError):
 
 # --- core ----------------------------------------------------------------------------------------
 
+
 class SchemaDefinitionError(ConfigurationError):
     """The schema itself is wrong: the data was not looked at."""
 
@@ -89,6 +90,7 @@ class PushdownError(ConfigurationError):
 
 # --- sources -------------------------------------------------------------------------------------
 
+
 class SourceError(RetryableError):
     """The data could not be read (database down, file not there yet): worth a retry."""
 
@@ -103,6 +105,7 @@ class SourceConfigurationError(ConfigurationError):
 
 
 # --- results store -------------------------------------------------------------------------------
+
 
 class StoreUnavailableError(RetryableError):
     """The results store cannot be reached or written: retry, never pass silently."""

@@ -63,7 +63,9 @@ class FreshnessRule:
                 f"freshness of '{self.column}': warn_after ({self.warn_after}) is longer than error_after ({self.error_after})"
             )
         if self.relative_to not in RELATIVE_TO:
-            raise FreshnessConfigurationError(f"freshness of '{self.column}': relative_to must be one of {', '.join(RELATIVE_TO)}, not {self.relative_to!r}")
+            raise FreshnessConfigurationError(
+                f"freshness of '{self.column}': relative_to must be one of {', '.join(RELATIVE_TO)}, not {self.relative_to!r}"
+            )
         zone(self.naive_timezone)
 
     def tz(self) -> dt.tzinfo:
@@ -75,6 +77,11 @@ def zone(name: str) -> dt.tzinfo:
         return dt.UTC if name.upper() == "UTC" else ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise FreshnessConfigurationError(f"unknown timezone {name!r} for naive timestamps") from None
+
+
+def _aware_utc(moment: dt.datetime) -> dt.datetime:
+    """A reference time: naive ones are UTC (Airflow's data intervals are always aware)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def as_aware(value: Any, naive_timezone: dt.tzinfo = dt.UTC) -> dt.datetime | None:
@@ -91,6 +98,7 @@ def as_aware(value: Any, naive_timezone: dt.tzinfo = dt.UTC) -> dt.datetime | No
 
 
 # --- where the newest timestamp comes from -------------------------------------------------------
+
 
 def timestamp_column_type(engine: Engine, table_name: str, column_name: str) -> Any:
     """The column's SQL type; raises unless it is a date or a timestamp."""
@@ -120,7 +128,9 @@ def newest_in_database(engine: Engine, rows: Any, column_name: str, column_type:
         try:
             newest = dt.datetime.fromisoformat(newest)
         except ValueError:
-            raise FreshnessConfigurationError(f"freshness: column '{column_name}' of {where} holds {newest!r}, not a date or timestamp") from None
+            raise FreshnessConfigurationError(
+                f"freshness: column '{column_name}' of {where} holds {newest!r}, not a date or timestamp"
+            ) from None
     if newest is not None and not isinstance(newest, dt.date):
         raise FreshnessConfigurationError(
             f"freshness: column '{column_name}' of {where} is {type(newest).__name__}, not a date or timestamp"
@@ -136,10 +146,15 @@ def newest_in_frames(chunks: Iterable[pd.DataFrame], column_name: str, where: st
     for chunk in chunks:
         rows += len(chunk)
         if column_name not in chunk.columns:
-            raise FreshnessConfigurationError(f"freshness: {where} has no column '{column_name}' (columns: {', '.join(map(str, chunk.columns))})")
+            raise FreshnessConfigurationError(
+                f"freshness: {where} has no column '{column_name}' (columns: {', '.join(map(str, chunk.columns))})"
+            )
         values = chunk[column_name]
-        if not (pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_object_dtype(values) and values.dropna().map(
-                lambda v: isinstance(v, dt.date)).all()):
+        if not (
+            pd.api.types.is_datetime64_any_dtype(values)
+            or pd.api.types.is_object_dtype(values)
+            and values.dropna().map(lambda v: isinstance(v, dt.date)).all()
+        ):
             raise FreshnessConfigurationError(f"freshness: column '{column_name}' of {where} is {values.dtype}, not a date or timestamp")
         top = values.max()
         if top is not None and not pd.isna(top) and (newest is None or top > newest):
@@ -148,6 +163,7 @@ def newest_in_frames(chunks: Iterable[pd.DataFrame], column_name: str, where: st
 
 
 # --- the verdict ---------------------------------------------------------------------------------
+
 
 def _duration(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
@@ -171,8 +187,11 @@ def judge_freshness(
     """The age check (and the "data advanced" check when the rule asks for it)."""
     tz = rule.tz()
     newest_at = as_aware(newest, tz)
-    reference_time = as_aware(reference_time, dt.UTC)
-    limits = [f"<= {_duration(rule.warn_after)} (warn)" if rule.warn_after else "", f"<= {_duration(rule.error_after)} (error)" if rule.error_after else ""]
+    reference_time = _aware_utc(reference_time)
+    limits = [
+        f"<= {_duration(rule.warn_after)} (warn)" if rule.warn_after else "",
+        f"<= {_duration(rule.error_after)} (error)" if rule.error_after else "",
+    ]
     expected = "age " + ", ".join(p for p in limits if p) + f" relative to {rule.relative_to}"
     details: dict[str, Any] = {
         "kind": KIND,
@@ -188,8 +207,17 @@ def judge_freshness(
         severity = Severity.ERROR if rule.error_after else Severity.WARN
         if newest_at is None:
             status = Status.FAILED if rule.error_after else Status.WARNED
-            results.append(CheckResult(AGE_CHECK, rule.column, status, severity, "no rows (no newest timestamp)", expected,
-                                       {**details, "age_seconds": None, "message": "the data has no rows with a timestamp"}))
+            results.append(
+                CheckResult(
+                    AGE_CHECK,
+                    rule.column,
+                    status,
+                    severity,
+                    "no rows (no newest timestamp)",
+                    expected,
+                    {**details, "age_seconds": None, "message": "the data has no rows with a timestamp"},
+                )
+            )
         else:
             age = reference_time - newest_at
             status = Status.PASSED
@@ -197,34 +225,60 @@ def judge_freshness(
                 status = Status.FAILED
             elif rule.warn_after and age > rule.warn_after:
                 status = Status.WARNED
-            observed = f"age {_duration(age)} (newest {newest_at.isoformat()})" if age >= dt.timedelta(0) else (
-                f"newest {newest_at.isoformat()} is {_duration(-age)} after {rule.relative_to}")
-            results.append(CheckResult(AGE_CHECK, rule.column, status, severity, observed, expected, {**details, "age_seconds": age.total_seconds()}))
+            observed = (
+                f"age {_duration(age)} (newest {newest_at.isoformat()})"
+                if age >= dt.timedelta(0)
+                else (f"newest {newest_at.isoformat()} is {_duration(-age)} after {rule.relative_to}")
+            )
+            results.append(
+                CheckResult(AGE_CHECK, rule.column, status, severity, observed, expected, {**details, "age_seconds": age.total_seconds()})
+            )
     if rule.require_advance:
         results.append(_advanced(rule, newest_at, previous_newest, previous_partition, details))
     return results
 
 
-def freshness_gate(rule: FreshnessRule, newest: Any, reference_time: dt.datetime, *, rows: int | None = None,
-                   previous_newest: dt.datetime | None = None, previous_partition: str | None = None,
-                   waited: Mapping[str, Any] | None = None) -> GateOutcome:
+def freshness_gate(
+    rule: FreshnessRule,
+    newest: Any,
+    reference_time: dt.datetime,
+    *,
+    rows: int | None = None,
+    previous_newest: dt.datetime | None = None,
+    previous_partition: str | None = None,
+    waited: Mapping[str, Any] | None = None,
+) -> GateOutcome:
     """The freshness gate's core: its checks, with how long the gate waited for fresh data (if it did)."""
     checks = judge_freshness(rule, newest, reference_time, previous_newest=previous_newest, previous_partition=previous_partition)
     if waited:
-        checks = [CheckResult(c.check_name, c.column, c.status, c.severity, c.observed, c.expected, {**c.details, "waited": dict(waited)})
-                  for c in checks]
-    return GateOutcome(rows, checks)
+        checks = [
+            CheckResult(c.check_name, c.column, c.status, c.severity, c.observed, c.expected, {**c.details, "waited": dict(waited)})
+            for c in checks
+        ]
+    return GateOutcome(rows, tuple(checks))
 
 
 def _advanced(rule: FreshnessRule, newest_at, previous_newest, previous_partition, details) -> CheckResult:
-    extra = {**details, "previous_newest_timestamp": previous_newest.isoformat() if previous_newest else None,
-             "previous_partition": previous_partition}
+    extra = {
+        **details,
+        "previous_newest_timestamp": previous_newest.isoformat() if previous_newest else None,
+        "previous_partition": previous_partition,
+    }
     if previous_newest is None:
-        return CheckResult(ADVANCED_CHECK, rule.column, Status.PASSED, Severity.ERROR, _shown(newest_at), "newer than the previous partition's newest",
-                           {**extra, "message": "no earlier partition recorded: nothing to compare with"})
+        return CheckResult(
+            ADVANCED_CHECK,
+            rule.column,
+            Status.PASSED,
+            Severity.ERROR,
+            _shown(newest_at),
+            "newer than the previous partition's newest",
+            {**extra, "message": "no earlier partition recorded: nothing to compare with"},
+        )
     expected = f"newer than {previous_newest.isoformat()} (partition {previous_partition})"
     advanced = newest_at is not None and newest_at > previous_newest
-    return CheckResult(ADVANCED_CHECK, rule.column, Status.PASSED if advanced else Status.FAILED, Severity.ERROR, _shown(newest_at), expected, extra)
+    return CheckResult(
+        ADVANCED_CHECK, rule.column, Status.PASSED if advanced else Status.FAILED, Severity.ERROR, _shown(newest_at), expected, extra
+    )
 
 
 def _shown(newest_at: dt.datetime | None) -> str:
@@ -237,6 +291,6 @@ def is_fresh(rule: FreshnessRule, newest: Any, reference_time: dt.datetime, prev
     if newest_at is None:
         return False
     limit = rule.warn_after or rule.error_after
-    if limit is not None and as_aware(reference_time) - newest_at > limit:
+    if limit is not None and _aware_utc(reference_time) - newest_at > limit:
         return False
     return not (rule.require_advance and previous_newest is not None and newest_at <= previous_newest)

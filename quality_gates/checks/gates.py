@@ -20,16 +20,25 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from quality_gates.checks.anomaly.detector import PartitionAnomalyDetector
-    from quality_gates.engines import Computation
     from quality_gates.checks.drift.thresholds import DriftSettings
     from quality_gates.checks.profiles.model import PartitionProfile
     from quality_gates.checks.profiles.reference import ColumnReference, ReferenceProfile
+    from quality_gates.engines import Computation
 
 __all__ = ["anomaly_gate", "drift_gate", "model_gate", "reference_gate", "schema_gate", "serving_gate", "skew_gate"]
 
 
-def schema_gate(rows: Computation | Iterable[pd.DataFrame], schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                data: str = "the data", on_chunk: Any = None, pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> GateOutcome:
+def schema_gate(
+    rows: Computation | Iterable[pd.DataFrame],
+    schema: Any,
+    *,
+    allow_empty: bool,
+    max_failure_cases: int,
+    data: str = "the data",
+    on_chunk: Any = None,
+    pushdown: str = "auto",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> GateOutcome:
     """Every pandera check over all rows, one check result each (counts exact over all rows), computed
     by the engine registered for the rows' capability (plain chunks of pandas frames: pandera).
     ``data`` names plain chunks in errors (a computation carries its own name); ``on_chunk(chunk,
@@ -44,16 +53,23 @@ def schema_gate(rows: Computation | Iterable[pd.DataFrame], schema: Any, *, allo
 
         if not isinstance(rows, PandasChunks):
             raise TypeError("on_chunk needs rows in pandas chunks (PandasChunks or an iterable of frames)")
-        validation = validate_schema(rows.chunks(chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
-                                     data=rows.name, on_chunk=on_chunk)
+        validation = validate_schema(
+            rows.chunks(chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=rows.name, on_chunk=on_chunk
+        )
         return GateOutcome(validation.row_count, validation.checks)
-    validation = compute(Family.SCHEMA, rows, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
-                         pushdown=pushdown, chunk_size=chunk_size)
+    validation = compute(
+        Family.SCHEMA, rows, schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, pushdown=pushdown, chunk_size=chunk_size
+    )
     return GateOutcome(validation.row_count, validation.checks)
 
 
-def anomaly_gate(profile: PartitionProfile, history: Sequence[PartitionProfile], detector: PartitionAnomalyDetector, *,
-                 cold_start: Status = Status.WARNED) -> GateOutcome:
+def anomaly_gate(
+    profile: PartitionProfile,
+    history: Sequence[PartitionProfile],
+    detector: PartitionAnomalyDetector,
+    *,
+    cold_start: Status = Status.WARNED,
+) -> GateOutcome:
     """The partition's profile against the history of earlier ones; the profile is kept with the
     verdict (out of the baseline when flagged)."""
     from quality_gates.checks.anomaly.results import verdict_check_results
@@ -63,8 +79,9 @@ def anomaly_gate(profile: PartitionProfile, history: Sequence[PartitionProfile],
     return GateOutcome(profile.row_count, checks, (PartitionProfileArtifact(profile, verdict.anomalous),))
 
 
-def drift_gate(reference: ReferenceProfile, current: pd.DataFrame, *, columns: Sequence[str] | None, settings: DriftSettings,
-               current_name: str) -> GateOutcome:
+def drift_gate(
+    reference: ReferenceProfile, current: pd.DataFrame, *, columns: Sequence[str] | None, settings: DriftSettings, current_name: str
+) -> GateOutcome:
     """Per column, the current data's distribution against the reference's."""
     from quality_gates.checks.drift import compare_with_reference
 
@@ -110,6 +127,19 @@ def _reference_column_check(name: str, column: ColumnReference) -> CheckResult:
     else:
         text = f"{name}: every value is null in the reference data: drift gates can only check its null fraction"
         status = Status.WARNED
-    return CheckResult("reference_profiled", name, status, Severity.WARN, f"{present:,} values", "values to profile",
-                       {"kind": CheckKind.REFERENCE_COLUMN, "column_kind": column.kind, "dtype": column.dtype,
-                        "null_fraction": column.null_fraction if column.count else None, "explanation": text, "message": text})
+    return CheckResult(
+        "reference_profiled",
+        name,
+        status,
+        Severity.WARN,
+        f"{present:,} values",
+        "values to profile",
+        {
+            "kind": CheckKind.REFERENCE_COLUMN,
+            "column_kind": column.kind,
+            "dtype": column.dtype,
+            "null_fraction": column.null_fraction if column.count else None,
+            "explanation": text,
+            "message": text,
+        },
+    )

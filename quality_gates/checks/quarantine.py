@@ -210,6 +210,7 @@ def stamped(frames: Iterable[pd.DataFrame], gate_run_id: int, partition: str) ->
 
 # --- targets -------------------------------------------------------------------------------------
 
+
 class ParquetFileTarget:
     """A local Parquet file, written under a temporary name and renamed into place when complete."""
 
@@ -271,8 +272,9 @@ class TableWriteTarget:
                     if connection.dialect.name == "postgresql":
                         _copy_into(connection, frame, self.table, self.schema or None)
                     else:
-                        frame.to_sql(self.table, connection, schema=self.schema or None, if_exists="append", index=False,
-                                     chunksize=WRITE_CHUNK_ROWS)
+                        frame.to_sql(
+                            self.table, connection, schema=self.schema or None, if_exists="append", index=False, chunksize=WRITE_CHUNK_ROWS
+                        )
                     rows += len(frame)
         except (SQLAlchemyError, ValueError) as exc:
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -306,8 +308,10 @@ def _copy_into(connection: Any, frame: pd.DataFrame, table: str, schema: str | N
 
 # --- what the gate records -----------------------------------------------------------------------
 
-def quarantine_checks(checks: Sequence[CheckResult], counts: SpoolCounts, *, failed_target: str, valid_target: str | None,
-                      continue_with_valid: bool) -> list[CheckResult]:
+
+def quarantine_checks(
+    checks: Sequence[CheckResult], counts: SpoolCounts, *, failed_target: str, valid_target: str | None, continue_with_valid: bool
+) -> list[CheckResult]:
     """The schema checks, plus one ``quarantine`` check saying how many rows went where.
 
     With ``continue_with_valid`` (mode="quarantine") a check whose failing rows were all moved out
@@ -322,16 +326,38 @@ def quarantine_checks(checks: Sequence[CheckResult], counts: SpoolCounts, *, fai
         if moved and check.status in (Status.FAILED, Status.WARNED):
             details = {**check.details, "quarantined_rows": moved}
             status = Status.WARNED if continue_with_valid else check.status
-            out.append(CheckResult(check.check_name, check.column, status, check.severity, check.observed, check.expected,
-                                   {**details, "message": f"{moved:,} failing rows quarantined to {failed_target}"}))
+            out.append(
+                CheckResult(
+                    check.check_name,
+                    check.column,
+                    status,
+                    check.severity,
+                    check.observed,
+                    check.expected,
+                    {**details, "message": f"{moved:,} failing rows quarantined to {failed_target}"},
+                )
+            )
         else:
             out.append(check)
     where = f"{counts.failing_rows:,} failing rows to {failed_target}"
     if valid_target is not None:
         where += f"; {counts.valid_rows:,} valid rows to {valid_target}"
-    out.append(CheckResult(
-        QUARANTINE_CHECK, None, Status.PASSED, Severity.WARN, where, "failing rows quarantined",
-        {"kind": CheckKind.QUARANTINE.value, "failing_rows": counts.failing_rows, "valid_rows": counts.valid_rows if valid_target else None,
-         "failed_rows_target": failed_target, "valid_rows_target": valid_target, "rows_by_check": dict(sorted(counts.labels.items()))},
-    ))
+    out.append(
+        CheckResult(
+            QUARANTINE_CHECK,
+            None,
+            Status.PASSED,
+            Severity.WARN,
+            where,
+            "failing rows quarantined",
+            {
+                "kind": CheckKind.QUARANTINE.value,
+                "failing_rows": counts.failing_rows,
+                "valid_rows": counts.valid_rows if valid_target else None,
+                "failed_rows_target": failed_target,
+                "valid_rows_target": valid_target,
+                "rows_by_check": dict(sorted(counts.labels.items())),
+            },
+        )
+    )
     return out

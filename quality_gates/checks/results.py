@@ -57,8 +57,10 @@ class CheckKind(StrEnum):
 
 # Rows written before checks carried a kind: recognised by their check name.
 _KIND_BY_CHECK_NAME = {
-    "partition_anomaly": CheckKind.PARTITION_ANOMALY, "reference_profiled": CheckKind.REFERENCE_COLUMN,
-    "dataset_drift": CheckKind.DATASET_DRIFT, "training_serving_skew": CheckKind.TRAINING_SERVING_SKEW,
+    "partition_anomaly": CheckKind.PARTITION_ANOMALY,
+    "reference_profiled": CheckKind.REFERENCE_COLUMN,
+    "dataset_drift": CheckKind.DATASET_DRIFT,
+    "training_serving_skew": CheckKind.TRAINING_SERVING_SKEW,
 }
 
 
@@ -210,7 +212,7 @@ class GateResult:
 
 
 def action_words(action: GateAction, mode: GateMode | None) -> str:
-    """"allowed in warn mode", "blocked", "skipped": how the UI and alerts say what was done."""
+    """ "allowed in warn mode", "blocked", "skipped": how the UI and alerts say what was done."""
     if action is GateAction.ALLOWED and mode is GateMode.WARN:
         return "allowed in warn mode"
     return action.value

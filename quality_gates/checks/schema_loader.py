@@ -32,8 +32,7 @@ def load_schema(spec: Any, base_dir: str | Path | None = None) -> pa.DataFrameSc
     if isinstance(spec, str):
         return load_schema(_import_object(spec))
     raise SchemaDefinitionError(
-        f"schema must be a pandera DataFrameSchema, a DataFrameModel class, a .yaml path or "
-        f"a dotted import path, not {type(spec).__name__}"
+        f"schema must be a pandera DataFrameSchema, a DataFrameModel class, a .yaml path or a dotted import path, not {type(spec).__name__}"
     )
 
 

@@ -70,8 +70,15 @@ def validate_schema(
 
 
 class ChunkedSchemaValidator:
-    def __init__(self, schema: pa.DataFrameSchema, *, allow_empty: bool = False, max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES,
-                 data: str = "the data", on_chunk: Callable[[pd.DataFrame, list[tuple[str, np.ndarray]]], None] | None = None):
+    def __init__(
+        self,
+        schema: pa.DataFrameSchema,
+        *,
+        allow_empty: bool = False,
+        max_failure_cases: int = DEFAULT_MAX_FAILURE_CASES,
+        data: str = "the data",
+        on_chunk: Callable[[pd.DataFrame, list[tuple[str, np.ndarray]]], None] | None = None,
+    ):
         self._data = data
         # on_chunk: called with each chunk and its failing rows per check label (quarantine).
         self._on_chunk = on_chunk
@@ -190,8 +197,9 @@ class ChunkedSchemaValidator:
             tally.samples.append(case)
 
     # -- checks measured elsewhere (pushed down to a database) --
-    def measured(self, key: Key, failing_rows: int = 0, samples: Iterable[dict] = (), observed: Iterable[str] = (),
-                 failed: bool | None = None) -> None:
+    def measured(
+        self, key: Key, failing_rows: int = 0, samples: Iterable[dict] = (), observed: Iterable[str] = (), failed: bool | None = None
+    ) -> None:
         """A planned check's outcome computed by another engine, instead of from chunks."""
         tally = self._tallies[key]
         tally.failing_rows = failing_rows
@@ -242,7 +250,9 @@ class ChunkedSchemaValidator:
             return result(Status.FAILED if tally.failed_chunks else Status.PASSED, "missing" if tally.failed_chunks else "present")
         if tally.kind == "extra":
             extra = sorted(tally.observed_types)
-            return result(broken if extra else Status.PASSED, f"unexpected columns {extra}" if extra else "no other columns", unexpected_columns=extra)
+            return result(
+                broken if extra else Status.PASSED, f"unexpected columns {extra}" if extra else "no other columns", unexpected_columns=extra
+            )
         if tally.kind == "not_empty":
             return result(Status.PASSED if rows else broken, f"{rows:,} rows")
         if tally.kind == "dtype" and tally.failed_chunks and not tally.failing_rows:

@@ -21,27 +21,45 @@ if TYPE_CHECKING:
 MAX_EXAMPLES = 10
 
 
-def run_sql_check(engine: Engine, spec: SqlCheckSpec, params: Mapping[str, Any], *, rows_checked: int | None = None,
-                  max_examples: int = MAX_EXAMPLES) -> CheckResult:
+def run_sql_check(
+    engine: Engine, spec: SqlCheckSpec, params: Mapping[str, Any], *, rows_checked: int | None = None, max_examples: int = MAX_EXAMPLES
+) -> CheckResult:
     from sqlalchemy import func, literal_column, select, text
     from sqlalchemy.exc import SQLAlchemyError
 
     severity = Severity(spec.severity)
     expected = "no rows returned" + (f" (mostly {spec.mostly:g} of the rows pass)" if spec.mostly is not None else "")
-    details: dict[str, Any] = {"kind": CheckKind.SQL_ASSERTION.value, "query": spec.query, "params": {k: json_safe(v) for k, v in params.items()},
-                               "schema_line": spec.line}
+    details: dict[str, Any] = {
+        "kind": CheckKind.SQL_ASSERTION.value,
+        "query": spec.query,
+        "params": {k: json_safe(v) for k, v in params.items()},
+        "schema_line": spec.line,
+    }
     failing = text(spec.query.strip().rstrip(";")).bindparams(**params).columns().subquery("failing_rows")
     try:
         with engine.connect() as connection:
             count = int(connection.execute(select(func.count()).select_from(failing)).scalar_one())
-            rows = connection.execute(select(literal_column("*")).select_from(failing).limit(max_examples)).mappings().all() if count else []
+            rows = (
+                connection.execute(select(literal_column("*")).select_from(failing).limit(max_examples)).mappings().all() if count else []
+            )
     except SQLAlchemyError as exc:
         message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        return CheckResult(spec.name, None, Status.ERROR, severity, "query failed", expected,
-                           {**details, "message": f"{spec.where()}: sql_check '{spec.name}': {message}"})
+        return CheckResult(
+            spec.name,
+            None,
+            Status.ERROR,
+            severity,
+            "query failed",
+            expected,
+            {**details, "message": f"{spec.where()}: sql_check '{spec.name}': {message}"},
+        )
     fraction = count / rows_checked if rows_checked else None
-    details.update(failing_rows=count, failing_fraction=fraction, rows_checked=rows_checked,
-                   examples=[{k: json_safe(v) for k, v in row.items()} for row in rows])
+    details.update(
+        failing_rows=count,
+        failing_fraction=fraction,
+        rows_checked=rows_checked,
+        examples=[{k: json_safe(v) for k, v in row.items()} for row in rows],
+    )
     observed = f"{count:,} failing rows" + (f" of {rows_checked:,} ({fraction:.2%})" if fraction is not None else "")
     passed = count == 0
     if not passed and spec.mostly is not None and fraction is not None and 1 - fraction >= spec.mostly:

@@ -28,7 +28,6 @@ from quality_gates.sources.file import FileSource
 
 if TYPE_CHECKING:
     import pandas as pd
-
     from airflow.sdk.bases.decorator import TaskDecorator
 
 ANOMALY_OPTIONS = ("history", "sensitivity", "min_history", "seasonality", "cold_start", "engine")
@@ -79,8 +78,16 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
     custom_operator_name = "@task.quality_gate"
     template_fields: Sequence[str] = (*DecoratedOperator.template_fields, *SchemaGateOperator.template_fields)
 
-    def __init__(self, *, python_callable: Callable, op_args: Sequence[Any] | None = None, op_kwargs: Mapping[str, Any] | None = None,
-                 schema: Any, anomaly: bool | Mapping[str, Any] = False, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        python_callable: Callable,
+        op_args: Sequence[Any] | None = None,
+        op_kwargs: Mapping[str, Any] | None = None,
+        schema: Any,
+        anomaly: bool | Mapping[str, Any] = False,
+        **kwargs: Any,
+    ):
         super().__init__(python_callable=python_callable, op_args=op_args, op_kwargs=op_kwargs, source=None, schema=schema, **kwargs)
         options = dict(anomaly) if isinstance(anomaly, Mapping) else {} if anomaly else None
         if options is not None:
@@ -137,13 +144,17 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
         options = self.anomaly or {}
         profile = profile_source(self.source, options.get("engine", "auto")).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=options.get("history", 30))
-        detector = PartitionAnomalyDetector(sensitivity=options.get("sensitivity", 1.0), min_history=options.get("min_history", 7),
-                                            seasonality=options.get("seasonality"))
+        detector = PartitionAnomalyDetector(
+            sensitivity=options.get("sensitivity", 1.0), min_history=options.get("min_history", 7), seasonality=options.get("seasonality")
+        )
         return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[options.get("cold_start", "warn")])
 
 
 def quality_gate_task(python_callable: Callable | None = None, multiple_outputs: bool | None = None, **kwargs: Any) -> TaskDecorator:
     """``@task.quality_gate(schema=..., anomaly=..., mode=..., dataset=...)``: see ``QualityGateDecoratedOperator``."""
     return task_decorator_factory(
-        python_callable=python_callable, multiple_outputs=multiple_outputs, decorated_operator_class=QualityGateDecoratedOperator, **kwargs,
+        python_callable=python_callable,
+        multiple_outputs=multiple_outputs,
+        decorated_operator_class=QualityGateDecoratedOperator,
+        **kwargs,
     )

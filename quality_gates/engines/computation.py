@@ -117,7 +117,7 @@ class DuckDBFiles(SqlQuery):
         if file_format == "parquet":
             check_same_schema(paths)
         relation = scan_function(paths, file_format)
-        selectable = sa.select(sa.literal_column("*")).select_from(relation)
+        selectable: Any = sa.select(sa.literal_column("*")).select_from(relation)
         return cls(duckdb_engine(), selectable, name, paths=paths, file_format=file_format, **options)
 
 

@@ -17,7 +17,6 @@ import sqlalchemy as sa
 
 from quality_gates.checks.errors import SourceConfigurationError, SourceError, require_unique_column_names
 
-
 # Unset: DuckDB's own default (80% of RAM). At 400MB a 10M-row file's schema checks peak at 543 MB
 # and its profile at 740 MB (make bench); at 256MB DuckDB cannot finish a 10M-group GROUP BY.
 DUCKDB_MEMORY_LIMIT = os.environ.get("QUALITY_GATES_DUCKDB_MEMORY_LIMIT")
@@ -29,8 +28,9 @@ def duckdb_engine() -> sa.Engine:
     try:
         import duckdb_engine  # noqa: F401  (registers the "duckdb" SQLAlchemy dialect)
     except ImportError:
-        raise SourceConfigurationError("scanning files with DuckDB needs duckdb and duckdb-engine: "
-                                       "pip install 'airflow-quality-gates[duckdb]'") from None
+        raise SourceConfigurationError(
+            "scanning files with DuckDB needs duckdb and duckdb-engine: pip install 'airflow-quality-gates[duckdb]'"
+        ) from None
     # DuckDB runs inside the worker: its memory is the worker's. A limit makes its hash tables
     # (GROUP BY, DISTINCT) spill to disk instead of growing with the data (10M rows: 2 GB -> 740 MB).
     spill = Path(tempfile.gettempdir()) / "quality_gates_duckdb"
@@ -73,12 +73,16 @@ def _compare(expected, expected_path: str, actual, path: str) -> None:
     actual_types = {f.name: f.type for f in actual}
     for name, kind in expected_types.items():
         if name not in actual_types:
-            raise SourceConfigurationError(f"{path}: column '{name}' of {expected_path} is missing: "
-                                           "the files of one source must share a schema")
+            raise SourceConfigurationError(
+                f"{path}: column '{name}' of {expected_path} is missing: the files of one source must share a schema"
+            )
         if actual_types[name] != kind:
-            raise SourceConfigurationError(f"{path}: column '{name}' is {actual_types[name]}, but {kind} in {expected_path}: "
-                                           "the files of one source must share a schema")
+            raise SourceConfigurationError(
+                f"{path}: column '{name}' is {actual_types[name]}, but {kind} in {expected_path}: "
+                "the files of one source must share a schema"
+            )
     extra = [name for name in actual_types if name not in expected_types]
     if extra:
-        raise SourceConfigurationError(f"{path}: column '{extra[0]}' is not in {expected_path}: "
-                                       "the files of one source must share a schema")
+        raise SourceConfigurationError(
+            f"{path}: column '{extra[0]}' is not in {expected_path}: the files of one source must share a schema"
+        )

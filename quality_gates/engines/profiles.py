@@ -67,8 +67,11 @@ def _sql_columns(computation: SqlQuery, columns: Sequence[str] | None) -> pd.Dat
             found, relation = discover(connection, computation.selectable)
             names = [column.name for column in found]
             wanted = names if columns is None else _present(columns, names)
-            chunks = pd.read_sql(sa.select(*(column.ref() for column in found if column.name in wanted)).select_from(relation),
-                                 connection.execution_options(stream_results=True), chunksize=DEFAULT_CHUNK_SIZE)
+            chunks = pd.read_sql(
+                sa.select(*(column.ref() for column in found if column.name in wanted)).select_from(relation),
+                connection.execution_options(stream_results=True),
+                chunksize=DEFAULT_CHUNK_SIZE,
+            )
             frames = list(chunks)
             return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
         except sa.exc.DBAPIError as exc:

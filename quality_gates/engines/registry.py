@@ -75,11 +75,14 @@ def implementation(family: Family, computation: Computation) -> Callable[..., An
     entry = _IMPLEMENTATIONS.get((family, computation.capability))
     if entry is None:
         supported = ", ".join(registered(family)) or "none"
-        raise UnsupportedEngineError(f"{computation.name}: {family} cannot be computed on {computation.capability} "
-                                     f"(supported: {supported})")
+        raise UnsupportedEngineError(
+            f"{computation.name}: {family} cannot be computed on {computation.capability} (supported: {supported})"
+        )
     if isinstance(computation, SqlQuery) and computation.dialect not in EXECUTED_DIALECTS + COMPILED_DIALECTS:
-        raise UnsupportedDialectError(f"{computation.name}: SQL dialect '{computation.dialect}' is not supported for {family} "
-                                      f"(supported: {', '.join(EXECUTED_DIALECTS + COMPILED_DIALECTS)})")
+        raise UnsupportedDialectError(
+            f"{computation.name}: SQL dialect '{computation.dialect}' is not supported for {family} "
+            f"(supported: {', '.join(EXECUTED_DIALECTS + COMPILED_DIALECTS)})"
+        )
     if isinstance(entry, str):
         module, _, function = entry.partition(":")
         entry = getattr(importlib.import_module(module), function)

@@ -22,22 +22,38 @@ if TYPE_CHECKING:
 PUSHDOWN = ("auto", "require", "never")
 
 
-def validate_pandas(computation: PandasChunks, schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                    pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> SchemaValidation:
+def validate_pandas(
+    computation: PandasChunks,
+    schema: Any,
+    *,
+    allow_empty: bool,
+    max_failure_cases: int,
+    pushdown: str = "auto",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> SchemaValidation:
     from quality_gates.checks.schema_validation import validate_schema
 
     _require_pushdown(pushdown, computation.name, computation.capability)
-    return validate_schema(computation.chunks(chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
-                           data=computation.name)
+    return validate_schema(
+        computation.chunks(chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=computation.name
+    )
 
 
-def validate_polars(computation: PolarsFrame, schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                    pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> SchemaValidation:
+def validate_polars(
+    computation: PolarsFrame,
+    schema: Any,
+    *,
+    allow_empty: bool,
+    max_failure_cases: int,
+    pushdown: str = "auto",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> SchemaValidation:
     from quality_gates.checks.schema_validation import validate_schema
 
     _require_pushdown(pushdown, computation.name, computation.capability)
-    return validate_schema(polars_chunks(computation, chunk_size), schema, allow_empty=allow_empty,
-                           max_failure_cases=max_failure_cases, data=computation.name)
+    return validate_schema(
+        polars_chunks(computation, chunk_size), schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=computation.name
+    )
 
 
 def polars_chunks(computation: PolarsFrame, chunk_size: int) -> Iterator[pd.DataFrame]:

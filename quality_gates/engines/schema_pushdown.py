@@ -30,23 +30,36 @@ from quality_gates.engines.schema_sql import SchemaPlan, plan_schema
 from quality_gates.engines.sql_session import connect, read_error
 
 
-def validate_sql(computation: SqlQuery, schema: Any, *, allow_empty: bool, max_failure_cases: int,
-                 pushdown: str = "auto", chunk_size: int = DEFAULT_CHUNK_SIZE) -> SchemaValidation:
+def validate_sql(
+    computation: SqlQuery,
+    schema: Any,
+    *,
+    allow_empty: bool,
+    max_failure_cases: int,
+    pushdown: str = "auto",
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> SchemaValidation:
     if pushdown not in PUSHDOWN:
         raise PushdownError(f"pushdown must be one of {', '.join(PUSHDOWN)}, not {pushdown!r}")
     with connect(computation) as connection:
         try:
             if pushdown == "never":
-                return validate_schema(_chunks(connection, computation.selectable, chunk_size), schema,
-                                       allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=computation.name)
+                return validate_schema(
+                    _chunks(connection, computation.selectable, chunk_size),
+                    schema,
+                    allow_empty=allow_empty,
+                    max_failure_cases=max_failure_cases,
+                    data=computation.name,
+                )
             columns, relation = discover(connection, computation.selectable)
             require_unique_column_names((column.name for column in columns), computation.name)
             plan = plan_schema(schema, columns, relation, connection.dialect.name, computation.key_columns)
             if plan.residual and pushdown == "require":
-                raise PushdownError(f"{computation.name}: pushdown='require', but {'; '.join(plan.residual.names(schema))} "
-                                    "cannot run as SQL; use pushdown='auto' to run it on streamed chunks of its columns")
-            validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases,
-                                               data=computation.name)
+                raise PushdownError(
+                    f"{computation.name}: pushdown='require', but {'; '.join(plan.residual.names(schema))} "
+                    "cannot run as SQL; use pushdown='auto' to run it on streamed chunks of its columns"
+                )
+            validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=computation.name)
             _measure(connection, plan, validator, max_failure_cases)
             if plan.residual:
                 _run_residual(connection, plan, schema, validator, chunk_size, max_failure_cases)
@@ -69,8 +82,7 @@ def _measure(connection: sa.Connection, plan: SchemaPlan, validator: ChunkedSche
         failing = int(connection.execute(plan.unique_query(check)).scalar_one() or 0)
         samples = []
         if failing and limit:
-            samples = _samples(connection.execute(plan.unique_sample_query(check, limit)).all(), plan, len(check.columns),
-                               check.columns)
+            samples = _samples(connection.execute(plan.unique_sample_query(check, limit)).all(), plan, len(check.columns), check.columns)
         validator.measured(check.key, failing, samples)
     for name in plan.missing:
         validator.measured(("present", name), failed=True, observed=[name])
@@ -98,8 +110,9 @@ def _samples(rows: list, plan: SchemaPlan, values: int, names: tuple[str, ...] =
     return cases
 
 
-def _run_residual(connection: sa.Connection, plan: SchemaPlan, schema: Any, validator: ChunkedSchemaValidator,
-                  chunk_size: int, limit: int) -> None:
+def _run_residual(
+    connection: sa.Connection, plan: SchemaPlan, schema: Any, validator: ChunkedSchemaValidator, chunk_size: int, limit: int
+) -> None:
     """The checks without a SQL form, by pandera on chunks of only the columns they read."""
     reduced, keys = _residual_schema(schema, plan)
     residual = ChunkedSchemaValidator(reduced, allow_empty=True, max_failure_cases=limit)

@@ -143,8 +143,7 @@ def ref(name: str) -> sa.ColumnClause:
     return sa.column(quoted_name(name, quote=True))
 
 
-def plan_schema(schema: Any, columns: Sequence[SqlColumn], relation: Any, dialect: str,
-                key_columns: Sequence[str] = ()) -> SchemaPlan:
+def plan_schema(schema: Any, columns: Sequence[SqlColumn], relation: Any, dialect: str, key_columns: Sequence[str] = ()) -> SchemaPlan:
     """What of ``schema`` runs as SQL on ``relation`` (whose columns are ``columns``), and what not."""
     by_name = {column.name: column for column in columns}
     plan = SchemaPlan(relation, dialect, tuple(name for name in key_columns if name in by_name))
@@ -270,6 +269,7 @@ def _regex(anchored: bool):
     def condition(sql, v, pattern):
         pattern = getattr(pattern, "pattern", pattern)  # a compiled re.Pattern
         return sql.regex_search(v, f"^(?:{pattern})" if anchored else pattern)
+
     return condition
 
 

@@ -38,7 +38,9 @@ def read_error(computation: SqlQuery, exc: sa.exc.DBAPIError) -> SourceError:
     original = getattr(exc, "orig", None)
     # psycopg2 names the SQLSTATE pgcode, psycopg 3 sqlstate.
     if POSTGRES_QUERY_CANCELED in (getattr(original, "pgcode", None), getattr(original, "sqlstate", None)):
-        return QueryTimeoutError(f"{computation.name}: the query was cancelled after the statement timeout of "
-                                 f"{computation.timeout_seconds:g} s; raise timeout_seconds or narrow the partition")
+        return QueryTimeoutError(
+            f"{computation.name}: the query was cancelled after the statement timeout of "
+            f"{computation.timeout_seconds:g} s; raise timeout_seconds or narrow the partition"
+        )
     message = str(original or exc).strip().splitlines()[0] if str(original or exc).strip() else type(exc).__name__
     return SourceError(f"cannot read {computation.name}: {message}")

@@ -10,7 +10,7 @@ from airflow.sdk import BaseHook
 from sqlalchemy.engine import URL
 
 from quality_gates.checks.errors import StoreConfigurationError
-from quality_gates.store.engine import StoreTimeouts, StoreTimeoutError
+from quality_gates.store.engine import StoreTimeoutError, StoreTimeouts
 from quality_gates.store.repository import ResultStore
 
 DEFAULT_CONN_ID = "quality_gates_default"

@@ -69,9 +69,8 @@ def sql_datasets(source: SqlSource) -> list[DatasetName]:
 
 
 def file_dataset(path: str) -> DatasetName:
-    from airflow.sdk import Asset
-
     from airflow.providers.openlineage.utils.utils import translate_airflow_asset
+    from airflow.sdk import Asset
 
     uri = path if "://" in path else f"file://{os.path.abspath(path)}"
     converted = translate_airflow_asset(Asset(uri=uri), None)

@@ -67,14 +67,23 @@ def assertions_facet(facts: GateLineageFacts) -> data_quality_assertions_dataset
 def metrics_facet(facts: GateLineageFacts) -> data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet:
     columns: dict[str, Any] = {
         # quantiles default to {}: None leaves them out for columns that have none (text)
-        name: data_quality_metrics_input_dataset.ColumnMetrics(**{"quantiles": None, **metrics}) for name, metrics in facts.column_metrics.items()
+        name: data_quality_metrics_input_dataset.ColumnMetrics(**{"quantiles": None, **metrics})
+        for name, metrics in facts.column_metrics.items()
     }
     return data_quality_metrics_input_dataset.DataQualityMetricsInputDatasetFacet(columnMetrics=columns, rowCount=facts.row_count)
 
 
 def run_facet(facts: GateLineageFacts) -> QualityGateRunFacet:
     return QualityGateRunFacet(
-        gate=facts.gate, status=facts.status, mode=facts.mode, dataset=facts.dataset, partition=facts.partition,
-        gateRunId=facts.gate_run_id, reportUrl=facts.report_url, rowCount=facts.row_count, checks=len(facts.assertions),
-        failedChecks=facts.failed_checks, error=facts.error,
+        gate=facts.gate,
+        status=facts.status,
+        mode=facts.mode,
+        dataset=facts.dataset,
+        partition=facts.partition,
+        gateRunId=facts.gate_run_id,
+        reportUrl=facts.report_url,
+        rowCount=facts.row_count,
+        checks=len(facts.assertions),
+        failedChecks=facts.failed_checks,
+        error=facts.error,
     )

@@ -60,13 +60,28 @@ class GateLineageFacts:
         return [{"check": a["name"], "column": a["column"], "status": a["params"]["status"]} for a in self.assertions if not a["success"]]
 
 
-def gate_facts(result: GateResult, *, gate_run_id: int | None, mode: str, report_url: str,
-               column_metrics: Mapping[str, ColumnMetrics] | None = None, inputs: Iterable[DatasetName] = ()) -> GateLineageFacts:
+def gate_facts(
+    result: GateResult,
+    *,
+    gate_run_id: int | None,
+    mode: str,
+    report_url: str,
+    column_metrics: Mapping[str, ColumnMetrics] | None = None,
+    inputs: Iterable[DatasetName] = (),
+) -> GateLineageFacts:
     return GateLineageFacts(
-        gate=result.gate, status=result.status.value, mode=mode, dataset=result.dataset, partition=result.partition_key,
-        gate_run_id=gate_run_id, report_url=report_url, row_count=result.row_count,
-        assertions=tuple(assertion(check) for check in result.checks), column_metrics=dict(column_metrics or {}),
-        inputs=tuple(inputs), error=result.error,
+        gate=result.gate,
+        status=result.status.value,
+        mode=mode,
+        dataset=result.dataset,
+        partition=result.partition_key,
+        gate_run_id=gate_run_id,
+        report_url=report_url,
+        row_count=result.row_count,
+        assertions=tuple(assertion(check) for check in result.checks),
+        column_metrics=dict(column_metrics or {}),
+        inputs=tuple(inputs),
+        error=result.error,
     )
 
 
@@ -82,7 +97,10 @@ def assertion(check: CheckResult) -> dict[str, Any]:
         "expected": _text(check.expected),
         "actual": _text(check.observed),
         "description": _text(message),
-        "params": {"status": check.status.value, **({"failing_fraction": check.failing_fraction} if check.failing_fraction is not None else {})},
+        "params": {
+            "status": check.status.value,
+            **({"failing_fraction": check.failing_fraction} if check.failing_fraction is not None else {}),
+        },
     }
 
 
@@ -117,7 +135,9 @@ def metrics_from_profile(profile: PartitionProfile) -> dict[str, ColumnMetrics]:
             entry["min"], entry["max"] = _number(column.value("min")), _number(column.value("max"))
             mean = _number(column.value("mean"))
             entry["sum"] = mean * present if mean is not None and present is not None else None
-            entry["quantiles"] = {key: value for metric, key in PROFILE_QUANTILES.items() if (value := _number(column.value(metric))) is not None}
+            entry["quantiles"] = {
+                key: value for metric, key in PROFILE_QUANTILES.items() if (value := _number(column.value(metric))) is not None
+            }
         metrics[name] = _pruned(entry)
     return metrics
 

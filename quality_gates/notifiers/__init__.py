@@ -5,6 +5,12 @@ from quality_gates.notifiers.delivery import PermanentDeliveryError, RetryPolicy
 from quality_gates.notifiers.notifier import QualityGateNotifier
 
 __all__ = [
-    "EmailChannel", "NotifierChannel", "PermanentDeliveryError", "QualityGateNotifier", "RetryPolicy", "SlackChannel", "TransientDeliveryError",
+    "EmailChannel",
+    "NotifierChannel",
+    "PermanentDeliveryError",
+    "QualityGateNotifier",
+    "RetryPolicy",
+    "SlackChannel",
+    "TransientDeliveryError",
     "WebhookChannel",
 ]

@@ -38,7 +38,10 @@ class EmailChannel:
 
         with SmtpHook(smtp_conn_id=self.smtp_conn_id) as hook:
             hook.send_email_smtp(
-                to=self.to, subject=message.subject, html_content=message.html, from_email=self.from_email,
+                to=self.to,
+                subject=message.subject,
+                html_content=message.html,
+                from_email=self.from_email,
                 mime_subtype="alternative",
             )
 
@@ -53,8 +56,15 @@ class WebhookChannel:
     5xx, 429, timeout or connection error raises for the notifier's bounded retries.
     """
 
-    def __init__(self, url: str | None = None, *, http_conn_id: str | None = None, endpoint: str = "",
-                 headers: dict[str, str] | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        http_conn_id: str | None = None,
+        endpoint: str = "",
+        headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
+    ):
         if (url is None) == (http_conn_id is None):
             raise ValueError("WebhookChannel needs exactly one of url= or http_conn_id=")
         self.url = url
@@ -79,7 +89,9 @@ class WebhookChannel:
     def send(self, message: AlertMessage, context: Any) -> None:
         hook, endpoint = self._hook_and_endpoint()
         response = hook.run(
-            endpoint, json={**message.payload, "text": message.text}, headers={"Content-Type": "application/json", **self.headers},
+            endpoint,
+            json={**message.payload, "text": message.text},
+            headers={"Content-Type": "application/json", **self.headers},
             extra_options={"timeout": self.timeout, "check_response": False},
         )
         if response.status_code < 400:

@@ -61,7 +61,9 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:MAX_ERROR_CHARS] if text else type(exc).__name__
 
 
-def deliver(send: Callable[[], Any], policy: RetryPolicy, *, on_retry: Callable[[int, BaseException, float], None] | None = None) -> DeliveryOutcome:
+def deliver(
+    send: Callable[[], Any], policy: RetryPolicy, *, on_retry: Callable[[int, BaseException, float], None] | None = None
+) -> DeliveryOutcome:
     """Call ``send`` until it returns, fails permanently, or the attempts are used up. Never raises."""
     import tenacity
 

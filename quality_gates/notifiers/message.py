@@ -25,17 +25,25 @@ class AlertMessage:
     payload: dict[str, Any] = field(default_factory=dict)  # JSON for webhooks
 
 
-def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: bool = False,
-                  template_dir: str | Path | None = None) -> AlertMessage:
+def build_message(
+    stored: StoredGateRun, *, link: str | None = None, recovered: bool = False, template_dir: str | Path | None = None
+) -> AlertMessage:
     """Render the alert; a ``template_dir`` with any of subject.txt.j2, text.txt.j2 and
     html.html.j2 overrides those templates (the others stay the defaults)."""
     result = stored.result
     problems = [] if recovered else list(result.problems)
     culprits = culprit_columns(result.gate, result.checks)
     values = {
-        "identity": stored.identity, "result": result, "gate_run_id": stored.id, "recovered": recovered,
-        "problems": problems[:MAX_CHECKS_SHOWN], "hidden": max(0, len(problems) - MAX_CHECKS_SHOWN),
-        "culprits": culprits, "link": link, "action": _action_label(result), "effect": _effect(result),
+        "identity": stored.identity,
+        "result": result,
+        "gate_run_id": stored.id,
+        "recovered": recovered,
+        "problems": problems[:MAX_CHECKS_SHOWN],
+        "hidden": max(0, len(problems) - MAX_CHECKS_SHOWN),
+        "culprits": culprits,
+        "link": link,
+        "action": _action_label(result),
+        "effect": _effect(result),
     }
     loaders = [jinja2.FileSystemLoader(str(DEFAULT_TEMPLATES))]
     if template_dir is not None:
@@ -45,9 +53,15 @@ def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: 
     subject = text_env.get_template(TEMPLATE_NAMES["subject"]).render(values).strip()
     payload = {
         "event": "recovered" if recovered else result.status.value,
-        "dag_id": stored.identity.dag_id, "task_id": stored.identity.task_id, "run_id": stored.identity.run_id,
-        "try_number": stored.identity.try_number, "gate_run_id": stored.id, "link": link,
-        "summary": result.summary(), "culprits": culprits, "subject": subject,
+        "dag_id": stored.identity.dag_id,
+        "task_id": stored.identity.task_id,
+        "run_id": stored.identity.run_id,
+        "try_number": stored.identity.try_number,
+        "gate_run_id": stored.id,
+        "link": link,
+        "summary": result.summary(),
+        "culprits": culprits,
+        "subject": subject,
     }
     return AlertMessage(
         subject=subject,
@@ -58,7 +72,7 @@ def build_message(stored: StoredGateRun, *, link: str | None = None, recovered: 
 
 
 def _action_label(result: GateResult) -> str | None:
-    """"allowed in warn mode" or "skipped" when a failure or an error did not block the pipeline
+    """ "allowed in warn mode" or "skipped" when a failure or an error did not block the pipeline
     (blocking is what a failure does unless the gate's mode says otherwise)."""
     if result.action in (None, GateAction.BLOCKED) or result.status in (Status.PASSED, Status.WARNED):
         return None

@@ -70,7 +70,11 @@ class QualityGateNotifier(BaseNotifier):
                 self.log.info("No quality gate results for %s: nothing to announce", identity)
                 return
             decision = store.alert_states.decide(
-                identity.dag_id, identity.task_id, stored.result.dataset, stored.result.status, stored.id,
+                identity.dag_id,
+                identity.task_id,
+                stored.result.dataset,
+                stored.result.status,
+                stored.id,
                 on_change_only=self.on_change_only,
             )
         except Exception as exc:  # the store is down: say so loudly, but never fail the task for it
@@ -79,24 +83,36 @@ class QualityGateNotifier(BaseNotifier):
         if decision.action not in (ALERT, RECOVERY):
             self.log.info("Quality gate alert for %s held back: %s", identity, decision.reason)
             return
-        link = self.render_template(self.link, context) if self.link else quality_report_url(
-            identity.dag_id, identity.run_id, identity.task_id, identity.map_index)
+        link = (
+            self.render_template(self.link, context)
+            if self.link
+            else quality_report_url(identity.dag_id, identity.run_id, identity.task_id, identity.map_index)
+        )
         message = build_message(stored, link=link, recovered=decision.action == RECOVERY, template_dir=self.template_dir)
         for channel in self.channels:
             outcome = self._deliver(channel, message, context)
-            self._record(store, AlertDelivery(stored.id, channel.describe(), decision.action, outcome.delivered, outcome.attempts, outcome.error))
+            self._record(
+                store, AlertDelivery(stored.id, channel.describe(), decision.action, outcome.delivered, outcome.attempts, outcome.error)
+            )
 
     def _deliver(self, channel: Channel, message: Any, context: Any) -> DeliveryOutcome:
         def retrying(attempt: int, exc: BaseException, pause: float) -> None:
-            self.log.warning("Quality gate alert through %s failed (attempt %d of %d), retrying in %.1f s: %s",
-                             channel.describe(), attempt, self.retry.attempts, pause, describe_error(exc))
+            self.log.warning(
+                "Quality gate alert through %s failed (attempt %d of %d), retrying in %.1f s: %s",
+                channel.describe(),
+                attempt,
+                self.retry.attempts,
+                pause,
+                describe_error(exc),
+            )
 
         outcome = deliver(lambda: channel.send(message, context), self.retry, on_retry=retrying)
         if outcome.delivered:
             self.log.info("Quality gate alert sent through %s: %s", channel.describe(), message.subject)
         else:  # SMTP down, webhook 500, timeout: log it, keep going
-            self.log.warning("Quality gate alert through %s failed after %d attempt(s): %s",
-                             channel.describe(), outcome.attempts, outcome.error)
+            self.log.warning(
+                "Quality gate alert through %s failed after %d attempt(s): %s", channel.describe(), outcome.attempts, outcome.error
+            )
         return outcome
 
     def _record(self, store: Any, delivery: AlertDelivery) -> None:

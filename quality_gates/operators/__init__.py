@@ -12,8 +12,22 @@ from quality_gates.operators.skew_gate import SkewGateOperator
 from quality_gates.store.references import StoredReference
 
 __all__ = [
-    "BaseGateOperator", "GateFailedError", "PartitionAnomalyGateOperator", "SchemaGateOperator",
-    "DriftGateOperator", "ReferenceProfileOperator", "SkewGateOperator", "StoredReference",
-    "ModelMetricGateOperator", "FreshnessGateOperator",
-    "CrossTableGateOperator", "ParquetTarget", "TableTarget", "Relationship", "RowCountMatch", "AggregateMatch", "ServingMetricGateOperator", "promote_model_baseline",
+    "BaseGateOperator",
+    "GateFailedError",
+    "PartitionAnomalyGateOperator",
+    "SchemaGateOperator",
+    "DriftGateOperator",
+    "ReferenceProfileOperator",
+    "SkewGateOperator",
+    "StoredReference",
+    "ModelMetricGateOperator",
+    "FreshnessGateOperator",
+    "CrossTableGateOperator",
+    "ParquetTarget",
+    "TableTarget",
+    "Relationship",
+    "RowCountMatch",
+    "AggregateMatch",
+    "ServingMetricGateOperator",
+    "promote_model_baseline",
 ]

@@ -65,7 +65,9 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
 
         profile = profile_source(self.source, self.engine).with_key(partition)
         history = store.partitions.history(dataset, before=partition, limit=self.history)
-        self.log.info("Profiled %s: %s rows; comparing with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history))
+        self.log.info(
+            "Profiled %s: %s rows; comparing with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history)
+        )
         detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
         return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[self.cold_start])
 

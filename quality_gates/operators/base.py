@@ -108,14 +108,33 @@ class BaseGateOperator(OpenLineageGateMixin, BaseOperator):
             outcome = self.run_checks(context, store, dataset, partition)
         except (Exception, AirflowTaskTimeout) as exc:
             # Every try that ran leaves a row, whatever went wrong, before the task fails.
-            failed = GateResult(self.gate_kind, storable_dataset(dataset), storable_partition_key(partition), (), None, started,
-                                dt.datetime.now(dt.UTC), _error_text(exc), mode, GateAction.BLOCKED)
+            failed = GateResult(
+                self.gate_kind,
+                storable_dataset(dataset),
+                storable_partition_key(partition),
+                (),
+                None,
+                started,
+                dt.datetime.now(dt.UTC),
+                _error_text(exc),
+                mode,
+                GateAction.BLOCKED,
+            )
             self.keep_lineage_facts(ti, failed, self._record_failure(store, identity, failed))
             if isinstance(exc, (AirflowException, AirflowTaskTimeout)):
                 raise
             raise self._airflow_error(exc) from exc
-        result = GateResult(self.gate_kind, dataset, partition, outcome.checks, outcome.row_count, started, dt.datetime.now(dt.UTC),
-                            mode=mode, action=action_for(outcome.status, mode))
+        result = GateResult(
+            self.gate_kind,
+            dataset,
+            partition,
+            outcome.checks,
+            outcome.row_count,
+            started,
+            dt.datetime.now(dt.UTC),
+            mode=mode,
+            action=action_for(outcome.status, mode),
+        )
         gate_run_id = self._record(store, identity, result, outcome.artifacts)
         self.after_record(context, gate_run_id, result)
         summary = {**result.summary(), "gate_run_id": gate_run_id, "store": store.location}

@@ -120,11 +120,17 @@ class CrossTableGateOperator(BaseGateOperator):
                     _side(self.source, keys), keys, _side(check.to, other_keys), other_keys, severity=severity, mostly=check.mostly
                 )
             if isinstance(check, RowCountMatch):
-                return cross_table.row_count_match(_side(check.compare_to), _side(self.source), tolerance=check.tolerance, severity=severity)
+                return cross_table.row_count_match(
+                    _side(check.compare_to), _side(self.source), tolerance=check.tolerance, severity=severity
+                )
             groups, sums = _names(check.group_by), _names(check.sum)
             return cross_table.aggregate_match(
-                _side(check.compare_to, [*groups, *sums]), _side(self.source, [*groups, *sums]),
-                group_by=groups, columns=sums, tolerance=check.tolerance, severity=severity,
+                _side(check.compare_to, [*groups, *sums]),
+                _side(self.source, [*groups, *sums]),
+                group_by=groups,
+                columns=sums,
+                tolerance=check.tolerance,
+                severity=severity,
             )
         except (SourceError, SourceConfigurationError, SQLAlchemyError, KeyError, ValueError) as exc:
             return self._not_evaluated(check, severity, exc)
@@ -138,8 +144,15 @@ class CrossTableGateOperator(BaseGateOperator):
         other = check.to if isinstance(check, Relationship) else check.compare_to
         column = ",".join(_names(check.column)) if isinstance(check, Relationship) else None
         self.log.error("%s against %s could not be evaluated: %s", name, other.describe(), message)
-        return CheckResult(name, column, Status.ERROR, severity, "not evaluated", f"compared with {other.describe()}",
-                           {"kind": CheckKind.CROSS_TABLE.value, "check": name, "other": other.describe(), "message": message})
+        return CheckResult(
+            name,
+            column,
+            Status.ERROR,
+            severity,
+            "not evaluated",
+            f"compared with {other.describe()}",
+            {"kind": CheckKind.CROSS_TABLE.value, "check": name, "other": other.describe(), "message": message},
+        )
 
 
 def _side(source: Source, columns: Sequence[str] | None = None):

@@ -56,9 +56,13 @@ class DriftGateOperator(BaseGateOperator):
         self.columns = list(columns) if columns is not None else None
         # Built here so that a wrong threshold or method name fails when the DAG is parsed.
         self.settings = DriftSettings(
-            thresholds=dict(thresholds or {}), column_thresholds={k: dict(v) for k, v in (column_thresholds or {}).items()},
-            methods=list(methods) if methods is not None else None, column_methods={k: list(v) for k, v in (column_methods or {}).items()},
-            alpha=alpha, drift_share=drift_share, feature_importance=dict(feature_importance) if feature_importance is not None else None,
+            thresholds=dict(thresholds or {}),
+            column_thresholds={k: dict(v) for k, v in (column_thresholds or {}).items()},
+            methods=list(methods) if methods is not None else None,
+            column_methods={k: list(v) for k, v in (column_methods or {}).items()},
+            alpha=alpha,
+            drift_share=drift_share,
+            feature_importance=dict(feature_importance) if feature_importance is not None else None,
         )
 
     def default_dataset(self) -> str | None:

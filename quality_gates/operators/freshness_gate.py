@@ -85,8 +85,14 @@ class FreshnessGateOperator(BaseGateOperator):
 
         if not self.rule.require_advance:
             return None, None
-        earlier = latest_check_before(store.engine, dataset=dataset, gate=self.gate_kind,
-                                      check_name=ADVANCED_CHECK, before_partition=partition, column=self.rule.column)
+        earlier = latest_check_before(
+            store.engine,
+            dataset=dataset,
+            gate=self.gate_kind,
+            check_name=ADVANCED_CHECK,
+            before_partition=partition,
+            column=self.rule.column,
+        )
         newest = earlier.details.get("newest_timestamp") if earlier else None
         return (dt.datetime.fromisoformat(newest) if newest else None), (earlier.partition_key if earlier else None)
 
@@ -103,8 +109,15 @@ class FreshnessGateOperator(BaseGateOperator):
         reference_time = self._reference_time(context)
         previous, previous_partition = self._previous(store, dataset, partition)
         newest, rows = self.newest()
-        return freshness_gate(self.rule, newest, reference_time, rows=rows, previous_newest=previous,
-                              previous_partition=previous_partition, waited=context.get(WAITED_KEY))
+        return freshness_gate(
+            self.rule,
+            newest,
+            reference_time,
+            rows=rows,
+            previous_newest=previous,
+            previous_partition=previous_partition,
+            waited=context.get(WAITED_KEY),
+        )
 
     # -- waiting without a worker slot --
     def execute(self, context: Any) -> dict[str, Any]:
@@ -128,8 +141,12 @@ class FreshnessGateOperator(BaseGateOperator):
         self.log.info("Data not fresh yet (newest %s); waiting until %s, polling every %s", newest, deadline, self.poll_interval)
         self.defer(
             trigger=FreshnessTrigger(
-                source=self.source, rule=self.rule, deadline=deadline, poll_interval=self.poll_interval,
-                reference_time=None if self.rule.relative_to == "now" else reference_time, previous_newest=previous,
+                source=self.source,
+                rule=self.rule,
+                deadline=deadline,
+                poll_interval=self.poll_interval,
+                reference_time=None if self.rule.relative_to == "now" else reference_time,
+                previous_newest=previous,
             ),
             method_name="execute_complete",
         )
@@ -173,4 +190,3 @@ def newest_in_sql(source: SqlSource, column_name: str) -> Any:
     except SQLAlchemyError as exc:
         message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise SourceError(f"cannot read the newest {column_name} of {source.describe()}: {message}") from exc
-

@@ -33,7 +33,10 @@ class OpenLineageGateMixin:
             from quality_gates.lineage.facts import metrics_from_outcome
 
             facts = gate_facts(
-                result, gate_run_id=gate_run_id, mode=self.mode, report_url=task_instance_report_url(ti),
+                result,
+                gate_run_id=gate_run_id,
+                mode=self.mode,
+                report_url=task_instance_report_url(ti),
                 column_metrics=metrics_from_outcome(outcome) if outcome is not None else None,
                 inputs=all_datasets(self.lineage_sources(), checked_name=result.dataset),
             )

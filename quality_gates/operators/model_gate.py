@@ -85,9 +85,18 @@ class ModelMetricGateOperator(BaseGateOperator):
         self.source = source
         self.model = model
         self.spec = EvaluationSpec(
-            task=task, label_column=label_column, prediction_column=prediction_column, score_column=score_column,
-            slice_columns=tuple(slice_columns), metrics=tuple(metrics) if metrics else None, positive_label=positive_label,
-            decision_threshold=decision_threshold, id_column=id_column, confidence=confidence, resamples=resamples, seed=seed,
+            task=task,
+            label_column=label_column,
+            prediction_column=prediction_column,
+            score_column=score_column,
+            slice_columns=tuple(slice_columns),
+            metrics=tuple(metrics) if metrics else None,
+            positive_label=positive_label,
+            decision_threshold=decision_threshold,
+            id_column=id_column,
+            confidence=confidence,
+            resamples=resamples,
+            seed=seed,
         )
         if metrics:  # a metric that cannot fit the task or columns is a DAG error, found at parse time
             resolve_metrics(task, tuple(metrics), has_score=score_column is not None)
@@ -109,13 +118,20 @@ class ModelMetricGateOperator(BaseGateOperator):
 
         frame = read_frame(self.source)
         production = store.model_baselines.current(dataset) if self.compare_with_production else None
-        self.log.info("Evaluating model %s on %s (%s rows); production baseline: %s", dataset, self.source.describe(),
-                      f"{len(frame):,}", f"version {production.version}" if production else "none")
+        self.log.info(
+            "Evaluating model %s on %s (%s rows); production baseline: %s",
+            dataset,
+            self.source.describe(),
+            f"{len(frame):,}",
+            f"version {production.version}" if production else "none",
+        )
         promotion = ModelPromotionArtifact(self.model_version or partition, self.task_id) if self.promote_on_pass else None
         return model_gate(frame, self.spec, self.rule, production, data_name=self.source.describe(), promotion=promotion)
 
 
-def promote_model_baseline(gate_task_id: str, *, version: str | None = None, store_conn_id: str | None = None, context: Any = None) -> dict[str, Any]:
+def promote_model_baseline(
+    gate_task_id: str, *, version: str | None = None, store_conn_id: str | None = None, context: Any = None
+) -> dict[str, Any]:
     """Call from the task that deploys the model: the metrics the gate ``gate_task_id`` recorded in
     this DAG run become the production baseline of its model. Refuses a run the gate blocked.
 

@@ -42,5 +42,4 @@ class ReferenceProfileOperator(BaseGateOperator):
         from quality_gates.engines import Family, compute
 
         frame = compute(Family.COLUMN_VALUES, self.source.compute(), columns=self.columns)
-        return reference_gate(frame, columns=self.columns, version=self.version or context["ti"].run_id,
-                              data_name=self.source.describe())
+        return reference_gate(frame, columns=self.columns, version=self.version or context["ti"].run_id, data_name=self.source.describe())

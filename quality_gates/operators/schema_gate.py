@@ -92,6 +92,7 @@ class SchemaGateOperator(BaseGateOperator):
         schema = load_schema(self.schema, base_dir=self.dag_folder())
         sections = yaml_sections(self.schema, self.dag_folder())  # freshness:, sql_checks:
         self.log.info("Validating %s against %s", self.source.describe(), getattr(schema, "name", None) or self.schema)
+
         def streamed():  # nothing is read unless a branch below streams the rows
             yield from self.source.read_chunks(self.chunk_size)
 
@@ -105,17 +106,25 @@ class SchemaGateOperator(BaseGateOperator):
             # column read from the rows need the rows themselves, below.
             computation = self.source.compute()
             self.log.info("Computing the checks with %s", computation.capability)
-            outcome = schema_gate(computation, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
-                                  pushdown=self.pushdown, chunk_size=self.chunk_size)
+            outcome = schema_gate(
+                computation,
+                schema,
+                allow_empty=self.allow_empty,
+                max_failure_cases=self.max_failure_cases,
+                pushdown=self.pushdown,
+                chunk_size=self.chunk_size,
+            )
         elif self.failed_rows_target is None:
-            outcome = schema_gate(chunks, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
-                                  data=self.source.describe())
+            outcome = schema_gate(
+                chunks, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases, data=self.source.describe()
+            )
         else:
             outcome = self._validate_and_spool(context, schema, chunks)
         if not sections:
             return outcome
-        extra = section_checks(sections, self.source, render=self.render_template, context=context,
-                               row_count=outcome.row_count, newest_from_chunks=tracker)
+        extra = section_checks(
+            sections, self.source, render=self.render_template, context=context, row_count=outcome.row_count, newest_from_chunks=tracker
+        )
         return GateOutcome(outcome.row_count, (*outcome.checks, *extra), outcome.artifacts)
 
     # -- quarantine --
@@ -125,8 +134,14 @@ class SchemaGateOperator(BaseGateOperator):
 
         spool = QuarantineSpool(unique_keys_of(schema), keep_valid=self.valid_rows_target is not None)
         try:
-            outcome = schema_gate(chunks, schema, allow_empty=self.allow_empty, max_failure_cases=self.max_failure_cases,
-                                  data=self.source.describe(), on_chunk=spool)
+            outcome = schema_gate(
+                chunks,
+                schema,
+                allow_empty=self.allow_empty,
+                max_failure_cases=self.max_failure_cases,
+                data=self.source.describe(),
+                on_chunk=spool,
+            )
             counts = spool.finish()
         except BaseException:
             spool.cleanup()
@@ -134,7 +149,9 @@ class SchemaGateOperator(BaseGateOperator):
         # In the context, not on self: the task object may be reused (dag.test(), mapped tasks).
         context[SPOOL_KEY] = spool
         checks = quarantine_checks(
-            outcome.checks, counts, failed_target=self.failed_rows_target.describe(),
+            outcome.checks,
+            counts,
+            failed_target=self.failed_rows_target.describe(),
             valid_target=self.valid_rows_target.describe() if self.valid_rows_target else None,
             continue_with_valid=self.mode == GateMode.QUARANTINE,
         )
@@ -157,6 +174,8 @@ class SchemaGateOperator(BaseGateOperator):
                 self.log.info("Wrote %d valid rows to %s", valid, self.valid_rows_target.describe())
         except (ConfigurationError, RetryableError) as exc:
             # The verdict is recorded (gate_runs.id=gate_run_id); the rows are not: retry the task.
-            raise AirflowException(f"{self.task_id}: {exc} (the verdict is recorded as gate run {gate_run_id}; will retry if retries are set)") from exc
+            raise AirflowException(
+                f"{self.task_id}: {exc} (the verdict is recorded as gate run {gate_run_id}; will retry if retries are set)"
+            ) from exc
         finally:
             spool.cleanup()

@@ -44,8 +44,9 @@ class NewestTracker:
             yield chunk
 
 
-def section_checks(sections: Mapping[str, Any], source: Any, *, render: Any, context: Any, row_count: int | None,
-                   newest_from_chunks: NewestTracker | None) -> list[CheckResult]:
+def section_checks(
+    sections: Mapping[str, Any], source: Any, *, render: Any, context: Any, row_count: int | None, newest_from_chunks: NewestTracker | None
+) -> list[CheckResult]:
     from quality_gates.checks.freshness import FreshnessRule, judge_freshness
     from quality_gates.checks.sql_checks import run_sql_check
     from quality_gates.operators.freshness_gate import newest_in_sql, reference_time
@@ -58,7 +59,9 @@ def section_checks(sections: Mapping[str, Any], source: Any, *, render: Any, con
     if sections.get("sql_checks"):
         if not isinstance(source, SqlSource):
             first = sections["sql_checks"][0]
-            raise SourceConfigurationError(f"{first.where()}: sql_checks run on the gate's database: give a SqlSource, not {source.describe()}")
+            raise SourceConfigurationError(
+                f"{first.where()}: sql_checks run on the gate's database: give a SqlSource, not {source.describe()}"
+            )
         engine = source.engine()
         for spec in sections["sql_checks"]:
             checks.append(run_sql_check(engine, spec, {k: render(v, context) for k, v in spec.params.items()}, rows_checked=row_count))

@@ -60,7 +60,13 @@ class ServingMetricGateOperator(BaseGateOperator):
 
     gate_kind = GateKind.SERVING_METRIC
     template_fields: Sequence[str] = (
-        *BaseGateOperator.template_fields, "conn_id", "window_start", "window_end", "as_of", "predictions_source", "labels_source",
+        *BaseGateOperator.template_fields,
+        "conn_id",
+        "window_start",
+        "window_end",
+        "as_of",
+        "predictions_source",
+        "labels_source",
     )
 
     def __init__(
@@ -123,8 +129,15 @@ class ServingMetricGateOperator(BaseGateOperator):
         self.conn_id = conn_id
         self.predictions_source, self.labels_source = predictions_source, labels_source
         self.tables = DelayedLabelTables(
-            predictions_table, labels_table, id_column, predicted_at_column, prediction_column, score_column, label_column,
-            labeled_at_column, tuple(slice_columns),
+            predictions_table,
+            labels_table,
+            id_column,
+            predicted_at_column,
+            prediction_column,
+            score_column,
+            label_column,
+            labeled_at_column,
+            tuple(slice_columns),
         )
         self.task = task
         self.window_start, self.window_end, self.as_of = window_start, window_end, as_of
@@ -156,10 +169,15 @@ class ServingMetricGateOperator(BaseGateOperator):
         now = dt.datetime.now(dt.UTC)
         self.defer(
             trigger=LabelCoverageTrigger(
-                conn_id=str(self.conn_id), tables=dataclasses.asdict(self.tables), window_start=window.start.isoformat(),
-                window_end=window.end.isoformat(), min_coverage=self.min_coverage,
-                deadline=(now + self.wait_for_labels).isoformat(), poll_interval=self.poll_interval.total_seconds(),
-                attempts=self.coverage_query_attempts, waiting_since=now.isoformat(),
+                conn_id=str(self.conn_id),
+                tables=dataclasses.asdict(self.tables),
+                window_start=window.start.isoformat(),
+                window_end=window.end.isoformat(),
+                min_coverage=self.min_coverage,
+                deadline=(now + self.wait_for_labels).isoformat(),
+                poll_interval=self.poll_interval.total_seconds(),
+                attempts=self.coverage_query_attempts,
+                waiting_since=now.isoformat(),
             ),
             method_name="execute_complete",
         )
@@ -181,7 +199,9 @@ class ServingMetricGateOperator(BaseGateOperator):
 
         start, end = _moment(self.window_start, "window_start"), _moment(self.window_end, "window_end")
         if end <= start:
-            raise SourceConfigurationError(f"the window is empty: window_end {end.isoformat()} is not after window_start {start.isoformat()}")
+            raise SourceConfigurationError(
+                f"the window is empty: window_end {end.isoformat()} is not after window_start {start.isoformat()}"
+            )
         as_of = _moment(self.as_of, "as_of") if self.as_of else dt.datetime.now(dt.UTC)
         return Window(start, end, as_of)
 
@@ -202,12 +222,18 @@ class ServingMetricGateOperator(BaseGateOperator):
                     raise SourceError(f"table {qualified} does not exist (connection '{self.conn_id}')")
             with engine.connect() as connection:
                 return aggregate_delayed_labels(
-                    connection, self.tables, window, task=self.task,
-                    decision_threshold=self.decision_threshold, with_scores=self.tables.score_column is not None,
+                    connection,
+                    self.tables,
+                    window,
+                    task=self.task,
+                    decision_threshold=self.decision_threshold,
+                    with_scores=self.tables.score_column is not None,
                 )
         except SQLAlchemyError as exc:
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise SourceError(f"cannot join {self.tables.predictions_table} with {self.tables.labels_table} (connection '{self.conn_id}'): {message}") from exc
+            raise SourceError(
+                f"cannot join {self.tables.predictions_table} with {self.tables.labels_table} (connection '{self.conn_id}'): {message}"
+            ) from exc
 
     def _aggregate_sources(self, window):
         """Both sources into an in-memory SQLite database, then the same join as for tables."""
@@ -219,8 +245,10 @@ class ServingMetricGateOperator(BaseGateOperator):
         tables = self.tables
         engine = sa.create_engine("sqlite://", poolclass=StaticPool)
         with engine.connect() as connection:
-            for source, table, table_clause in ((self.predictions_source, tables.predictions_table, tables.predictions()),
-                                                (self.labels_source, tables.labels_table, tables.labels())):
+            for source, table, table_clause in (
+                (self.predictions_source, tables.predictions_table, tables.predictions()),
+                (self.labels_source, tables.labels_table, tables.labels()),
+            ):
                 frame = read_frame(source)
                 missing = [c.name for c in table_clause.columns if c.name not in frame.columns]
                 if missing:
@@ -229,8 +257,12 @@ class ServingMetricGateOperator(BaseGateOperator):
                     )
                 frame.to_sql(table, connection, index=False)
             return aggregate_delayed_labels(
-                connection, tables, window, task=self.task,
-                decision_threshold=self.decision_threshold, with_scores=tables.score_column is not None,
+                connection,
+                tables,
+                window,
+                task=self.task,
+                decision_threshold=self.decision_threshold,
+                with_scores=tables.score_column is not None,
             )
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
@@ -245,9 +277,18 @@ class ServingMetricGateOperator(BaseGateOperator):
         self.log.info("%s predictions in [%s, %s) as of %s", f"{aggregates.predictions:,}", window.start, window.end, window.as_of)
         production = store.model_baselines.current(self.model) if self.model else None
         outcome = serving_gate(
-            aggregates, self.tables, window, self.rule, production, task=self.task, metrics=self.metrics, positive_label=self.positive_label,
-            half_life_seconds=self.recency_half_life.total_seconds() if self.recency_half_life else None, resamples=self.resamples,
-            seed=self.seed, min_coverage=self.min_coverage,
+            aggregates,
+            self.tables,
+            window,
+            self.rule,
+            production,
+            task=self.task,
+            metrics=self.metrics,
+            positive_label=self.positive_label,
+            half_life_seconds=self.recency_half_life.total_seconds() if self.recency_half_life else None,
+            resamples=self.resamples,
+            seed=self.seed,
+            min_coverage=self.min_coverage,
         )
         if wait:  # say on the coverage check how the wait ended
             checks = tuple(_with_wait(c, wait, self.wait_for_labels) if c.check_name == "label_coverage" else c for c in outcome.checks)
@@ -261,8 +302,10 @@ def _check_label_wait(task_id: str, wait: Any, poll: Any, attempts: int, *, conn
         if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
             raise ValueError(f"{task_id}: {name} must be a positive timedelta, not {value!r}")
     if wait < poll:
-        raise ValueError(f"{task_id}: wait_for_labels ({wait}) is shorter than poll_interval ({poll}): "
-                         f"the gate would give up before looking a second time")
+        raise ValueError(
+            f"{task_id}: wait_for_labels ({wait}) is shorter than poll_interval ({poll}): "
+            f"the gate would give up before looking a second time"
+        )
     if attempts < 1:
         raise ValueError(f"{task_id}: coverage_query_attempts must be at least 1, not {attempts}")
     if conn_id is None:
@@ -277,10 +320,16 @@ def _with_wait(check: CheckResult, event: Mapping[str, Any], waited_for: Any) ->
     waited = until - since
     ended = "coverage reached the minimum" if event["status"] == "ready" else f"the wait of {waited_for} ran out"
     explanation = f"{check.details['explanation']} Waited {_duration(waited)} for labels: {ended}."
-    return dataclasses.replace(check, details={
-        **check.details, "explanation": explanation, "message": explanation,
-        "waited_seconds": round(waited.total_seconds(), 3), "wait_ended": event["status"],
-    })
+    return dataclasses.replace(
+        check,
+        details={
+            **check.details,
+            "explanation": explanation,
+            "message": explanation,
+            "waited_seconds": round(waited.total_seconds(), 3),
+            "wait_ended": event["status"],
+        },
+    )
 
 
 def _duration(delta: dt.timedelta) -> str:

@@ -68,7 +68,15 @@ class SkewGateOperator(BaseGateOperator):
         from quality_gates.checks.gates import skew_gate
 
         return skew_gate(
-            read_frame(self.training), read_frame(self.serving), self.key, columns=self.columns, max_mismatch_share=self.max_mismatch_share,
-            column_thresholds=self.column_thresholds, rtol=self.rtol, atol=self.atol, column_tolerances=self.column_tolerances,
-            training_name=self.training.describe(), serving_name=self.serving.describe(),
+            read_frame(self.training),
+            read_frame(self.serving),
+            self.key,
+            columns=self.columns,
+            max_mismatch_share=self.max_mismatch_share,
+            column_thresholds=self.column_thresholds,
+            rtol=self.rtol,
+            atol=self.atol,
+            column_tolerances=self.column_tolerances,
+            training_name=self.training.describe(),
+            serving_name=self.serving.describe(),
         )

@@ -37,9 +37,20 @@ class QualityGatesPlugin(AirflowPlugin):
     def external_views(self) -> list[dict[str, Any]]:  # type: ignore[override]
         app = _root() + URL_PREFIX
         return [
-            {"name": "Data quality", "href": f"{app}/", "destination": "nav", "url_route": NAV_ROUTE,
-             "nav_top_level": True, "icon": f"{app}/static/icon.svg", "icon_dark_mode": f"{app}/static/icon-dark.svg"},
+            {
+                "name": "Data quality",
+                "href": f"{app}/",
+                "destination": "nav",
+                "url_route": NAV_ROUTE,
+                "nav_top_level": True,
+                "icon": f"{app}/static/icon.svg",
+                "icon_dark_mode": f"{app}/static/icon-dark.svg",
+            },
             {"name": "Quality", "href": f"{app}/dags/{{DAG_ID}}", "destination": "dag", "url_route": DAG_ROUTE},
-            {"name": "Quality checks", "destination": "task_instance", "url_route": TASK_ROUTE,
-             "href": f"{app}/dags/{{DAG_ID}}/runs/{{RUN_ID}}/tasks/{{TASK_ID}}?map_index={{MAP_INDEX}}"},
+            {
+                "name": "Quality checks",
+                "destination": "task_instance",
+                "url_route": TASK_ROUTE,
+                "href": f"{app}/dags/{{DAG_ID}}/runs/{{RUN_ID}}/tasks/{{TASK_ID}}?map_index={{MAP_INDEX}}",
+            },
         ]

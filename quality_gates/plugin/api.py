@@ -10,7 +10,13 @@ from pydantic import BaseModel
 from quality_gates.plugin import security, service
 from quality_gates.plugin.deps import ResultsStore, base_url, parse_time
 from quality_gates.plugin.schemas import (
-    BaselineStatusIn, DagGridOut, DatasetOut, GateRunDetailOut, GateRunPageOut, PartitionOut, SeriesOut,
+    BaselineStatusIn,
+    DagGridOut,
+    DatasetOut,
+    GateRunDetailOut,
+    GateRunPageOut,
+    PartitionOut,
+    SeriesOut,
 )
 
 router = APIRouter(prefix="/api", tags=["quality gates"], dependencies=[security.authenticated])
@@ -30,8 +36,16 @@ def list_gate_runs(
     limit: int = 50,
 ) -> GateRunPageOut:
     return service.gate_runs(
-        store, user, base_url(request), dag_id=dag_id, dataset=dataset, statuses=status,
-        since=parse_time("since", since), until=parse_time("until", until), cursor=cursor, limit=limit,
+        store,
+        user,
+        base_url(request),
+        dag_id=dag_id,
+        dataset=dataset,
+        statuses=status,
+        since=parse_time("since", since),
+        until=parse_time("until", until),
+        cursor=cursor,
+        limit=limit,
     )
 
 
@@ -46,15 +60,24 @@ def get_gate_run(request: Request, gate_run_id: int, user: security.CurrentUser,
     dependencies=[security.can_read_task_instances],
 )
 def get_task_gate_run(
-    request: Request, dag_id: str, run_id: str, task_id: str, user: security.CurrentUser, store: ResultsStore,
-    map_index: int = -1, try_number: int | None = None,
+    request: Request,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    user: security.CurrentUser,
+    store: ResultsStore,
+    map_index: int = -1,
+    try_number: int | None = None,
 ) -> GateRunDetailOut:
     return service.task_detail(store, user, base_url(request), dag_id, run_id, task_id, map_index, try_number)
 
 
 @router.get("/dags/{dag_id}/grid", summary="A DAG's gates over its recent runs", dependencies=[security.can_read_dag_runs])
 def get_dag_grid(
-    request: Request, dag_id: str, store: ResultsStore, runs: int = 25,
+    request: Request,
+    dag_id: str,
+    store: ResultsStore,
+    runs: int = 25,
     before: Annotated[str | None, Query(description="older_cursor of the previous answer")] = None,
 ) -> DagGridOut:
     return service.dag_grid(store, base_url(request), dag_id, runs, parse_time("before", before))
@@ -76,8 +99,7 @@ def get_dataset(request: Request, dataset: str, user: security.CurrentUser, stor
     return _json(service.dataset_detail(store, user, base_url(request), dataset))
 
 
-@router.get("/dataset/series", summary="Every metric of one column over the partitions, with the baseline band",
-            response_model=SeriesOut)
+@router.get("/dataset/series", summary="Every metric of one column over the partitions, with the baseline band", response_model=SeriesOut)
 def get_series(request: Request, dataset: str, column: str, user: security.CurrentUser, store: ResultsStore) -> Response:
     return _json(service.series(store, user, base_url(request), dataset, column))
 
@@ -93,4 +115,3 @@ def _json(model: BaseModel) -> Response:
 )
 def post_baseline_status(request: Request, change: BaselineStatusIn, user: security.CurrentUser, store: ResultsStore) -> PartitionOut:
     return service.set_baseline_status(store, user, base_url(request), change)
-

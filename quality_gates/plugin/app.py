@@ -39,7 +39,9 @@ def create_app() -> FastAPI:
         "`POST /auth/token`); results of a DAG are visible to users who may read that DAG.",
         lifespan=_lifespan,
         # Airflow's own docs routes would be unauthenticated here: the document is served below, behind auth.
-        openapi_url=None, docs_url=None, redoc_url=None,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(reject_nul_characters)],
     )
     app.include_router(api.router)

@@ -22,7 +22,9 @@ def results_store() -> ResultStore:
     except (StoreConfigurationError, StoreUnavailableError) as exc:
         # The driver's text names hosts, ports and databases: for the server's log, not for every user.
         log.error("Quality gates UI: results store unavailable: %s", exc)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "the results store is unavailable; the API server's log has the details") from exc
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "the results store is unavailable; the API server's log has the details"
+        ) from exc
 
 
 ResultsStore = Annotated[ResultStore, Depends(results_store)]

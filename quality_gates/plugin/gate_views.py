@@ -14,9 +14,15 @@ from quality_gates.checks.results import CheckKind, GateAction, GateKind, GateMo
 from quality_gates.plugin.schemas import CheckOut, CulpritOut, LabelReportOut, MetricOut
 
 GATE_LABELS = {
-    GateKind.SCHEMA: "schema", GateKind.ANOMALY: "anomaly", GateKind.DRIFT: "drift", GateKind.SKEW: "training/serving skew",
-    GateKind.REFERENCE: "reference profile", GateKind.MODEL_METRIC: "model metric", GateKind.SERVING_METRIC: "serving metric",
-    GateKind.FRESHNESS: "freshness", GateKind.CROSS_TABLE: "cross-table",
+    GateKind.SCHEMA: "schema",
+    GateKind.ANOMALY: "anomaly",
+    GateKind.DRIFT: "drift",
+    GateKind.SKEW: "training/serving skew",
+    GateKind.REFERENCE: "reference profile",
+    GateKind.MODEL_METRIC: "model metric",
+    GateKind.SERVING_METRIC: "serving metric",
+    GateKind.FRESHNESS: "freshness",
+    GateKind.CROSS_TABLE: "cross-table",
 }
 
 
@@ -57,7 +63,7 @@ def gate_label(kind: str) -> str:
 
 
 def action_label(action: str | None, mode: str | None) -> str | None:
-    """"allowed in warn mode", "blocked", "skipped"; None for runs recorded before actions were."""
+    """ "allowed in warn mode", "blocked", "skipped"; None for runs recorded before actions were."""
     try:
         return action_words(GateAction(action), GateMode(mode) if mode else None) if action else None
     except ValueError:  # a value this version does not know: show it as it is
@@ -73,6 +79,7 @@ def _g(value: float) -> str:
 
 
 # --- culprit columns -----------------------------------------------------------------------------
+
 
 def culprits(checks: list[CheckOut]) -> list[CulpritOut]:
     """Columns the gate blames, each with the measurement that blames it (when there is one)."""
@@ -117,6 +124,7 @@ def _skew_reason(details: dict[str, Any]) -> str | None:
 
 # --- model metrics -------------------------------------------------------------------------------
 
+
 def metrics(checks: list[CheckOut]) -> list[MetricOut]:
     """Each metric × slice a model or serving gate judged: value and interval against the bar, with
     positions (0–100 %) for a small drawing."""
@@ -135,18 +143,33 @@ def metrics(checks: list[CheckOut]) -> list[MetricOut]:
             return None if v is None else round(100 * (v - lo) / (hi - lo), 2)  # noqa: B023 (used in this iteration only)
 
         confidence = _number(d.get("confidence"))
-        out.append(MetricOut(
-            metric=str(d.get("metric") or c.check_name), slice=str(d.get("slice") or c.column or "overall"), status=c.status,
-            verdict=str(d.get("verdict") or c.status), value=value, ci_low=low, ci_high=high,
-            confidence=f"{round(confidence * 100)}%" if confidence is not None else None,
-            bar=bar, direction=d.get("direction"), baseline=_number(d.get("baseline")), baseline_source=d.get("baseline_source"),
-            rows=d.get("n") if isinstance(d.get("n"), int) else None, explanation=d.get("explanation"),
-            value_at=at(value), ci_low_at=at(low), ci_high_at=at(high), bar_at=at(bar),
-        ))
+        out.append(
+            MetricOut(
+                metric=str(d.get("metric") or c.check_name),
+                slice=str(d.get("slice") or c.column or "overall"),
+                status=c.status,
+                verdict=str(d.get("verdict") or c.status),
+                value=value,
+                ci_low=low,
+                ci_high=high,
+                confidence=f"{round(confidence * 100)}%" if confidence is not None else None,
+                bar=bar,
+                direction=d.get("direction"),
+                baseline=_number(d.get("baseline")),
+                baseline_source=d.get("baseline_source"),
+                rows=d.get("n") if isinstance(d.get("n"), int) else None,
+                explanation=d.get("explanation"),
+                value_at=at(value),
+                ci_low_at=at(low),
+                ci_high_at=at(high),
+                bar_at=at(bar),
+            )
+        )
     return out
 
 
 # --- the serving gate's labels -------------------------------------------------------------------
+
 
 def label_report(checks: list[CheckOut]) -> LabelReportOut | None:
     """Coverage, delay and class balance of a serving gate's joined labels, if it recorded them."""
@@ -165,10 +188,17 @@ def label_report(checks: list[CheckOut]) -> LabelReportOut | None:
     unjudged = cov.get("unjudged_metrics") if isinstance(cov.get("unjudged_metrics"), dict) else {}
     return LabelReportOut(
         insufficient=insufficient,
-        reason=_without_prefix(coverage.details.get("explanation") if coverage and insufficient else
-                               volume.details.get("explanation") if volume and insufficient else None),
+        reason=_without_prefix(
+            coverage.details.get("explanation")
+            if coverage and insufficient
+            else volume.details.get("explanation")
+            if volume and insufficient
+            else None
+        ),
         predictions=volume.details.get("predictions") if volume else None,
-        labelled=cov.get("labelled"), coverage=_number(cov.get("coverage")), min_coverage=coverage.expected if coverage else None,
+        labelled=cov.get("labelled"),
+        coverage=_number(cov.get("coverage")),
+        min_coverage=coverage.expected if coverage else None,
         delay_mean=delay.observed.removeprefix("mean ") if delay and delay.observed else None,
         delay_max=_duration(_number(delay.details.get("max_seconds"))) if delay else None,
         delay_histogram={k: v for k, v in (delay.details.get("histogram") or {}).items()} if delay else {},

@@ -27,8 +27,11 @@ router = APIRouter(include_in_schema=False, dependencies=[security.authenticated
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=jinja2.ChainableUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters["when"] = lambda value: value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
     env.filters["pct"] = _percent
@@ -72,7 +75,9 @@ _env = _environment()
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     base = base_url(request)
     body = _env.get_template(template).render(
-        base=base, statuses=STATUS_ORDER, **values,
+        base=base,
+        statuses=STATUS_ORDER,
+        **values,
     )
     response = HTMLResponse(body, status_code=status_code)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
@@ -83,19 +88,47 @@ def render(request: Request, template: str, status_code: int = 200, **values: An
 
 @router.get("/", response_class=HTMLResponse)
 def overview(
-    request: Request, user: security.CurrentUser, store: ResultsStore,
-    dag_id: str | None = None, dataset: str | None = None, status: Annotated[list[str] | None, Query()] = None,
-    since: str | None = None, until: str | None = None, cursor: str | None = None, limit: int = 50,
+    request: Request,
+    user: security.CurrentUser,
+    store: ResultsStore,
+    dag_id: str | None = None,
+    dataset: str | None = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    since: str | None = None,
+    until: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> HTMLResponse:
     statuses = [s for s in status or [] if s]
     page = service.gate_runs(
-        store, user, base_url(request), dag_id=dag_id, dataset=dataset, statuses=statuses,
-        since=parse_time("since", since), until=parse_time("until", until), cursor=cursor, limit=limit,
+        store,
+        user,
+        base_url(request),
+        dag_id=dag_id,
+        dataset=dataset,
+        statuses=statuses,
+        since=parse_time("since", since),
+        until=parse_time("until", until),
+        cursor=cursor,
+        limit=limit,
     )
-    filters = {"dag_id": dag_id or "", "dataset": dataset or "", "status": statuses, "since": since or "",
-               "until": until or "", "limit": limit, "cursor": cursor or ""}
-    return render(request, "overview.html", page=page, filters=filters, datasets=service.datasets(store, user),
-                  dag_ids=service.gated_dags(store, user))
+    filters = {
+        "dag_id": dag_id or "",
+        "dataset": dataset or "",
+        "status": statuses,
+        "since": since or "",
+        "until": until or "",
+        "limit": limit,
+        "cursor": cursor or "",
+    }
+    return render(
+        request,
+        "overview.html",
+        page=page,
+        filters=filters,
+        datasets=service.datasets(store, user),
+        dag_ids=service.gated_dags(store, user),
+    )
 
 
 @router.get("/dags/{dag_id}", response_class=HTMLResponse, dependencies=[security.can_read_dag_runs])
@@ -104,11 +137,16 @@ def dag_tab(request: Request, dag_id: str, store: ResultsStore, runs: int = 25, 
     return render(request, "dag.html", grid=grid, runs_shown=runs, before=before)
 
 
-@router.get("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", response_class=HTMLResponse,
-            dependencies=[security.can_read_task_instances])
+@router.get("/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", response_class=HTMLResponse, dependencies=[security.can_read_task_instances])
 def task_tab(
-    request: Request, dag_id: str, run_id: str, task_id: str, user: security.CurrentUser, store: ResultsStore,
-    map_index: str | None = None, try_number: str | None = None,
+    request: Request,
+    dag_id: str,
+    run_id: str,
+    task_id: str,
+    user: security.CurrentUser,
+    store: ResultsStore,
+    map_index: str | None = None,
+    try_number: str | None = None,
 ) -> HTMLResponse:
     chosen_try = int_or(try_number, 0) or None
     detail = service.task_detail(store, user, base_url(request), dag_id, run_id, task_id, int_or(map_index, -1), chosen_try)
@@ -121,8 +159,9 @@ def gate_run(request: Request, gate_run_id: int, user: security.CurrentUser, sto
 
 
 @router.get("/dataset", response_class=HTMLResponse)
-def dataset_page(request: Request, dataset: str, user: security.CurrentUser, store: ResultsStore,
-                 column: str | None = None) -> HTMLResponse:
+def dataset_page(
+    request: Request, dataset: str, user: security.CurrentUser, store: ResultsStore, column: str | None = None
+) -> HTMLResponse:
     base = base_url(request)
     partitions = service.visible_partitions(store, user, dataset)  # one query (and one permission check) for all
     columns = service.dataset_columns(store, dataset, partitions)
@@ -130,9 +169,18 @@ def dataset_page(request: Request, dataset: str, user: security.CurrentUser, sto
     series = service.series(store, user, base, dataset, chosen, partitions) if chosen else None
     flagged = service.partition_outs(user, base, dataset, [p for p in reversed(partitions) if p.baseline_status != "included"])
     gate_kinds = [] if partitions else service.dataset_gate_kinds(store, user, dataset)
-    return render(request, "dataset.html", dataset=dataset, columns=columns, partition_count=len(partitions), gate_kinds=gate_kinds,
-                  column=chosen, series=series, flagged=flagged,
-                  series_json=script_json(series.model_dump_json()) if series else "null")
+    return render(
+        request,
+        "dataset.html",
+        dataset=dataset,
+        columns=columns,
+        partition_count=len(partitions),
+        gate_kinds=gate_kinds,
+        column=chosen,
+        series=series,
+        flagged=flagged,
+        series_json=script_json(series.model_dump_json()) if series else "null",
+    )
 
 
 def script_json(text: str) -> str:
@@ -148,4 +196,3 @@ def _default_column(columns: list[str]) -> str | None:
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
     return render(request, "error.html", status_code=status_code, code=status_code, message=message)
-

@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL characters
 
 
@@ -21,7 +20,9 @@ class CheckOut(BaseModel):
     observed: str | None
     expected: str | None
     failing_fraction: float | None = None
-    details: dict[str, Any] = Field(default_factory=dict, description="the check's details as recorded (failure_cases, message, explanation, culprits...)")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="the check's details as recorded (failure_cases, message, explanation, culprits...)"
+    )
 
 
 class GateRunOut(BaseModel):
@@ -52,8 +53,9 @@ class GateRunOut(BaseModel):
 
 class GateRunPageOut(BaseModel):
     runs: list[GateRunOut]
-    counts: dict[str, int] = Field(description="gate runs per status matching the filters (all pages), each counted up to "
-                                   "10,000: 10001 means more than 10,000")
+    counts: dict[str, int] = Field(
+        description="gate runs per status matching the filters (all pages), each counted up to 10,000: 10001 means more than 10,000"
+    )
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
 
 

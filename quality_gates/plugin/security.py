@@ -37,8 +37,10 @@ def may_access_dag(user: BaseUser, dag_id: str | None, method: str = READ) -> bo
     Reading results is reading the DAG's runs; marking a partition needs edit permission on the
     DAG itself (no sub-entity), as the issue asks."""
     return get_auth_manager().is_authorized_dag(
-        method=method, access_entity=DagAccessEntity.RUN if method == READ else None,
-        details=DagDetails(id=dag_id, team_name=_team(dag_id)), user=user,
+        method=method,
+        access_entity=DagAccessEntity.RUN if method == READ else None,
+        details=DagDetails(id=dag_id, team_name=_team(dag_id)),
+        user=user,
     )
 
 

@@ -14,18 +14,30 @@ if TYPE_CHECKING:  # pandas is imported when data is read, not when a DAG file i
 
 from quality_gates.sources.base import DEFAULT_CHUNK_SIZE, SourceConfigurationError, SourceError
 
-
 # Connection type → the provider package that brings its hook (the common SQL databases).
 PROVIDER_PACKAGES = {
-    "postgres": "apache-airflow-providers-postgres", "mysql": "apache-airflow-providers-mysql",
-    "sqlite": "apache-airflow-providers-sqlite", "mssql": "apache-airflow-providers-microsoft-mssql",
-    "oracle": "apache-airflow-providers-oracle", "snowflake": "apache-airflow-providers-snowflake",
-    "redshift": "apache-airflow-providers-amazon", "gcpbigquery": "apache-airflow-providers-google",
-    "google_cloud_platform": "apache-airflow-providers-google", "databricks": "apache-airflow-providers-databricks",
-    "trino": "apache-airflow-providers-trino", "presto": "apache-airflow-providers-presto", "vertica": "apache-airflow-providers-vertica",
-    "exasol": "apache-airflow-providers-exasol", "teradata": "apache-airflow-providers-teradata", "odbc": "apache-airflow-providers-odbc",
-    "jdbc": "apache-airflow-providers-jdbc", "hive_cli": "apache-airflow-providers-apache-hive", "impala": "apache-airflow-providers-apache-impala",
-    "druid": "apache-airflow-providers-apache-druid", "pinot": "apache-airflow-providers-apache-pinot", "ydb": "apache-airflow-providers-ydb",
+    "postgres": "apache-airflow-providers-postgres",
+    "mysql": "apache-airflow-providers-mysql",
+    "sqlite": "apache-airflow-providers-sqlite",
+    "mssql": "apache-airflow-providers-microsoft-mssql",
+    "oracle": "apache-airflow-providers-oracle",
+    "snowflake": "apache-airflow-providers-snowflake",
+    "redshift": "apache-airflow-providers-amazon",
+    "gcpbigquery": "apache-airflow-providers-google",
+    "google_cloud_platform": "apache-airflow-providers-google",
+    "databricks": "apache-airflow-providers-databricks",
+    "trino": "apache-airflow-providers-trino",
+    "presto": "apache-airflow-providers-presto",
+    "vertica": "apache-airflow-providers-vertica",
+    "exasol": "apache-airflow-providers-exasol",
+    "teradata": "apache-airflow-providers-teradata",
+    "odbc": "apache-airflow-providers-odbc",
+    "jdbc": "apache-airflow-providers-jdbc",
+    "hive_cli": "apache-airflow-providers-apache-hive",
+    "impala": "apache-airflow-providers-apache-impala",
+    "druid": "apache-airflow-providers-apache-druid",
+    "pinot": "apache-airflow-providers-apache-pinot",
+    "ydb": "apache-airflow-providers-ydb",
 }
 
 
@@ -106,9 +118,7 @@ class SqlSource:
         except Exception as exc:  # Airflow raises a bare AirflowException for a type no provider knows
             raise SourceConfigurationError(_hook_error(self.conn_id, connection.conn_type, exc)) from exc
         if not hasattr(hook, "get_sqlalchemy_engine"):
-            raise SourceConfigurationError(
-                f"connection '{self.conn_id}' (type {connection.conn_type}) is not a SQL connection"
-            )
+            raise SourceConfigurationError(f"connection '{self.conn_id}' (type {connection.conn_type}) is not a SQL connection")
         return hook.get_sqlalchemy_engine()
 
     def statement(self, engine=None):
@@ -124,8 +134,7 @@ class SqlSource:
             # Untyped binds: the database casts the value to the column's type ('2024-06-01'
             # compares with a DATE column), where a typed VARCHAR bind would not.
             conditions = [
-                column(key) == bindparam(f"where_{i}", value, type_=NullType())
-                for i, (key, value) in enumerate(self.where.items())
+                column(key) == bindparam(f"where_{i}", value, type_=NullType()) for i, (key, value) in enumerate(self.where.items())
             ]
             query = query.where(and_(*conditions))
         elif self.where:

@@ -28,13 +28,21 @@ class AlertDeliveries:
 
     def record(self, delivery: AlertDelivery) -> None:
         with self.engine.begin() as connection:
-            connection.execute(insert(AlertDeliveryRow).values(
-                gate_run_id=delivery.gate_run_id, channel=delivery.channel[:500], event=delivery.event,
-                delivered=delivery.delivered, attempts=delivery.attempts, error=delivery.error,
-                finished_at=delivery.finished_at or dt.datetime.now(dt.UTC),
-            ))
+            connection.execute(
+                insert(AlertDeliveryRow).values(
+                    gate_run_id=delivery.gate_run_id,
+                    channel=delivery.channel[:500],
+                    event=delivery.event,
+                    delivered=delivery.delivered,
+                    attempts=delivery.attempts,
+                    error=delivery.error,
+                    finished_at=delivery.finished_at or dt.datetime.now(dt.UTC),
+                )
+            )
 
     def for_gate_run(self, gate_run_id: int) -> list[AlertDelivery]:
         with Session(self.engine) as session:
-            rows = session.scalars(select(AlertDeliveryRow).where(AlertDeliveryRow.gate_run_id == gate_run_id).order_by(AlertDeliveryRow.id))
+            rows = session.scalars(
+                select(AlertDeliveryRow).where(AlertDeliveryRow.gate_run_id == gate_run_id).order_by(AlertDeliveryRow.id)
+            )
             return [AlertDelivery(r.gate_run_id, r.channel, r.event, r.delivered, r.attempts, r.error, r.finished_at) for r in rows]

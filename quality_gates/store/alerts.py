@@ -26,7 +26,9 @@ class AlertStates:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def decide(self, dag_id: str, task_id: str, dataset: str, status: Status, gate_run_id: int, *, on_change_only: bool = True) -> AlertDecision:
+    def decide(
+        self, dag_id: str, task_id: str, dataset: str, status: Status, gate_run_id: int, *, on_change_only: bool = True
+    ) -> AlertDecision:
         """Decide and record in one transaction, so that one gate run is announced once however
         many callbacks (failure, success, warning) call the notifier."""
         now = dt.datetime.now(dt.UTC)
@@ -58,8 +60,11 @@ class AlertStates:
 
     def suppressed(self, dag_id: str, task_id: str, dataset: str) -> int:
         with Session(self.engine) as session:
-            count = session.scalar(select(AlertStateRow.suppressed_count).where(
-                AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset))
+            count = session.scalar(
+                select(AlertStateRow.suppressed_count).where(
+                    AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset
+                )
+            )
         return int(count or 0)
 
 
@@ -75,5 +80,7 @@ def _decide(previous: Status | None, status: Status, on_change_only: bool, suppr
             return AlertDecision(RECOVERY, f"recovered after {previous.value}", suppressed)
         return AlertDecision(NOTHING, "passed")
     if not on_change_only or previous != status:
-        return AlertDecision(ALERT, "first " + status.value if previous in (None, Status.PASSED) else f"{previous.value} → {status.value}", suppressed)
+        return AlertDecision(
+            ALERT, "first " + status.value if previous in (None, Status.PASSED) else f"{previous.value} → {status.value}", suppressed
+        )
     return AlertDecision(SUPPRESS, f"still {status.value}: alerted when it started")

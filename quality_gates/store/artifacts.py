@@ -21,25 +21,32 @@ def write_artifact(artifact: object, engine: Engine, session: Session, gate_run_
 
 
 @write_artifact.register
-def _partition_profile(artifact: PartitionProfileArtifact, engine: Engine, session: Session, gate_run_id: int, identity: RunIdentity,
-                       result: GateResult) -> str:
-    status = PartitionStore(engine).save(result.dataset, result.partition_key, artifact.profile, anomalous=artifact.anomalous,
-                                         gate_run_id=gate_run_id, session=session)
+def _partition_profile(
+    artifact: PartitionProfileArtifact, engine: Engine, session: Session, gate_run_id: int, identity: RunIdentity, result: GateResult
+) -> str:
+    status = PartitionStore(engine).save(
+        result.dataset, result.partition_key, artifact.profile, anomalous=artifact.anomalous, gate_run_id=gate_run_id, session=session
+    )
     where = "in" if status.in_baseline else "kept out of"
     return f"partition {result.partition_key} of {result.dataset} is {where} the detection baseline ({BaselineStatus(status).value})"
 
 
 @write_artifact.register
-def _reference_profile(artifact: ReferenceProfileArtifact, engine: Engine, session: Session, gate_run_id: int, identity: RunIdentity,
-                       result: GateResult) -> str:
-    ReferenceStore(engine).save(result.dataset, artifact.version, artifact.profile, dag_id=identity.dag_id, run_id=identity.run_id,
-                                session=session)
-    return (f"reference '{result.dataset}' version '{artifact.version}': {artifact.profile.row_count:,} rows, "
-            f"{len(artifact.profile.columns)} columns")
+def _reference_profile(
+    artifact: ReferenceProfileArtifact, engine: Engine, session: Session, gate_run_id: int, identity: RunIdentity, result: GateResult
+) -> str:
+    ReferenceStore(engine).save(
+        result.dataset, artifact.version, artifact.profile, dag_id=identity.dag_id, run_id=identity.run_id, session=session
+    )
+    return (
+        f"reference '{result.dataset}' version '{artifact.version}': {artifact.profile.row_count:,} rows, "
+        f"{len(artifact.profile.columns)} columns"
+    )
 
 
 @write_artifact.register
-def _model_promotion(artifact: ModelPromotionArtifact, engine: Engine, session: Session, gate_run_id: int, identity: RunIdentity,
-                     result: GateResult) -> str:
+def _model_promotion(
+    artifact: ModelPromotionArtifact, engine: Engine, session: Session, gate_run_id: int, identity: RunIdentity, result: GateResult
+) -> str:
     count = ModelBaselines(engine).promote_result(gate_run_id, result, version=artifact.version, by=artifact.promoted_by, session=session)
     return f"model {result.dataset} version {artifact.version} is the new production baseline ({count} metrics)"

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine, desc, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from quality_gates.checks.values import as_utc
 from quality_gates.checks.results import Status
+from quality_gates.checks.values import as_utc
 from quality_gates.store.models import AlertStateRow, CheckResultRow, GateRunRow, PartitionProfileRow, PartitionRow
 
 # "Failing first": the order in which the overview lists statuses.
@@ -84,7 +84,7 @@ def list_gate_runs(engine: Engine, flt: RunFilter, *, limit: int = 50, cursor: C
     runs: list[GateRunRow] = []
     wanted = [s for s in STATUS_ORDER if s in flt.statuses]
     if cursor is not None:
-        wanted = wanted[wanted.index(cursor.status):] if cursor.status in wanted else []
+        wanted = wanted[wanted.index(cursor.status) :] if cursor.status in wanted else []
     with Session(engine) as session:
         # One index range scan per status (status, started_at): no sort of the whole table.
         for status in wanted:
@@ -148,18 +148,24 @@ def gated_dag_ids(engine: Engine, readable: Collection[str]) -> list[str]:
 def dataset_gated_by(engine: Engine, dataset: str, readable: Collection[str]) -> bool:
     """Whether a DAG the caller may read has a gate run on ``dataset``."""
     with Session(engine) as session:
-        return session.scalar(select(GateRunRow.id).where(
-            GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).limit(1)) is not None
+        return (
+            session.scalar(select(GateRunRow.id).where(GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).limit(1))
+            is not None
+        )
 
 
 def dataset_gate_kinds(engine: Engine, dataset: str, readable: Collection[str]) -> list[str]:
     """The kinds of gate (schema, drift, model_metric...) that DAGs the caller may read ran on ``dataset``."""
     with Session(engine) as session:
-        return sorted(session.scalars(select(GateRunRow.gate).where(
-            GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).distinct()).all())
+        return sorted(
+            session.scalars(
+                select(GateRunRow.gate).where(GateRunRow.dataset == dataset, GateRunRow.dag_id.in_(sorted(readable))).distinct()
+            ).all()
+        )
 
 
 # --- one task instance ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TaskGateRuns:
@@ -168,14 +174,16 @@ class TaskGateRuns:
     tries: list[tuple[int, str]]  # (try_number, status) of every recorded try
 
 
-def task_gate_run(engine: Engine, dag_id: str, run_id: str, task_id: str, map_index: int = -1,
-                  try_number: int | None = None) -> TaskGateRuns:
+def task_gate_run(
+    engine: Engine, dag_id: str, run_id: str, task_id: str, map_index: int = -1, try_number: int | None = None
+) -> TaskGateRuns:
     """The gate run of one task instance: the given try, else the latest recorded one."""
     with Session(engine) as session:
         tries = session.execute(
             select(GateRunRow.try_number, GateRunRow.status, GateRunRow.id)
-            .where(GateRunRow.dag_id == dag_id, GateRunRow.task_id == task_id, GateRunRow.run_id == run_id,
-                   GateRunRow.map_index == map_index)
+            .where(
+                GateRunRow.dag_id == dag_id, GateRunRow.task_id == task_id, GateRunRow.run_id == run_id, GateRunRow.map_index == map_index
+            )
             .order_by(GateRunRow.try_number)
         ).all()
         chosen = [t for t in tries if try_number is None or t.try_number == try_number]
@@ -202,8 +210,9 @@ def _problems_first(checks: list[CheckResultRow]) -> list[CheckResultRow]:
 
 def suppressed_alerts(engine: Engine, dag_id: str, task_id: str, dataset: str) -> AlertStateRow | None:
     with Session(engine) as session:
-        row = session.scalars(select(AlertStateRow).where(
-            AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset)).one_or_none()
+        row = session.scalars(
+            select(AlertStateRow).where(AlertStateRow.dag_id == dag_id, AlertStateRow.task_id == task_id, AlertStateRow.dataset == dataset)
+        ).one_or_none()
         if row is not None:
             session.expunge(row)
         return row
@@ -219,12 +228,14 @@ def alert_states_of_dag(engine: Engine, dag_id: str) -> list[AlertStateRow]:
 def partition_of_run(engine: Engine, gate_run: GateRunRow) -> PartitionInfo | None:
     """The profiled partition a gate run wrote (anomaly gates), with its baseline status."""
     with Session(engine) as session:
-        row = session.execute(_partition_query().where(
-            PartitionRow.dataset == gate_run.dataset, PartitionRow.partition_key == gate_run.partition_key)).one_or_none()
+        row = session.execute(
+            _partition_query().where(PartitionRow.dataset == gate_run.dataset, PartitionRow.partition_key == gate_run.partition_key)
+        ).one_or_none()
     return _partition_info(row) if row is not None else None
 
 
 # --- one DAG: a row per gate, a cell per DAG run -------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GridCell:
@@ -255,13 +266,29 @@ def dag_grid(engine: Engine, dag_id: str, *, runs: int = 25, before: dt.datetime
         recent = _recent_run_ids(session, dag_id, runs + 1, before)
         more = len(recent) > runs
         recent = recent[:runs]
-        rows = session.execute(
-            select(GateRunRow.id, GateRunRow.task_id, GateRunRow.run_id, GateRunRow.map_index, GateRunRow.try_number,
-                   GateRunRow.status, GateRunRow.started_at, GateRunRow.gate, GateRunRow.dataset, GateRunRow.partition_key,
-                   GateRunRow.summary, GateRunRow.action, GateRunRow.mode)
-            .where(GateRunRow.dag_id == dag_id, GateRunRow.run_id.in_([r for r, _ in recent]))
-            .order_by(GateRunRow.try_number)
-        ).all() if recent else []
+        rows = (
+            session.execute(
+                select(
+                    GateRunRow.id,
+                    GateRunRow.task_id,
+                    GateRunRow.run_id,
+                    GateRunRow.map_index,
+                    GateRunRow.try_number,
+                    GateRunRow.status,
+                    GateRunRow.started_at,
+                    GateRunRow.gate,
+                    GateRunRow.dataset,
+                    GateRunRow.partition_key,
+                    GateRunRow.summary,
+                    GateRunRow.action,
+                    GateRunRow.mode,
+                )
+                .where(GateRunRow.dag_id == dag_id, GateRunRow.run_id.in_([r for r, _ in recent]))
+                .order_by(GateRunRow.try_number)
+            ).all()
+            if recent
+            else []
+        )
     latest: dict[tuple[str, str, int], Any] = {}
     for row in rows:  # ordered by try: the last one wins
         latest[(row.task_id, row.run_id, row.map_index)] = row
@@ -274,15 +301,21 @@ def dag_grid(engine: Engine, dag_id: str, *, runs: int = 25, before: dt.datetime
         problems = sum(v for k, v in ((row.summary or {}).get("counts") or {}).items() if k != "passed")
         previous = cells.get((task_id, run_id))
         if previous is None:
-            cells[(task_id, run_id)] = GridCell(row.status, row.id, row.try_number, 1, row.dataset, row.partition_key, problems,
-                                                row.action, row.mode)
+            cells[(task_id, run_id)] = GridCell(
+                row.status, row.id, row.try_number, 1, row.dataset, row.partition_key, problems, row.action, row.mode
+            )
         else:
             worse = row if rank.get(row.status, 0) > rank.get(previous.status, 0) else None
             cells[(task_id, run_id)] = GridCell(
-                worse.status if worse else previous.status, worse.id if worse else previous.gate_run_id,
-                worse.try_number if worse else previous.try_number, previous.map_indexes + 1,
-                previous.dataset, previous.partition_key, previous.problems + problems,
-                worse.action if worse else previous.action, worse.mode if worse else previous.mode,
+                worse.status if worse else previous.status,
+                worse.id if worse else previous.gate_run_id,
+                worse.try_number if worse else previous.try_number,
+                previous.map_indexes + 1,
+                previous.dataset,
+                previous.partition_key,
+                previous.problems + problems,
+                worse.action if worse else previous.action,
+                worse.mode if worse else previous.mode,
             )
     started = dict(recent)
     order = sorted(started, key=lambda r: started[r])
@@ -308,6 +341,7 @@ def _recent_run_ids(session: Session, dag_id: str, wanted: int, before: dt.datet
 
 # --- one dataset: partitions and metric series ----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PartitionInfo:
     partition_key: str
@@ -327,19 +361,40 @@ class PartitionInfo:
 
 
 def _partition_query():
-    return (
-        select(PartitionRow.partition_key, PartitionRow.baseline_status, PartitionRow.row_count, PartitionRow.profiled_at,
-               PartitionRow.gate_run_id, GateRunRow.dag_id, GateRunRow.task_id, GateRunRow.run_id, GateRunRow.map_index,
-               PartitionRow.status_changed_by, PartitionRow.status_changed_at, PartitionRow.status_note, GateRunRow.action, GateRunRow.mode)
-        .outerjoin(GateRunRow, GateRunRow.id == PartitionRow.gate_run_id)
-    )
+    return select(
+        PartitionRow.partition_key,
+        PartitionRow.baseline_status,
+        PartitionRow.row_count,
+        PartitionRow.profiled_at,
+        PartitionRow.gate_run_id,
+        GateRunRow.dag_id,
+        GateRunRow.task_id,
+        GateRunRow.run_id,
+        GateRunRow.map_index,
+        PartitionRow.status_changed_by,
+        PartitionRow.status_changed_at,
+        PartitionRow.status_note,
+        GateRunRow.action,
+        GateRunRow.mode,
+    ).outerjoin(GateRunRow, GateRunRow.id == PartitionRow.gate_run_id)
 
 
 def _partition_info(row) -> PartitionInfo:
     return PartitionInfo(
-        row.partition_key, row.baseline_status, int(row.row_count), as_utc(row.profiled_at), row.gate_run_id, row.dag_id,
-        row.task_id, row.run_id, row.map_index, row.status_changed_by,
-        as_utc(row.status_changed_at) if row.status_changed_at else None, row.status_note, row.action, row.mode,
+        row.partition_key,
+        row.baseline_status,
+        int(row.row_count),
+        as_utc(row.profiled_at),
+        row.gate_run_id,
+        row.dag_id,
+        row.task_id,
+        row.run_id,
+        row.map_index,
+        row.status_changed_by,
+        as_utc(row.status_changed_at) if row.status_changed_at else None,
+        row.status_note,
+        row.action,
+        row.mode,
     )
 
 
@@ -348,17 +403,23 @@ def dataset_partitions(engine: Engine, dataset: str, readable: Collection[str], 
     caller cannot read are left out; partitions recorded without a gate run (backtests) are
     included when ``include_unowned``."""
     owned = GateRunRow.dag_id.in_(sorted(readable))
-    query = _partition_query().where(
-        PartitionRow.dataset == dataset, or_(PartitionRow.gate_run_id.is_(None), owned) if include_unowned else owned,
-    ).order_by(PartitionRow.partition_key)
+    query = (
+        _partition_query()
+        .where(
+            PartitionRow.dataset == dataset,
+            or_(PartitionRow.gate_run_id.is_(None), owned) if include_unowned else owned,
+        )
+        .order_by(PartitionRow.partition_key)
+    )
     with Session(engine) as session:
         return [_partition_info(row) for row in session.execute(query)]
 
 
 def partition(engine: Engine, dataset: str, partition_key: str) -> PartitionInfo | None:
     with Session(engine) as session:
-        row = session.execute(_partition_query().where(
-            PartitionRow.dataset == dataset, PartitionRow.partition_key == partition_key)).one_or_none()
+        row = session.execute(
+            _partition_query().where(PartitionRow.dataset == dataset, PartitionRow.partition_key == partition_key)
+        ).one_or_none()
     return _partition_info(row) if row is not None else None
 
 
@@ -367,8 +428,11 @@ def dataset_columns(engine: Engine, dataset: str, partition_keys: Sequence[str])
     if not partition_keys:
         return []
     with Session(engine) as session:
-        columns = session.scalars(select(PartitionProfileRow.column_name).where(
-            PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key.in_(list(partition_keys))).distinct()).all()
+        columns = session.scalars(
+            select(PartitionProfileRow.column_name)
+            .where(PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key.in_(list(partition_keys)))
+            .distinct()
+        ).all()
     return sorted(columns, key=lambda c: (c != "*", c))
 
 
@@ -378,8 +442,9 @@ def metric_series(engine: Engine, dataset: str, column: str, partition_keys: Seq
     series: dict[str, list[float | None]] = {}
     with Session(engine) as session:
         rows = session.execute(
-            select(PartitionProfileRow.partition_key, PartitionProfileRow.metric, PartitionProfileRow.value)
-            .where(PartitionProfileRow.dataset == dataset, PartitionProfileRow.column_name == column)
+            select(PartitionProfileRow.partition_key, PartitionProfileRow.metric, PartitionProfileRow.value).where(
+                PartitionProfileRow.dataset == dataset, PartitionProfileRow.column_name == column
+            )
         )
         for key, metric, value in rows:
             i = position.get(key)

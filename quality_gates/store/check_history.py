@@ -20,14 +20,19 @@ class EarlierCheck:
     details: dict[str, Any]
 
 
-def latest_check_before(engine: Engine, *, dataset: str, gate: str, check_name: str,
-                        before_partition: str, column: str | None = None) -> EarlierCheck | None:
+def latest_check_before(
+    engine: Engine, *, dataset: str, gate: str, check_name: str, before_partition: str, column: str | None = None
+) -> EarlierCheck | None:
     """The most recent recorded result of ``check_name`` for a partition sorting before ``before_partition``."""
     query = (
         select(GateRunRow.partition_key, GateRunRow.id, CheckResultRow.details)
         .join(CheckResultRow, CheckResultRow.gate_run_id == GateRunRow.id)
-        .where(GateRunRow.dataset == dataset, GateRunRow.gate == gate, GateRunRow.partition_key < before_partition,
-               CheckResultRow.check_name == check_name)
+        .where(
+            GateRunRow.dataset == dataset,
+            GateRunRow.gate == gate,
+            GateRunRow.partition_key < before_partition,
+            CheckResultRow.check_name == check_name,
+        )
         .order_by(desc(GateRunRow.partition_key), desc(GateRunRow.started_at), desc(GateRunRow.id))
         .limit(1)
     )

@@ -44,15 +44,34 @@ class ModelBaselines:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def promote(self, model: str, version: str, metrics: Iterable[BaselineMetric], *, gate_run_id: int | None = None, by: str | None = None,
-                session: Session | None = None) -> int:
+    def promote(
+        self,
+        model: str,
+        version: str,
+        metrics: Iterable[BaselineMetric],
+        *,
+        gate_run_id: int | None = None,
+        by: str | None = None,
+        session: Session | None = None,
+    ) -> int:
         """Record a deployed model's metrics as the production baseline; returns how many. Inside
         ``session``'s transaction when given (the gate run's own)."""
         rows = [
-            {"model": model, "version": version, "metric": m.metric, "slice_key": m.slice_key, "value": float(m.value),
-             "ci_low": finite_or_none(m.ci_low), "ci_high": finite_or_none(m.ci_high), "rows": int(m.rows), "gate_run_id": gate_run_id,
-             "promoted_at": dt.datetime.now(dt.UTC), "promoted_by": by}
-            for m in metrics if m.value is not None and math.isfinite(m.value)
+            {
+                "model": model,
+                "version": version,
+                "metric": m.metric,
+                "slice_key": m.slice_key,
+                "value": float(m.value),
+                "ci_low": finite_or_none(m.ci_low),
+                "ci_high": finite_or_none(m.ci_high),
+                "rows": int(m.rows),
+                "gate_run_id": gate_run_id,
+                "promoted_at": dt.datetime.now(dt.UTC),
+                "promoted_by": by,
+            }
+            for m in metrics
+            if m.value is not None and math.isfinite(m.value)
         ]
         if not rows:
             raise PromotionError(f"nothing to promote for model {model!r}: no metric with a value")
@@ -65,15 +84,23 @@ class ModelBaselines:
         """Promote the metrics a model gate recorded (a ``StoredGateRun``) for its model."""
         return self.promote_result(stored_run.id, stored_run.result, version=version, by=by)
 
-    def promote_result(self, gate_run_id: int, result: GateResult, *, version: str, by: str | None = None,
-                       session: Session | None = None) -> int:
+    def promote_result(
+        self, gate_run_id: int, result: GateResult, *, version: str, by: str | None = None, session: Session | None = None
+    ) -> int:
         """Promote the metrics of a model gate's result (recorded as ``gate_run_id``) for its model."""
         if result.status not in PROMOTABLE_STATUSES:
             raise PromotionError(
                 f"gate run {gate_run_id} of model {result.dataset!r} is {result.status.value}: a blocked model cannot become the baseline"
             )
         metrics = [
-            BaselineMetric(c.details["metric"], c.details["slice"], c.details["value"], c.details.get("ci_low"), c.details.get("ci_high"), c.details.get("n", 0))
+            BaselineMetric(
+                c.details["metric"],
+                c.details["slice"],
+                c.details["value"],
+                c.details.get("ci_low"),
+                c.details.get("ci_high"),
+                c.details.get("n", 0),
+            )
             for c in result.checks
             if c.kind is CheckKind.MODEL_METRIC and c.details.get("value") is not None
         ]

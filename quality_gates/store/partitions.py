@@ -22,8 +22,16 @@ class PartitionStore:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def save(self, dataset: str, partition_key: str, profile: PartitionProfile, *, anomalous: bool, gate_run_id: int | None = None,
-             session: Session | None = None) -> BaselineStatus:
+    def save(
+        self,
+        dataset: str,
+        partition_key: str,
+        profile: PartitionProfile,
+        *,
+        anomalous: bool,
+        gate_run_id: int | None = None,
+        session: Session | None = None,
+    ) -> BaselineStatus:
         """Store (or replace) a partition's profile; returns its baseline status. Inside ``session``'s
         transaction when given (the gate run's own), else in a transaction of its own.
 
@@ -36,17 +44,34 @@ class PartitionStore:
             status = BaselineStatus.EXCLUDED if anomalous else BaselineStatus.INCLUDED
             if anomalous and previous == BaselineStatus.FALSE_ALARM:
                 status = BaselineStatus.FALSE_ALARM
-            session.execute(delete(PartitionProfileRow).where(PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key == partition_key))
+            session.execute(
+                delete(PartitionProfileRow).where(
+                    PartitionProfileRow.dataset == dataset, PartitionProfileRow.partition_key == partition_key
+                )
+            )
             session.execute(delete(PartitionRow).where(*_key(dataset, partition_key)))
             partition_id = session.execute(
-                insert(PartitionRow).values(
-                    dataset=dataset, partition_key=partition_key, gate_run_id=gate_run_id, baseline_status=status.value,
-                    row_count=profile.row_count, profile=profile_to_json(profile), profiled_at=dt.datetime.now(dt.UTC),
-                ).returning(PartitionRow.id)
+                insert(PartitionRow)
+                .values(
+                    dataset=dataset,
+                    partition_key=partition_key,
+                    gate_run_id=gate_run_id,
+                    baseline_status=status.value,
+                    row_count=profile.row_count,
+                    profile=profile_to_json(profile),
+                    profiled_at=dt.datetime.now(dt.UTC),
+                )
+                .returning(PartitionRow.id)
             ).scalar_one()
             rows = [
-                {"partition_id": partition_id, "dataset": dataset, "partition_key": partition_key,
-                 "column_name": column, "metric": metric, "value": finite_or_none(value)}
+                {
+                    "partition_id": partition_id,
+                    "dataset": dataset,
+                    "partition_key": partition_key,
+                    "column_name": column,
+                    "metric": metric,
+                    "value": finite_or_none(value),
+                }
                 for column, metric, value in profile.metric_items()
             ]
             if rows:
@@ -74,16 +99,18 @@ class PartitionStore:
             raise ValueError(f"baseline status must be one of {', '.join(BaselineStatus)}, not {status!r}") from None
         with writing(self.engine, f"mark {dataset} [{partition_key}] {status.value}") as session:
             changed = session.execute(  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
-                update(PartitionRow).where(*_key(dataset, partition_key)).values(
-                    baseline_status=status.value, status_changed_by=by, status_changed_at=dt.datetime.now(dt.UTC), status_note=note
-                )
+                update(PartitionRow)
+                .where(*_key(dataset, partition_key))
+                .values(baseline_status=status.value, status_changed_by=by, status_changed_at=dt.datetime.now(dt.UTC), status_note=note)
             ).rowcount
         if not changed:
             raise LookupError(f"no profiled partition {partition_key!r} of dataset {dataset!r}")
 
     def statuses(self, dataset: str) -> dict[str, str]:
         with reading(self.engine, f"read the baseline statuses of {dataset}") as session:
-            rows = session.execute(select(PartitionRow.partition_key, PartitionRow.baseline_status).where(PartitionRow.dataset == dataset)).all()
+            rows = session.execute(
+                select(PartitionRow.partition_key, PartitionRow.baseline_status).where(PartitionRow.dataset == dataset)
+            ).all()
         return dict(rows)
 
 

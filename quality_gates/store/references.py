@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, delete, desc, insert, select
 from sqlalchemy.orm import Session
 
-from quality_gates.checks.values import as_utc
 from quality_gates.checks.errors import ReferenceNotFoundError
+from quality_gates.checks.values import as_utc
 from quality_gates.store.models import ReferenceProfileRow
 from quality_gates.store.transactions import location, reading, writing
 
@@ -47,19 +47,36 @@ class ReferenceStore:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def save(self, dataset: str, version: str, profile: ReferenceProfile, *, dag_id: str | None = None, run_id: str | None = None,
-             session: Session | None = None) -> int:
+    def save(
+        self,
+        dataset: str,
+        version: str,
+        profile: ReferenceProfile,
+        *,
+        dag_id: str | None = None,
+        run_id: str | None = None,
+        session: Session | None = None,
+    ) -> int:
         """Store (or replace) one version of a dataset's reference profile; inside ``session``'s
         transaction when given (the gate run's own)."""
         from quality_gates.checks.profiles.reference import reference_to_json
 
         with writing(self.engine, f"write the reference profile of {dataset} version {version}", session) as session:
-            session.execute(delete(ReferenceProfileRow).where(ReferenceProfileRow.dataset == dataset, ReferenceProfileRow.version == version))
+            session.execute(
+                delete(ReferenceProfileRow).where(ReferenceProfileRow.dataset == dataset, ReferenceProfileRow.version == version)
+            )
             return session.execute(
-                insert(ReferenceProfileRow).values(
-                    dataset=dataset, version=version, row_count=profile.row_count, profile=reference_to_json(profile),
-                    created_at=dt.datetime.now(dt.UTC), dag_id=dag_id, run_id=run_id,
-                ).returning(ReferenceProfileRow.id)
+                insert(ReferenceProfileRow)
+                .values(
+                    dataset=dataset,
+                    version=version,
+                    row_count=profile.row_count,
+                    profile=reference_to_json(profile),
+                    created_at=dt.datetime.now(dt.UTC),
+                    dag_id=dag_id,
+                    run_id=run_id,
+                )
+                .returning(ReferenceProfileRow.id)
             ).scalar_one()
 
     def get(self, dataset: str, version: str | None = None) -> ReferenceProfile:
@@ -76,17 +93,22 @@ class ReferenceStore:
         if row is None:
             known = self.versions(dataset)
             wanted = f"version '{version}'" if version not in (None, LATEST) else "any version"
-            hint = (f"stored versions: {', '.join(v.version for v in known[:10])}" if known
-                    else "profile the training data with ReferenceProfileOperator (or profile_reference) first")
+            hint = (
+                f"stored versions: {', '.join(v.version for v in known[:10])}"
+                if known
+                else "profile the training data with ReferenceProfileOperator (or profile_reference) first"
+            )
             where = location(self.engine)
             raise ReferenceNotFoundError(f"no reference profile for dataset '{dataset}' ({wanted}) in {where}; {hint}")
         return reference_from_json(row.profile, dataset=dataset, version=row.version)
 
     def versions(self, dataset: str) -> list[ReferenceVersion]:
         """Stored versions of a dataset's reference, newest first."""
-        query = (select(ReferenceProfileRow.version, ReferenceProfileRow.row_count, ReferenceProfileRow.created_at)
-                 .where(ReferenceProfileRow.dataset == dataset)
-                 .order_by(desc(ReferenceProfileRow.created_at), desc(ReferenceProfileRow.id)))
+        query = (
+            select(ReferenceProfileRow.version, ReferenceProfileRow.row_count, ReferenceProfileRow.created_at)
+            .where(ReferenceProfileRow.dataset == dataset)
+            .order_by(desc(ReferenceProfileRow.created_at), desc(ReferenceProfileRow.id))
+        )
         with reading(self.engine, f"list the reference profiles of {dataset}") as session:
             rows = session.execute(query).all()
         return [ReferenceVersion(dataset, r.version, r.row_count, as_utc(r.created_at)) for r in rows]

@@ -117,8 +117,12 @@ class ResultStore:
             refused = isinstance(exc, StoreValueError)
             if not artifacts and not refused:
                 raise
-            failed = replace(result, checks=() if refused else result.checks, action=GateAction.BLOCKED,
-                             error=f"the verdict ({result.status.value}) was not kept: {exc}")
+            failed = replace(
+                result,
+                checks=() if refused else result.checks,
+                action=GateAction.BLOCKED,
+                error=f"the verdict ({result.status.value}) was not kept: {exc}",
+            )
             with writing(self.engine, f"record the error of {identity.dag_id}.{identity.task_id}") as session:
                 self._write_run(session, identity, failed)
             raise

@@ -50,9 +50,11 @@ class PrunePlan:
             *(f"  {dataset}: {count:,} gate run(s)" for dataset, count in sorted(Counter(self.run_datasets.values()).items())),
             f"{verb} {len(self.partition_ids):,} partition profile(s) outside the baseline windows",
             *(f"  {dataset}: {count:,} partition(s)" for dataset, count in sorted(Counter(self.partition_datasets.values()).items())),
-            (f"kept {self.kept_in_baseline_window:,} old gate run(s) of partitions inside a baseline window "
-             f"(newest {self.baseline_window} baseline partitions per dataset) and "
-             f"{self.kept_for_production_models:,} behind a production model baseline; reference profiles and model baselines are kept"),
+            (
+                f"kept {self.kept_in_baseline_window:,} old gate run(s) of partitions inside a baseline window "
+                f"(newest {self.baseline_window} baseline partitions per dataset) and "
+                f"{self.kept_for_production_models:,} behind a production model baseline; reference profiles and model baselines are kept"
+            ),
         ]
         return lines
 
@@ -84,15 +86,16 @@ def _production_gate_runs(connection) -> set[int]:
         .subquery()
     )
     rows = connection.execute(
-        select(ModelBaselineRow.gate_run_id).join(
-            latest, (ModelBaselineRow.model == latest.c.model) & (ModelBaselineRow.promoted_at == latest.c.promoted_at)
-        ).where(ModelBaselineRow.gate_run_id.is_not(None))
+        select(ModelBaselineRow.gate_run_id)
+        .join(latest, (ModelBaselineRow.model == latest.c.model) & (ModelBaselineRow.promoted_at == latest.c.promoted_at))
+        .where(ModelBaselineRow.gate_run_id.is_not(None))
     ).scalars()
     return set(rows)
 
 
-def plan_prune(engine: Engine, older_than: dt.timedelta, *, baseline_window: int = DEFAULT_BASELINE_WINDOW,
-               now: dt.datetime | None = None) -> PrunePlan:
+def plan_prune(
+    engine: Engine, older_than: dt.timedelta, *, baseline_window: int = DEFAULT_BASELINE_WINDOW, now: dt.datetime | None = None
+) -> PrunePlan:
     cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
     plan = PrunePlan(cutoff, baseline_window)
     with engine.connect() as connection:
@@ -116,9 +119,7 @@ def plan_prune(engine: Engine, older_than: dt.timedelta, *, baseline_window: int
             plan.check_results += connection.execute(
                 select(func.count()).select_from(CheckResultRow).where(CheckResultRow.gate_run_id.in_(batch))
             ).scalar_one()
-        for row in connection.execute(
-            select(PartitionRow.id, PartitionRow.dataset).where(PartitionRow.profiled_at < cutoff)
-        ).all():
+        for row in connection.execute(select(PartitionRow.id, PartitionRow.dataset).where(PartitionRow.profiled_at < cutoff)).all():
             if row.id not in window_ids:
                 plan.partition_ids.append(row.id)
                 plan.partition_datasets[row.id] = row.dataset
@@ -132,9 +133,9 @@ def execute_prune(engine: Engine, plan: PrunePlan, *, batch_size: int = DEFAULT_
     for batch in _batches(plan.gate_run_ids, batch_size):
         with engine.begin() as connection:
             # Re-check the age at delete time: only runs still old are removed.
-            still_old = list(connection.execute(
-                select(GateRunRow.id).where(GateRunRow.id.in_(batch), GateRunRow.started_at < plan.cutoff)
-            ).scalars())
+            still_old = list(
+                connection.execute(select(GateRunRow.id).where(GateRunRow.id.in_(batch), GateRunRow.started_at < plan.cutoff)).scalars()
+            )
             if not still_old:
                 continue
             check_results += connection.execute(delete(CheckResultRow).where(CheckResultRow.gate_run_id.in_(still_old))).rowcount
@@ -145,9 +146,11 @@ def execute_prune(engine: Engine, plan: PrunePlan, *, batch_size: int = DEFAULT_
     removed_partitions: list[int] = []
     for batch in _batches(plan.partition_ids, batch_size):
         with engine.begin() as connection:
-            still_old = list(connection.execute(
-                select(PartitionRow.id).where(PartitionRow.id.in_(batch), PartitionRow.profiled_at < plan.cutoff)
-            ).scalars())
+            still_old = list(
+                connection.execute(
+                    select(PartitionRow.id).where(PartitionRow.id.in_(batch), PartitionRow.profiled_at < plan.cutoff)
+                ).scalars()
+            )
             connection.execute(delete(PartitionProfileRow).where(PartitionProfileRow.partition_id.in_(still_old)))
             connection.execute(delete(PartitionRow).where(PartitionRow.id.in_(still_old)))
             removed_partitions.extend(still_old)

@@ -99,10 +99,13 @@ def _repair(connection: Connection, config: Config) -> None:
 
 def _schema_objects(connection: Connection) -> frozenset[tuple[str, str]]:
     """Tables, indexes and columns (``table.column``): what a revision may have created."""
-    rows = connection.execute(text(
-        "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-        " AND name != :version_table"
-    ), {"version_table": VERSION_TABLE}).all()
+    rows = connection.execute(
+        text(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            " AND name != :version_table"
+        ),
+        {"version_table": VERSION_TABLE},
+    ).all()
     objects = {(row.type, row.name) for row in rows}
     for table in [name for kind, name in objects if kind == "table"]:
         columns = connection.execute(text("SELECT name FROM pragma_table_info(:table)"), {"table": table}).scalars()
@@ -116,7 +119,7 @@ def _objects_created_by(config: Config, *, after: str | None) -> list[tuple[str,
     revisions = [revision for revision, _ in created]
     if after is None:
         return created
-    return created[revisions.index(after) + 1:] if after in revisions else []  # a newer version's store: leave it
+    return created[revisions.index(after) + 1 :] if after in revisions else []  # a newer version's store: leave it
 
 
 @lru_cache(maxsize=4)
@@ -146,8 +149,11 @@ def _drop(connection: Connection, objects: set[tuple[str, str]]) -> None:
     # Columns of a table that stays (a half-applied add_column); those of dropped tables go with them.
     columns = sorted(tuple(name.split(".", 1)) for kind, name in objects if kind == "column" and name.split(".", 1)[0] not in tables)
     holding = [table for table in tables if connection.execute(text(f"SELECT 1 FROM {quote(table)} LIMIT 1")).first() is not None]
-    holding += [f"{table}.{column}" for table, column in columns if connection.execute(
-        text(f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} IS NOT NULL LIMIT 1")).first() is not None]
+    holding += [
+        f"{table}.{column}"
+        for table, column in columns
+        if connection.execute(text(f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} IS NOT NULL LIMIT 1")).first() is not None
+    ]
     if holding:
         raise HalfMigratedStoreError(
             f"the results store is half-migrated: {', '.join(holding)} was created by a migration that never finished,"

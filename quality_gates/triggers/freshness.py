@@ -19,9 +19,15 @@ class FreshnessTrigger(BaseTrigger):
     Each poll is one query run in a thread, so the triggerer's event loop never blocks.
     """
 
-    def __init__(self, source: SqlSource | dict[str, Any], rule: FreshnessRule | dict[str, Any], deadline: dt.datetime | str,
-                 poll_interval: dt.timedelta | float, reference_time: dt.datetime | str | None = None,
-                 previous_newest: dt.datetime | str | None = None):
+    def __init__(
+        self,
+        source: SqlSource | dict[str, Any],
+        rule: FreshnessRule | dict[str, Any],
+        deadline: dt.datetime | str,
+        poll_interval: dt.timedelta | float,
+        reference_time: dt.datetime | str | None = None,
+        previous_newest: dt.datetime | str | None = None,
+    ):
         super().__init__()
         self.source = source if isinstance(source, SqlSource) else SqlSource(**source)
         self.rule = rule if isinstance(rule, FreshnessRule) else _rule_from(rule)
@@ -35,12 +41,21 @@ class FreshnessTrigger(BaseTrigger):
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
             {
-                "source": {"conn_id": self.source.conn_id, "sql": self.source.sql, "table": self.source.table,
-                           "where": self.source.where, "parameters": self.source.parameters},
-                "rule": {"column": rule.column, "relative_to": rule.relative_to, "require_advance": rule.require_advance,
-                         "naive_timezone": rule.naive_timezone,
-                         "warn_after": rule.warn_after.total_seconds() if rule.warn_after else None,
-                         "error_after": rule.error_after.total_seconds() if rule.error_after else None},
+                "source": {
+                    "conn_id": self.source.conn_id,
+                    "sql": self.source.sql,
+                    "table": self.source.table,
+                    "where": self.source.where,
+                    "parameters": self.source.parameters,
+                },
+                "rule": {
+                    "column": rule.column,
+                    "relative_to": rule.relative_to,
+                    "require_advance": rule.require_advance,
+                    "naive_timezone": rule.naive_timezone,
+                    "warn_after": rule.warn_after.total_seconds() if rule.warn_after else None,
+                    "error_after": rule.error_after.total_seconds() if rule.error_after else None,
+                },
                 "deadline": self.deadline.isoformat(),
                 "poll_interval": self.poll_interval,
                 "reference_time": self.reference_time.isoformat() if self.reference_time else None,
@@ -56,7 +71,7 @@ class FreshnessTrigger(BaseTrigger):
             polls += 1
             try:
                 newest = await asyncio.to_thread(newest_in_sql, self.source, self.rule.column)
-            except Exception as exc:  # noqa: BLE001 - any failure: keep polling; the resumed gate records a lasting one
+            except Exception as exc:
                 self.log.warning("freshness poll %d failed: %s", polls, exc)
                 newest = None
             now = dt.datetime.now(dt.UTC)
@@ -78,5 +93,6 @@ def _instant(value: dt.datetime | str | None) -> dt.datetime | None:
 
 def _rule_from(data: dict[str, Any]) -> FreshnessRule:
     seconds = {k: dt.timedelta(seconds=data[k]) if data.get(k) is not None else None for k in ("warn_after", "error_after")}
-    return FreshnessRule(data["column"], seconds["warn_after"], seconds["error_after"], data["relative_to"],
-                         data["require_advance"], data["naive_timezone"])
+    return FreshnessRule(
+        data["column"], seconds["warn_after"], seconds["error_after"], data["relative_to"], data["require_advance"], data["naive_timezone"]
+    )

@@ -53,9 +53,15 @@ class LabelCoverageTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return f"{type(self).__module__}.{type(self).__qualname__}", {
-            "conn_id": self.conn_id, "tables": self.tables, "window_start": self.window_start, "window_end": self.window_end,
-            "min_coverage": self.min_coverage, "deadline": self.deadline, "poll_interval": self.poll_interval,
-            "attempts": self.attempts, "waiting_since": self.waiting_since,
+            "conn_id": self.conn_id,
+            "tables": self.tables,
+            "window_start": self.window_start,
+            "window_end": self.window_end,
+            "min_coverage": self.min_coverage,
+            "deadline": self.deadline,
+            "poll_interval": self.poll_interval,
+            "attempts": self.attempts,
+            "waiting_since": self.waiting_since,
         }
 
     def _measure(self, now: dt.datetime):
@@ -87,12 +93,20 @@ class LabelCoverageTrigger(BaseTrigger):
                     failures += 1
                     message = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__])[0]
                     if failures >= self.attempts:
-                        yield TriggerEvent(self._event(ERROR, coverage, message=(
-                            f"the label coverage query failed {failures} times in a row (connection '{self.conn_id}'): {message}")))
+                        yield TriggerEvent(
+                            self._event(
+                                ERROR,
+                                coverage,
+                                message=(
+                                    f"the label coverage query failed {failures} times in a row (connection '{self.conn_id}'): {message}"
+                                ),
+                            )
+                        )
                         return
                     pause = min(2.0 ** (failures - 1), self.poll_interval)
-                    self.log.warning("Label coverage query failed (%d of %d attempts), retrying in %.0f s: %s",
-                                     failures, self.attempts, pause, message)
+                    self.log.warning(
+                        "Label coverage query failed (%d of %d attempts), retrying in %.0f s: %s", failures, self.attempts, pause, message
+                    )
                     await asyncio.sleep(pause)
                     continue
                 if measured.reaches(self.min_coverage):
@@ -101,9 +115,14 @@ class LabelCoverageTrigger(BaseTrigger):
                 if now >= deadline:
                     yield TriggerEvent(self._event(TIMEOUT, measured))
                     return
-                self.log.info("%d of %d predictions labelled (%.1f%%, need %.0f%%); next look in %.0f s",
-                              measured.labelled, measured.predictions, 100 * measured.share, 100 * self.min_coverage,
-                              min(self.poll_interval, (deadline - now).total_seconds()))
+                self.log.info(
+                    "%d of %d predictions labelled (%.1f%%, need %.0f%%); next look in %.0f s",
+                    measured.labelled,
+                    measured.predictions,
+                    100 * measured.share,
+                    100 * self.min_coverage,
+                    min(self.poll_interval, (deadline - now).total_seconds()),
+                )
                 await asyncio.sleep(max(0.0, min(self.poll_interval, (deadline - now).total_seconds())))
         finally:
             if self._engine is not None:

@@ -58,10 +58,20 @@ def flaky_server():
 
 
 def _webhook_connection(monkeypatch, server: FlakyServer) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_FLAKY_WEBHOOK", json.dumps({
-        "conn_type": "http", "host": "127.0.0.1", "port": server.port, "schema": "http", "login": "gates", "password": "s3cret",
-        "extra": {"X-Team": "data-platform"},
-    }))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FLAKY_WEBHOOK",
+        json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "port": server.port,
+                "schema": "http",
+                "login": "gates",
+                "password": "s3cret",
+                "extra": {"X-Team": "data-platform"},
+            }
+        ),
+    )
 
 
 def _deliveries(gate_store, dag_id: str):
@@ -83,7 +93,12 @@ def test_webhook_uses_the_http_connection_and_succeeds_on_the_third_attempt(gate
     assert server.requests[-1]["json"]["event"] == "failed"
     run, [delivery] = _deliveries(gate_store, "delivery_webhook")
     assert (delivery.channel, delivery.event, delivery.delivered, delivery.attempts, delivery.error) == (
-        "webhook connection 'flaky_webhook'", "alert", True, 3, None)
+        "webhook connection 'flaky_webhook'",
+        "alert",
+        True,
+        3,
+        None,
+    )
     assert run.result.status == "failed"
 
 
@@ -119,8 +134,10 @@ def test_webhook_client_error_is_not_retried(gate_store, run_dag, flaky_server, 
 
 def test_slack_gets_the_same_bounded_retries(gate_store, run_dag, flaky_server, monkeypatch):
     server = flaky_server(failures=1, failure_status=500)
-    monkeypatch.setenv("AIRFLOW_CONN_FLAKY_SLACK", json.dumps(
-        {"conn_type": "slackwebhook", "password": f"http://127.0.0.1:{server.port}/services/T000/B000/XXXX"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FLAKY_SLACK",
+        json.dumps({"conn_type": "slackwebhook", "password": f"http://127.0.0.1:{server.port}/services/T000/B000/XXXX"}),
+    )
 
     run_dag("delivery_slack")
 

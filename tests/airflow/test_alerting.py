@@ -57,8 +57,10 @@ def webhook_server(monkeypatch):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("AIRFLOW_CONN_TEST_WEBHOOK", json.dumps(
-        {"conn_type": "http", "host": "127.0.0.1", "port": server.server_address[1], "schema": "http"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TEST_WEBHOOK",
+        json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": server.server_address[1], "schema": "http"}),
+    )
     yield received, state
     server.shutdown()
 
@@ -80,7 +82,11 @@ def test_blocked_gate_sends_one_precise_email_and_one_webhook(gate_store, run_da
     assert (payload["event"], payload["dag_id"], payload["task_id"]) == ("failed", "alerting_gate_fail", "gate")
     [problem] = payload["summary"]["problems"]
     assert (problem["column"], problem["check"], problem["expected"], problem["failing_fraction"]) == (
-        "amount", "greater_than_or_equal_to", ">= 0", 0.05)
+        "amount",
+        "greater_than_or_equal_to",
+        ">= 0",
+        0.05,
+    )
     assert "amount: greater_than_or_equal_to [failed]" in payload["text"]
 
 
@@ -113,8 +119,17 @@ def test_warn_mode_gate_alerts_without_failing(gate_store, run_dag, smtp_server,
 def test_dead_smtp_server_and_failing_webhook_change_nothing_but_a_log_line(gate_store, run_dag, webhook_server, monkeypatch, capfd):
     received, state = webhook_server
     state["status"] = 500
-    monkeypatch.setenv("AIRFLOW_CONN_TEST_SMTP", json.dumps(
-        {"conn_type": "smtp", "host": "127.0.0.1", "port": free_port(), "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 2, "retry_limit": 1}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_TEST_SMTP",
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": free_port(),
+                "extra": {"disable_ssl": True, "disable_tls": True, "timeout": 2, "retry_limit": 1},
+            }
+        ),
+    )
     dag_run, states = run_dag("alerting_gate_fail", scenario="bad")
     assert states["gate"] == "failed" and states["downstream"] == "upstream_failed"  # the outcome is the gate's
     output = capfd.readouterr()
@@ -126,7 +141,9 @@ def test_dead_smtp_server_and_failing_webhook_change_nothing_but_a_log_line(gate
     assert len(received) == 3  # the webhook was tried a bounded number of times
     deliveries = gate_store.alert_deliveries.for_gate_run(stored.id)
     assert [(d.channel, d.delivered, d.attempts) for d in deliveries] == [
-        ("e-mail to oncall@example.com via connection 'test_smtp'", False, 3), ("webhook connection 'test_webhook'", False, 3)]
+        ("e-mail to oncall@example.com via connection 'test_smtp'", False, 3),
+        ("webhook connection 'test_webhook'", False, 3),
+    ]
 
 
 def test_slack_through_airflows_slack_provider(gate_store, run_dag, webhook_server, monkeypatch):

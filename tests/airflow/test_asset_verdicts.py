@@ -12,8 +12,11 @@ def latest_event_extra(asset_name: str) -> dict:
 
     with create_session() as session:
         return session.scalars(
-            select(AssetEvent.extra).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-            .where(AssetModel.name == asset_name).order_by(AssetEvent.id.desc()).limit(1)
+            select(AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.name == asset_name)
+            .order_by(AssetEvent.id.desc())
+            .limit(1)
         ).one()
 
 
@@ -23,10 +26,15 @@ def test_a_passing_gate_emits_its_verdict_and_the_consumer_accepts_it(gate_store
     (run,) = gate_store.recent(dag_id="verdict_producer", limit=1)
     extra = latest_event_extra("verified_orders")
     assert {key: extra[key] for key in ("status", "verdict", "gate", "gate_run_id", "dataset", "partition", "failed_checks")} == {
-        "status": "passed", "verdict": "passed", "gate": "schema", "gate_run_id": run.id, "dataset": "verified_orders",
-        "partition": run.result.partition_key, "failed_checks": [],
+        "status": "passed",
+        "verdict": "passed",
+        "gate": "schema",
+        "gate_run_id": run.id,
+        "dataset": "verified_orders",
+        "partition": run.result.partition_key,
+        "failed_checks": [],
     }
-    assert extra["report_url"].endswith("/tasks/gate/plugin/quality-checks") and f"/dags/verdict_producer/runs/" in extra["report_url"]
+    assert extra["report_url"].endswith("/tasks/gate/plugin/quality-checks") and "/dags/verdict_producer/runs/" in extra["report_url"]
 
     consumer, states = run_dag("verdict_consumer")
     assert states == {"require_verified_orders": "success", "train_model": "success"}
@@ -44,9 +52,11 @@ def test_warn_mode_emits_a_warned_verdict_that_the_consumer_refuses(gate_store, 
 
     _, states = run_dag("verdict_consumer")
     assert states == {"require_verified_orders": "failed", "train_model": "upstream_failed"}
-    message = (f"asset 'verified_orders': the last gate did not pass: status warned (verdict failed) on verified_orders "
-               f"[{run.result.partition_key}], gate run {run.id}; checks not passed: greater_than_or_equal_to (amount); report: "
-               f"{extra['report_url']}")
+    message = (
+        f"asset 'verified_orders': the last gate did not pass: status warned (verdict failed) on verified_orders "
+        f"[{run.result.partition_key}], gate run {run.id}; checks not passed: greater_than_or_equal_to (amount); report: "
+        f"{extra['report_url']}"
+    )
     assert message in "".join(capfd.readouterr())
 
     _, states = run_dag("verdict_consumer_skips")

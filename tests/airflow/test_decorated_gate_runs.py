@@ -27,7 +27,12 @@ def test_a_good_frame_is_recorded_and_passed_downstream(gate_store, run_dag, dag
     assert states == {"extract_orders": "success", "total_amount": "success"}
     assert dag_run.get_task_instance("total_amount").xcom_pull(task_ids="total_amount") == 300.0
     (run,) = gate_store.recent(dag_id="decorated_gate_fail", limit=1)
-    assert (run.result.gate, run.result.dataset, run.result.status.value, run.result.row_count) == ("schema", "decorated_orders", "passed", 30)
+    assert (run.result.gate, run.result.dataset, run.result.status.value, run.result.row_count) == (
+        "schema",
+        "decorated_orders",
+        "passed",
+        30,
+    )
     # The same extra link as the operators: stored when the task ended.
     link = dag_run.get_task_instance("extract_orders").xcom_pull(task_ids="extract_orders", key="_link_QualityReportLink")
     assert link.endswith("/tasks/extract_orders/plugin/quality-checks")
@@ -40,7 +45,9 @@ def test_a_bad_frame_blocks_downstream_and_is_not_passed_on(gate_store, run_dag,
     assert dag_run.get_task_instance("extract_orders").xcom_pull(task_ids="extract_orders") is None
     (run,) = gate_store.recent(dag_id="decorated_gate_fail", limit=1)
     failed = [c for c in run.result.checks if c.status.value == "failed"]
-    assert [(c.check_name, c.column, c.observed) for c in failed] == [("greater_than_or_equal_to", "amount", "4 of 30 rows (13.33%) fail, e.g. -1.0")]
+    assert [(c.check_name, c.column, c.observed) for c in failed] == [
+        ("greater_than_or_equal_to", "amount", "4 of 30 rows (13.33%) fail, e.g. -1.0")
+    ]
     assert "column 'amount': greater_than_or_equal_to failed" in "".join(capfd.readouterr())
 
 
@@ -63,8 +70,10 @@ def test_a_returned_path_is_validated_and_passed_on(gate_store, run_dag, tmp_pat
 def test_a_function_returning_something_else_fails_with_its_name(gate_store, run_dag, capfd):
     _, states = run_dag("decorated_gate_wrong_return")
     assert states == {"orders_as_records": "failed"}
-    message = ("@task.quality_gate function orders_as_records returned list: expected a pandas (or polars) DataFrame, the path "
-               "of a CSV or Parquet file, or a source (SqlSource, FileSource, CallableSource)")
+    message = (
+        "@task.quality_gate function orders_as_records returned list: expected a pandas (or polars) DataFrame, the path "
+        "of a CSV or Parquet file, or a source (SqlSource, FileSource, CallableSource)"
+    )
     assert f"orders_as_records: {message}" in "".join(capfd.readouterr())
     (run,) = gate_store.recent(dag_id="decorated_gate_wrong_return", limit=1)
     assert (run.result.status.value, run.result.error) == ("error", message)

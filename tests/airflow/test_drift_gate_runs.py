@@ -24,8 +24,12 @@ def test_reference_then_drift_gate_passes_clean_serving_data_and_blocks_skewed(g
     assert states == {"gate": "failed", "deploy_model": "upstream_failed"}
     blocked = _latest(gate_store, "drift_gate")
     failed = {(c.column, c.check_name): c for c in blocked.problems}
-    assert set(failed) == {("distance_km", "drift_ks"), ("distance_km", "drift_wasserstein"), ("distance_km", "drift_psi"),
-                           (None, "dataset_drift")}
+    assert set(failed) == {
+        ("distance_km", "drift_ks"),
+        ("distance_km", "drift_wasserstein"),
+        ("distance_km", "drift_psi"),
+        (None, "dataset_drift"),
+    }
     wasserstein = failed[("distance_km", "drift_wasserstein")]
     assert wasserstein.details["explanation"].startswith("distance_km: Wasserstein distance 0.5")
     assert wasserstein.details["method"] == "wasserstein" and wasserstein.details["threshold"] == 0.1
@@ -46,7 +50,9 @@ def test_reference_given_as_a_source_is_profiled_on_the_spot(gate_store, run_dag
     result = _latest(gate_store, "drift_gate_vs_source")
     assert result.status == "failed"
     dataset = [c for c in result.checks if c.check_name == "dataset_drift"][0]
-    assert dataset.details["explanation"].startswith("Drift against reference 'callable training_features' version 'read now': distance_km (")
+    assert dataset.details["explanation"].startswith(
+        "Drift against reference 'callable training_features' version 'read now': distance_km ("
+    )
 
 
 def test_skew_gate_blocks_deployment_on_a_skewed_feature_and_passes_clean_features(gate_store, run_dag):

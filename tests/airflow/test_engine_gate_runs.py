@@ -18,8 +18,9 @@ def _output(capfd) -> str:
 
 def orders_frame(rows: int = 200, bad: int = 0, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({"order_id": np.arange(rows), "amount": rng.gamma(2.0, 10.0, rows).round(2),
-                          "status": rng.choice(["new", "paid", "shipped"], rows)})
+    frame = pd.DataFrame(
+        {"order_id": np.arange(rows), "amount": rng.gamma(2.0, 10.0, rows).round(2), "status": rng.choice(["new", "paid", "shipped"], rows)}
+    )
     frame.loc[: bad - 1, "amount"] = -1.0
     return frame
 
@@ -59,8 +60,10 @@ def test_schema_gate_on_a_table_is_pushed_down_with_keyed_failure_cases(gate_sto
 def test_check_without_sql_form_under_pushdown_require_is_a_recorded_configuration_error(gate_store, warehouse, run_dag, capfd):
     _, states = run_dag("engines_pushdown_required")
     assert states["gate"] == "failed"
-    message = ("table orders (connection 'warehouse'): pushdown='require', but check 'whole_amount' on column 'amount' "
-               "cannot run as SQL; use pushdown='auto' to run it on streamed chunks of its columns")
+    message = (
+        "table orders (connection 'warehouse'): pushdown='require', but check 'whole_amount' on column 'amount' "
+        "cannot run as SQL; use pushdown='auto' to run it on streamed chunks of its columns"
+    )
     assert message in _output(capfd)
     [stored] = gate_store.recent(dag_id="engines_pushdown_required")  # a configuration error: not retried
     assert stored.result.status == "error"
@@ -70,8 +73,10 @@ def test_check_without_sql_form_under_pushdown_require_is_a_recorded_configurati
 def test_unsupported_dialect_is_a_recorded_configuration_error(gate_store, run_dag, capfd):
     _, states = run_dag("engines_unsupported_dialect")
     assert states["gate"] == "failed"
-    message = ("table orders (connection 'mysql'): SQL dialect 'mysql' is not supported for schema checks "
-               "(supported: postgresql, sqlite, duckdb, snowflake, bigquery, trino, databricks, redshift)")
+    message = (
+        "table orders (connection 'mysql'): SQL dialect 'mysql' is not supported for schema checks "
+        "(supported: postgresql, sqlite, duckdb, snowflake, bigquery, trino, databricks, redshift)"
+    )
     [stored] = gate_store.recent(dag_id="engines_unsupported_dialect")
     assert stored.result.status == "error"
     assert stored.result.error == message
@@ -85,8 +90,10 @@ def test_parquet_files_with_different_schemas_are_a_recorded_error(gate_store, r
     assert states["gate"] == "failed"
     [stored] = gate_store.recent(dag_id="engines_schema_parquet")
     assert stored.result.status == "error"
-    assert stored.result.error == (f"{tmp_path / 'part-2.parquet'}: column 'order_id' is double, but int64 in "
-                                   f"{tmp_path / 'part-1.parquet'}: the files of one source must share a schema")
+    assert stored.result.error == (
+        f"{tmp_path / 'part-2.parquet'}: column 'order_id' is double, but int64 in "
+        f"{tmp_path / 'part-1.parquet'}: the files of one source must share a schema"
+    )
 
 
 def test_statement_timeout_is_recorded_with_the_source(gate_store, warehouse, run_dag):
@@ -96,8 +103,10 @@ def test_statement_timeout_is_recorded_with_the_source(gate_store, warehouse, ru
     assert states["gate"] == "failed"
     stored = gate_store.recent(dag_id="engines_statement_timeout")
     assert {s.result.status for s in stored} == {"error"}
-    assert stored[0].result.error == ("query (connection 'warehouse'): the query was cancelled after the statement timeout of "
-                                      "0.5 s; raise timeout_seconds or narrow the partition")
+    assert stored[0].result.error == (
+        "query (connection 'warehouse'): the query was cancelled after the statement timeout of "
+        "0.5 s; raise timeout_seconds or narrow the partition"
+    )
 
 
 def test_anomaly_gate_profiles_a_parquet_file_in_duckdb(gate_store, run_dag, tmp_path):

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from tests.airflow.conftest import airflow_uri
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,18 +30,20 @@ def test_demo_blocks_the_broken_partition_and_explains_why(store_url, tmp_path):
     assert "Gate validate_trips (schema gate, dataset 'trips', partition 2024-06-02): FAILED" in out
     assert "✗ fare_amount: greater_than_or_equal_to [failed]" in out
     assert "expected: >= 0" in out
-    assert "Blocked, did not run: build_features, check_feature_skew, check_serving_drift, deploy_model, detect_trip_anomalies, " \
+    assert (
+        "Blocked, did not run: build_features, check_feature_skew, check_serving_drift, deploy_model, detect_trip_anomalies, "
         "evaluate_candidate, gate_model, log_serving_features, profile_training_features, serve_predictions, train_model" in out
-    good = out[out.index("scenario 'good'"):out.index("scenario 'broken'")]
+    )
+    good = out[out.index("scenario 'good'") : out.index("scenario 'broken'")]
     assert "deploy_model             success" in good
     # The worse candidate is blocked before deployment, with the metric and the slice named.
-    worse = out[out.index("scenario 'worse_model'"):out.index("scenario 'skewed'")]
+    worse = out[out.index("scenario 'worse_model'") : out.index("scenario 'skewed'")]
     assert "Gate gate_model (model_metric gate, dataset 'trip_duration_model', partition 2024-06-04): FAILED" in worse
     assert "✗ time_of_day=day: mae [failed]" in worse
     assert "mae on slice time_of_day=day regressed:" in worse
     assert "Blocked, did not run: deploy_model, serve_predictions" in worse
     # The skewed day: serving computes distance_km in miles; the skew gate names the column and distance.
-    skewed = out[out.index("scenario 'skewed'"):out.index("scenario 'fresh'")]
+    skewed = out[out.index("scenario 'skewed'") : out.index("scenario 'fresh'")]
     assert "check_feature_skew       failed" in skewed and "deploy_model             upstream_failed" in skewed
     assert "✗ distance_km: feature_skew [failed]" in skewed
     assert "distance_km: 100.0% of 20,000 joined rows differ between training and serving" in skewed

@@ -122,8 +122,10 @@ def test_wait_defers_until_fresh_data_lands(gate_store, events, run_dag):
     def land_fresh_rows():
         time.sleep(10)  # after the gate found stale data and deferred (the first check is well under 10 s)
         with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO events VALUES (99, 1.0, ?)" if engine.dialect.name == "sqlite"
-                                       else "INSERT INTO events VALUES (99, 1.0, %s)", (utc_naive(minutes=1),))
+            connection.exec_driver_sql(
+                "INSERT INTO events VALUES (99, 1.0, ?)" if engine.dialect.name == "sqlite" else "INSERT INTO events VALUES (99, 1.0, %s)",
+                (utc_naive(minutes=1),),
+            )
 
     loader = threading.Thread(target=land_fresh_rows)
     loader.start()

@@ -14,12 +14,15 @@ from quality_gates.operators.base import SUMMARY_XCOM_KEY
 DOC = Path(__file__).resolve().parents[2] / "docs" / "results-store.md"
 
 
-@pytest.mark.parametrize(("dag_id", "scenario", "task_state", "status", "action"), [
-    ("gate_fail", "bad", "failed", "failed", "blocked"),
-    ("gate_skip", "bad", "skipped", "failed", "skipped"),
-    ("gate_warn", "bad", "success", "failed", "allowed"),
-    ("gate_fail", "good", "success", "passed", "allowed"),
-])
+@pytest.mark.parametrize(
+    ("dag_id", "scenario", "task_state", "status", "action"),
+    [
+        ("gate_fail", "bad", "failed", "failed", "blocked"),
+        ("gate_skip", "bad", "skipped", "failed", "skipped"),
+        ("gate_warn", "bad", "success", "failed", "allowed"),
+        ("gate_fail", "good", "success", "passed", "allowed"),
+    ],
+)
 def test_every_gate_run_records_its_mode_and_the_action_taken(gate_store, run_dag, dag_id, scenario, task_state, status, action):
     dag_run, states = run_dag(dag_id, scenario=scenario)
     assert states["gate"] == task_state

@@ -29,18 +29,28 @@ def test_a_connection_type_without_its_provider_is_a_recorded_configuration_erro
     assert states["gate"] == "failed"
     assert dag_run.get_task_instance("gate").try_number == 1  # not retried: installing a package is the fix
     [stored] = gate_store.recent(dag_id="shape_missing_provider")
-    message = ("connection 'legacy_mysql' has type 'mysql', which no installed Airflow provider knows: "
-               "install apache-airflow-providers-mysql on the workers")
+    message = (
+        "connection 'legacy_mysql' has type 'mysql', which no installed Airflow provider knows: "
+        "install apache-airflow-providers-mysql on the workers"
+    )
     assert (stored.result.status, stored.result.error) == ("error", message)
     assert message in _output(capfd)
 
 
-@pytest.mark.parametrize(("conf", "message"), [
-    ({"partition": "k" * 10_000, "dataset": "orders"}, "the partition key is 10,000 bytes long (UTF-8); the results store keeps at most 1,000: "
-                                  "give a shorter partition= (it starts 'kkkk"),
-    ({"dataset": "d" * 501, "partition": "2024-01-01"}, "the dataset name is 501 characters long; the results store keeps at most 500: "
-                             "give a shorter dataset= (it starts 'dddd"),
-])
+@pytest.mark.parametrize(
+    ("conf", "message"),
+    [
+        (
+            {"partition": "k" * 10_000, "dataset": "orders"},
+            "the partition key is 10,000 bytes long (UTF-8); the results store keeps at most 1,000: "
+            "give a shorter partition= (it starts 'kkkk",
+        ),
+        (
+            {"dataset": "d" * 501, "partition": "2024-01-01"},
+            "the dataset name is 501 characters long; the results store keeps at most 500: give a shorter dataset= (it starts 'dddd",
+        ),
+    ],
+)
 def test_keys_too_long_to_store_fail_at_once_and_are_recorded_shortened(gate_store, run_dag, conf, message):
     dag_run, states = run_dag("shape_keys", **conf)
     assert states["gate"] == "failed"
@@ -60,12 +70,22 @@ def profiles_refused(gate_store):
     engine = gate_store.engine
     with engine.begin() as connection:
         if engine.dialect.name == "sqlite":
-            connection.execute(text("CREATE TRIGGER refuse_profiles BEFORE INSERT ON partitions BEGIN "
-                                    "SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END"))
+            connection.execute(
+                text(
+                    "CREATE TRIGGER refuse_profiles BEFORE INSERT ON partitions BEGIN "
+                    "SELECT RAISE(ABORT, 'could not extend file: No space left on device'); END"
+                )
+            )
         else:
-            connection.execute(text("CREATE FUNCTION refuse_profiles() RETURNS trigger AS $$ BEGIN "
-                                    "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql"))
-            connection.execute(text("CREATE TRIGGER refuse_profiles BEFORE INSERT ON partitions FOR EACH ROW EXECUTE FUNCTION refuse_profiles()"))
+            connection.execute(
+                text(
+                    "CREATE FUNCTION refuse_profiles() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'could not extend file: No space left on device'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            connection.execute(
+                text("CREATE TRIGGER refuse_profiles BEFORE INSERT ON partitions FOR EACH ROW EXECUTE FUNCTION refuse_profiles()")
+            )
     yield gate_store
     with engine.begin() as connection:
         connection.execute(text("DROP TRIGGER refuse_profiles" + ("" if engine.dialect.name == "sqlite" else " ON partitions")))

@@ -14,5 +14,8 @@ def test_maintenance_dag_prunes_old_results(gate_store, dagbag):
     dag_run, _ = run_dag_on(dagbag, "quality_gates_maintenance", dt.datetime(2025, 1, 5, tzinfo=dt.UTC))
     assert str(dag_run.state) == "success"
     assert dag_run.get_task_instance("prune_results").xcom_pull(task_ids="prune_results") == {
-        "gate_runs": 3, "check_results": 6, "partitions": 3}
+        "gate_runs": 3,
+        "check_results": 6,
+        "partitions": 3,
+    }
     assert len(gate_store.recent(limit=100)) == 30

@@ -25,7 +25,9 @@ def test_worse_model_is_blocked_before_deployment_naming_metric_and_slice(gate_s
     assert {c.details["verdict"] for c in first.result.checks} == {"no baseline"}
     production = gate_store.model_baselines.current("trip_duration_test")
     assert production.version == first.identity.run_id
-    assert set(production.metrics) == {(m, s) for m in ("mae", "rmse", "r2") for s in ("overall", "zone=Airport", "zone=Downtown", "zone=Harbor")}
+    assert set(production.metrics) == {
+        (m, s) for m in ("mae", "rmse", "r2") for s in ("overall", "zone=Airport", "zone=Downtown", "zone=Harbor")
+    }
 
     _, states = _run(dagbag, "worse")
     assert states == {"model_gate": "failed", "deploy_model": "upstream_failed", "serve": "upstream_failed"}
@@ -87,10 +89,24 @@ def test_metrics_that_cannot_fit_are_dag_errors_at_parse_time():
     from quality_gates.sources import CallableSource
 
     with pytest.raises(MetricDefinitionError, match="metric 'roc_auc' needs a score"):
-        ModelMetricGateOperator(task_id="g", source=CallableSource(dict), model="m", task="classification",
-                                label_column="y", prediction_column="p", metrics=["roc_auc"])
+        ModelMetricGateOperator(
+            task_id="g",
+            source=CallableSource(dict),
+            model="m",
+            task="classification",
+            label_column="y",
+            prediction_column="p",
+            metrics=["roc_auc"],
+        )
     with pytest.raises(MetricDefinitionError, match="log_loss is not available in the serving gate"):
-        ServingMetricGateOperator(task_id="s", conn_id="db", predictions_table="p", labels_table="l",
-                                  task="classification", score_column="score", metrics=["log_loss"])
+        ServingMetricGateOperator(
+            task_id="s",
+            conn_id="db",
+            predictions_table="p",
+            labels_table="l",
+            task="classification",
+            score_column="score",
+            metrics=["log_loss"],
+        )
     with pytest.raises(ValueError, match="s: give conn_id"):
         ServingMetricGateOperator(task_id="s", task="regression")

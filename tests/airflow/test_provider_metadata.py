@@ -35,8 +35,9 @@ def _package_classes() -> list[type]:
             if (exc.name or "").startswith("quality_gates"):
                 raise
             continue
-        classes += [c for name, c in vars(module).items()
-                    if inspect.isclass(c) and c.__module__ == module.__name__ and not name.startswith("_")]
+        classes += [
+            c for name, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__ and not name.startswith("_")
+        ]
     return classes
 
 
@@ -138,8 +139,11 @@ def test_airflow_cli_lists_and_describes_the_provider(tmp_path):
     assert provider["integrations"][0]["external-doc-url"] == DOCUMENTATION_URL
 
     triggers = _airflow("providers", "triggers", "-o", "json", home=tmp_path)
-    assert {"package_name": "airflow-quality-gates", "class": "quality_gates.triggers.label_coverage",
-            "integration_name": "Quality Gates"} in json.loads(triggers.stdout)
+    assert {
+        "package_name": "airflow-quality-gates",
+        "class": "quality_gates.triggers.label_coverage",
+        "integration_name": "Quality Gates",
+    } in json.loads(triggers.stdout)
 
 
 def test_airflow_cli_runs_the_quality_gates_commands(tmp_path):

@@ -11,8 +11,14 @@ from tests.airflow.conftest import run_dag_on
 from tests.airflow.warehouse import point_warehouse, warehouse_url
 
 DAY = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
-FAILING = {0: "order_id.unique", 1: "order_id.unique", 3: "amount.greater_than_or_equal_to",
-           7: "amount.greater_than_or_equal_to,status.isin", 98: "order_id.unique", 99: "order_id.unique"}
+FAILING = {
+    0: "order_id.unique",
+    1: "order_id.unique",
+    3: "amount.greater_than_or_equal_to",
+    7: "amount.greater_than_or_equal_to,status.isin",
+    98: "order_id.unique",
+    99: "order_id.unique",
+}
 
 
 def test_quarantine_mode_splits_rows_and_lets_the_pipeline_continue(gate_store, dagbag, tmp_path):
@@ -33,8 +39,9 @@ def test_quarantine_mode_splits_rows_and_lets_the_pipeline_continue(gate_store, 
     assert moved.details["message"] == f"2 failing rows quarantined to file {tmp_path}/failed_2024-07-01.parquet"
     assert checks[("unique", "order_id")].details["quarantined_rows"] == 4
     quarantine = checks[("quarantine", None)]
-    assert quarantine.observed == (f"6 failing rows to file {tmp_path}/failed_2024-07-01.parquet; "
-                                   f"94 valid rows to file {tmp_path}/valid_2024-07-01.parquet")
+    assert quarantine.observed == (
+        f"6 failing rows to file {tmp_path}/failed_2024-07-01.parquet; 94 valid rows to file {tmp_path}/valid_2024-07-01.parquet"
+    )
     assert quarantine.details["rows_by_check"] == {"amount.greater_than_or_equal_to": 2, "order_id.unique": 4, "status.isin": 1}
 
 
@@ -46,7 +53,9 @@ def test_fail_mode_blocks_and_still_writes_every_failing_row_to_a_table(gate_sto
     assert states == {"gate": "failed", "downstream": "upstream_failed"}
     [stored] = gate_store.recent(dag_id="quarantine_table_fail_mode")
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT order_id, quality_failed_checks, quality_gate_run_id, quality_partition FROM orders_quarantine")).all()
+        rows = connection.execute(
+            sa.text("SELECT order_id, quality_failed_checks, quality_gate_run_id, quality_partition FROM orders_quarantine")
+        ).all()
     assert len(rows) == 6 and {r.quality_gate_run_id for r in rows} == {stored.id}
     assert sorted(r.quality_failed_checks for r in rows) == sorted(FAILING.values())
     assert stored.result.status == "failed"  # fail mode: quarantining does not soften the verdict

@@ -39,7 +39,15 @@ def test_clean_data_passes_and_downstream_runs(gate_store, run_dag):
     assert (run.status, run.row_count, run.dataset, run.gate) == ("passed", 100, "orders", "schema")
     checks = check_rows(gate_store, run.id)
     # Every declared check is recorded, passing ones too.
-    assert {name for name, _ in checks} >= {"column_present", "dtype", "not_nullable", "unique", "greater_than_or_equal_to", "isin", "not_empty"}
+    assert {name for name, _ in checks} >= {
+        "column_present",
+        "dtype",
+        "not_nullable",
+        "unique",
+        "greater_than_or_equal_to",
+        "isin",
+        "not_empty",
+    }
     assert all(row.status == "passed" for row in checks.values())
 
 
@@ -98,7 +106,9 @@ def test_gate_owns_outlets_so_a_blocking_gate_emits_no_asset_event(gate_store, r
     def events() -> int:
         with create_session() as session:
             return session.scalar(
-                select(func.count()).select_from(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+                select(func.count())
+                .select_from(AssetEvent)
+                .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
                 .where(AssetModel.name == f"validated_orders_{mode}")
             )
 

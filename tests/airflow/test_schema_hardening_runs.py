@@ -12,9 +12,7 @@ FORMS = ["yaml", "object", "model", "import_path"]
 
 def runs(store, dag_id: str):
     with store.engine.connect() as connection:
-        return connection.execute(
-            text("SELECT id, status, row_count FROM gate_runs WHERE dag_id = :d ORDER BY id"), {"d": dag_id}
-        ).all()
+        return connection.execute(text("SELECT id, status, row_count FROM gate_runs WHERE dag_id = :d ORDER BY id"), {"d": dag_id}).all()
 
 
 def checks(store, gate_run_id: int) -> dict[tuple[str, str | None], str]:
@@ -44,8 +42,10 @@ def test_every_schema_form_runs_in_a_mapped_task(gate_store, run_dag):
     assert [(run.status, run.row_count) for run in runs(gate_store, "schema_forms_mapped")] == [("passed", 20)] * len(FORMS)
 
 
-DUPLICATE_COLUMNS = ("callable orders returned duplicate column names: 'amount' (2 columns), 'status' (2 columns); "
-                     "rename or drop them (e.g. with SQL aliases) so that each column can be checked")
+DUPLICATE_COLUMNS = (
+    "callable orders returned duplicate column names: 'amount' (2 columns), 'status' (2 columns); "
+    "rename or drop them (e.g. with SQL aliases) so that each column can be checked"
+)
 
 
 @pytest.mark.parametrize("dag_id", ["schema_form_yaml", "duplicate_columns_anomaly"])
@@ -75,7 +75,10 @@ def test_duplicate_column_names_in_a_parquet_file_are_a_recorded_error(gate_stor
     ("mistake", "message"),
     [
         ("misspelt", "orders_misspelt.yaml, line 3: unknown key 'colums' (did you mean 'columns'?)"),
-        ("twice", "orders_twice.yaml, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)"),
+        (
+            "twice",
+            "orders_twice.yaml, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)",
+        ),
     ],
 )
 def test_schema_file_mistakes_fail_the_gate_with_file_and_line(gate_store, run_dag, dagbag, mistake, message):

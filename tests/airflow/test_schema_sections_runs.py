@@ -17,12 +17,19 @@ DAY = dt.datetime(2024, 8, 2, tzinfo=dt.UTC)
 @pytest.fixture
 def shop_orders(store_url, postgres_database, monkeypatch):
     engine = point_warehouse(monkeypatch, warehouse_url(store_url, postgres_database))
-    rows = [{"order_id": i, "amount": 100.0, "refund": 10.0, "day": "2024-08-02", "loaded_at": dt.datetime(2024, 8, 1, 21, 0)}
-            for i in range(20)]
+    rows = [
+        {"order_id": i, "amount": 100.0, "refund": 10.0, "day": "2024-08-02", "loaded_at": dt.datetime(2024, 8, 1, 21, 0)}
+        for i in range(20)
+    ]
     rows[4]["refund"] = 150.0  # above its amount, and big
     rows[5]["refund"] = 60.0  # big, not above
     rows.append({"order_id": 99, "amount": 1.0, "refund": 5.0, "day": "2024-08-01", "loaded_at": dt.datetime(2024, 8, 1)})
-    reset_table(engine, "shop_orders", "order_id BIGINT, amount DOUBLE PRECISION, refund DOUBLE PRECISION, day VARCHAR(10), loaded_at TIMESTAMP", rows)
+    reset_table(
+        engine,
+        "shop_orders",
+        "order_id BIGINT, amount DOUBLE PRECISION, refund DOUBLE PRECISION, day VARCHAR(10), loaded_at TIMESTAMP",
+        rows,
+    )
     yield engine
     engine.dispose()
 
@@ -60,20 +67,32 @@ def test_sql_syntax_error_names_the_check_its_line_and_the_database_message(gate
 COLUMNS = "schema_type: dataframe\ncolumns:\n  a:\n    dtype: int64\n"
 
 
-@pytest.mark.parametrize(("section", "message"), [
-    ("sql_checks:\n  - name: wipe\n    query: DELETE FROM t\n",
-     "s.yaml, line 7: sql_checks: 'wipe': the query must be one SELECT statement returning the failing rows"),
-    ("sql_checks:\n  - name: two\n    query: SELECT 1; DROP TABLE t\n",
-     "s.yaml, line 7: sql_checks: 'two': the query must be one SELECT statement returning the failing rows"),
-    ("sql_checks:\n  - name: p\n    query: SELECT a FROM t WHERE day = :day\n",
-     "s.yaml, line 7: sql_checks: 'p': the query uses undeclared parameter(s) :day; declare them under params"),
-    ("sql_checks:\n  - name: p\n    query: SELECT a FROM t\n    params: {day: x}\n",
-     "s.yaml, line 7: sql_checks: 'p': params day are not used in the query"),
-    ("freshness:\n  column: ts\n  warn_after: soon\n",
-     "s.yaml, line 7: freshness: expected a duration such as 30m, 2h or 1d, got 'soon'"),
-    ("freshness:\n  colum: ts\n",
-     "s.yaml, line 6: freshness: unknown freshness option 'colum' (did you mean 'column'?)"),
-])
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            "sql_checks:\n  - name: wipe\n    query: DELETE FROM t\n",
+            "s.yaml, line 7: sql_checks: 'wipe': the query must be one SELECT statement returning the failing rows",
+        ),
+        (
+            "sql_checks:\n  - name: two\n    query: SELECT 1; DROP TABLE t\n",
+            "s.yaml, line 7: sql_checks: 'two': the query must be one SELECT statement returning the failing rows",
+        ),
+        (
+            "sql_checks:\n  - name: p\n    query: SELECT a FROM t WHERE day = :day\n",
+            "s.yaml, line 7: sql_checks: 'p': the query uses undeclared parameter(s) :day; declare them under params",
+        ),
+        (
+            "sql_checks:\n  - name: p\n    query: SELECT a FROM t\n    params: {day: x}\n",
+            "s.yaml, line 7: sql_checks: 'p': params day are not used in the query",
+        ),
+        (
+            "freshness:\n  column: ts\n  warn_after: soon\n",
+            "s.yaml, line 7: freshness: expected a duration such as 30m, 2h or 1d, got 'soon'",
+        ),
+        ("freshness:\n  colum: ts\n", "s.yaml, line 6: freshness: unknown freshness option 'colum' (did you mean 'column'?)"),
+    ],
+)
 def test_bad_sections_are_configuration_errors_with_lines(section, message):
     with pytest.raises(SchemaDefinitionError) as raised:
         parse_schema_text(COLUMNS + section, "s.yaml")

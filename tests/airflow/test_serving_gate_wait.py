@@ -101,7 +101,7 @@ def test_unreachable_database_is_retried_then_recorded_as_error(gate_store, dagb
     assert run.result.status == "error" and run.result.checks == ()
     assert run.result.error.startswith(
         "the label coverage query failed 3 times in a row (connection 'serving_db_down'): "
-        "connection failed: connection to server at \"127.0.0.1\", port 9 failed"
+        'connection failed: connection to server at "127.0.0.1", port 9 failed'
     )
 
 
@@ -121,9 +121,14 @@ def test_trigger_serializes_its_kwargs_for_the_triggerer():
     from quality_gates.triggers.label_coverage import LabelCoverageTrigger
 
     trigger = LabelCoverageTrigger(
-        conn_id="serving_db", tables={"predictions_table": "p", "labels_table": "l", "slice_columns": ["channel"]},
-        window_start="2024-06-01T00:00:00+00:00", window_end="2024-06-02T00:00:00+00:00", min_coverage=0.9,
-        deadline="2024-06-04T00:00:00+00:00", poll_interval=60.0, waiting_since="2024-06-01T00:00:00+00:00",
+        conn_id="serving_db",
+        tables={"predictions_table": "p", "labels_table": "l", "slice_columns": ["channel"]},
+        window_start="2024-06-01T00:00:00+00:00",
+        window_end="2024-06-02T00:00:00+00:00",
+        min_coverage=0.9,
+        deadline="2024-06-04T00:00:00+00:00",
+        poll_interval=60.0,
+        waiting_since="2024-06-01T00:00:00+00:00",
     )
     classpath, kwargs = trigger.serialize()
     assert import_string(classpath) is LabelCoverageTrigger
@@ -133,11 +138,15 @@ def test_trigger_serializes_its_kwargs_for_the_triggerer():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"wait_for_labels": dt.timedelta(seconds=30), "poll_interval": dt.timedelta(minutes=1)},
-         "serving_gate: wait_for_labels (0:00:30) is shorter than poll_interval (0:01:00): the gate would give up before looking a second time"),
+        (
+            {"wait_for_labels": dt.timedelta(seconds=30), "poll_interval": dt.timedelta(minutes=1)},
+            "serving_gate: wait_for_labels (0:00:30) is shorter than poll_interval (0:01:00): the gate would give up before looking a second time",
+        ),
         ({"wait_for_labels": dt.timedelta(0)}, "serving_gate: wait_for_labels must be a positive timedelta, not datetime.timedelta(0)"),
-        ({"wait_for_labels": dt.timedelta(days=3), "as_of": "{{ ds }}"},
-         "serving_gate: wait_for_labels waits for labels arriving from now on; it cannot be combined with as_of='{{ ds }}'"),
+        (
+            {"wait_for_labels": dt.timedelta(days=3), "as_of": "{{ ds }}"},
+            "serving_gate: wait_for_labels waits for labels arriving from now on; it cannot be combined with as_of='{{ ds }}'",
+        ),
     ],
 )
 def test_waiting_parameters_are_checked_when_the_dag_is_parsed(arguments, message):

@@ -14,5 +14,5 @@ def test_a_gate_whose_store_never_answers_fails_retryably_within_the_connect_tim
     assert (ti.try_number, str(ti.state)) == (2, "failed")
     assert states["downstream"] == "upstream_failed"
     captured = capfd.readouterr()
-    assert f'results store postgresql+psycopg2://postgres@127.0.0.1:{port}/silent is unavailable' in captured.out + captured.err
+    assert f"results store postgresql+psycopg2://postgres@127.0.0.1:{port}/silent is unavailable" in captured.out + captured.err
     assert "timeout expired" in captured.out + captured.err

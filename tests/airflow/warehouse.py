@@ -24,6 +24,4 @@ def reset_table(engine: sa.Engine, name: str, ddl: str, rows: list[dict] | None 
         connection.exec_driver_sql(f"CREATE TABLE {name} ({ddl})")
         if rows:
             columns = list(rows[0])
-            connection.execute(
-                sa.text(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"), rows
-            )
+            connection.execute(sa.text(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"), rows)

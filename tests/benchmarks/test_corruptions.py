@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from benchmarks.corruptions import (
-    CORRUPTIONS, PARTITION, TIME_SHIFT_HOURS, choose_column, corrupt, eligible_columns, rows_to_change,
+    CORRUPTIONS,
+    PARTITION,
+    TIME_SHIFT_HOURS,
+    choose_column,
+    corrupt,
+    eligible_columns,
+    rows_to_change,
 )
 
 ROWS = 1_000
@@ -19,15 +25,17 @@ ZONE_SHARES = {"Downtown": 0.5, "Harbor": 0.2, "Airport": 0.12, "Stadium": 0.1, 
 def frame() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     zones = np.repeat(list(ZONE_SHARES), [round(share * ROWS) for share in ZONE_SHARES.values()])
-    return pd.DataFrame({
-        "trip_id": [f"T{i:05d}" for i in range(ROWS)],
-        "pickup_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(np.sort(rng.uniform(0, 86_400, ROWS)), unit="s"),
-        "pickup_zone": rng.permutation(zones),
-        "dropoff_zone": rng.permutation(zones),
-        "passengers": rng.integers(1, 5, ROWS),
-        "distance_km": np.round(rng.gamma(2.0, 3.0, ROWS) + 0.3, 2),
-        "fare": np.round(3.5 + rng.gamma(2.0, 6.0, ROWS), 2),
-    })
+    return pd.DataFrame(
+        {
+            "trip_id": [f"T{i:05d}" for i in range(ROWS)],
+            "pickup_at": pd.Timestamp("2024-03-01") + pd.to_timedelta(np.sort(rng.uniform(0, 86_400, ROWS)), unit="s"),
+            "pickup_zone": rng.permutation(zones),
+            "dropoff_zone": rng.permutation(zones),
+            "passengers": rng.integers(1, 5, ROWS),
+            "distance_km": np.round(rng.gamma(2.0, 3.0, ROWS) + 0.3, 2),
+            "fare": np.round(3.5 + rng.gamma(2.0, 6.0, ROWS), 2),
+        }
+    )
 
 
 def differing_rows(before: pd.Series, after: pd.Series) -> np.ndarray:
@@ -35,8 +43,7 @@ def differing_rows(before: pd.Series, after: pd.Series) -> np.ndarray:
     return ~both_missing & (before.astype(object).to_numpy() != after.astype(object).to_numpy())
 
 
-ROW_PRESERVING = [name for name, c in CORRUPTIONS.items()
-                  if c.uses_fraction and name not in ("category_dropped", "duplicate_rows")]
+ROW_PRESERVING = [name for name, c in CORRUPTIONS.items() if c.uses_fraction and name not in ("category_dropped", "duplicate_rows")]
 
 
 @pytest.mark.parametrize("fraction", [0.02, 0.05, 0.10])

@@ -56,7 +56,9 @@ def test_backtest_on_a_sql_table(tmp_path, monkeypatch):
     path = tmp_path / "warehouse.db"
     many_days().to_sql("prices", sa.create_engine(f"sqlite:///{path}"), index=False)
     monkeypatch.setenv("AIRFLOW_CONN_LITE_WAREHOUSE", f"sqlite:///{path}")
-    done = backtest("--conn-id", "lite_warehouse", "--table", "prices", "--dataset", "prices", "--partition-column", "day", "--min-history", "5")
+    done = backtest(
+        "--conn-id", "lite_warehouse", "--table", "prices", "--dataset", "prices", "--partition-column", "day", "--min-history", "5"
+    )
     assert done.returncode == 0, done.stderr
     assert [line[:10] for line in done.stdout.splitlines() if "ANOMALOUS" in line] == ["2024-04-12"]
 

@@ -21,7 +21,10 @@ def bad_orders():
 def alerting_dag(dag_id: str, *channels) -> DAG:
     with DAG(dag_id, schedule=None, start_date=START) as dag:
         SchemaGateOperator(
-            task_id="gate", schema="orders.yaml", dataset=f"{dag_id}_orders", source=CallableSource(bad_orders),
+            task_id="gate",
+            schema="orders.yaml",
+            dataset=f"{dag_id}_orders",
+            source=CallableSource(bad_orders),
             on_failure_callback=QualityGateNotifier(channels=list(channels), retry=QUICK_RETRIES),
         )
     return dag
@@ -29,4 +32,6 @@ def alerting_dag(dag_id: str, *channels) -> DAG:
 
 delivery_webhook = alerting_dag("delivery_webhook", WebhookChannel(http_conn_id="flaky_webhook", endpoint="hooks/quality", timeout=5))
 delivery_slack = alerting_dag("delivery_slack", SlackChannel(slack_webhook_conn_id="flaky_slack"))
-delivery_email = alerting_dag("delivery_email", EmailChannel(to="oncall@example.com", smtp_conn_id="flaky_smtp", from_email="gates@example.com"))
+delivery_email = alerting_dag(
+    "delivery_email", EmailChannel(to="oncall@example.com", smtp_conn_id="flaky_smtp", from_email="gates@example.com")
+)

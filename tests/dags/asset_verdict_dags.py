@@ -24,8 +24,14 @@ def orders(scenario: str = "good"):
 
 with DAG("verdict_producer", schedule=None, start_date=START, params={"scenario": "good"}) as verdict_producer:
     # Warn mode: bad data still produces the asset, with the verdict "warned" for consumers to judge.
-    SchemaGateOperator(task_id="gate", source=CallableSource(orders, op_kwargs={"scenario": "{{ params.scenario }}"}),
-                       schema="orders.yaml", dataset="verified_orders", mode="warn", outlets=[VERIFIED_ORDERS])
+    SchemaGateOperator(
+        task_id="gate",
+        source=CallableSource(orders, op_kwargs={"scenario": "{{ params.scenario }}"}),
+        schema="orders.yaml",
+        dataset="verified_orders",
+        mode="warn",
+        outlets=[VERIFIED_ORDERS],
+    )
 
 with DAG("verdict_consumer", schedule=[VERIFIED_ORDERS], start_date=START) as verdict_consumer:
 

@@ -17,12 +17,14 @@ def training_features(rows: str = "3000"):
 
     rows = int(rows)
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "trip_id": [f"t{i:06d}" for i in range(rows)],
-        "distance_km": rng.gamma(2.0, 3.2, rows).round(2),
-        "zone": rng.choice(["Downtown", "Airport", "Harbor"], rows, p=[0.6, 0.1, 0.3]),
-        "passengers": rng.choice([1, 1, 1, 2, 3], rows).astype("int64"),
-    })
+    return pd.DataFrame(
+        {
+            "trip_id": [f"t{i:06d}" for i in range(rows)],
+            "distance_km": rng.gamma(2.0, 3.2, rows).round(2),
+            "zone": rng.choice(["Downtown", "Airport", "Harbor"], rows, p=[0.6, 0.1, 0.3]),
+            "passengers": rng.choice([1, 1, 1, 2, 3], rows).astype("int64"),
+        }
+    )
 
 
 def serving_features(scenario: str = "good"):
@@ -33,10 +35,16 @@ def serving_features(scenario: str = "good"):
     return features
 
 
-with DAG("drift_reference", schedule=None, start_date=START, params={"dataset": "trip_features", "version": "v1", "rows": "3000"}) as drift_reference:
-    ReferenceProfileOperator(task_id="profile", source=CallableSource(training_features, op_kwargs={"rows": "{{ params.rows }}"}),
-                             dataset="{{ params.dataset }}",
-                             version="{{ params.version }}", columns=["distance_km", "zone", "passengers"])
+with DAG(
+    "drift_reference", schedule=None, start_date=START, params={"dataset": "trip_features", "version": "v1", "rows": "3000"}
+) as drift_reference:
+    ReferenceProfileOperator(
+        task_id="profile",
+        source=CallableSource(training_features, op_kwargs={"rows": "{{ params.rows }}"}),
+        dataset="{{ params.dataset }}",
+        version="{{ params.version }}",
+        columns=["distance_km", "zone", "passengers"],
+    )
 
 with DAG("drift_gate", schedule=None, start_date=START, params={"scenario": "good", "version": "latest"}) as drift_gate:
     DriftGateOperator(

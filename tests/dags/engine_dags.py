@@ -42,15 +42,32 @@ def _dag(dag_id: str, gate_class=SchemaGateOperator, **gate_kwargs) -> DAG:
 
 
 engines_schema_parquet = _dag("engines_schema_parquet", source=PARQUET)
-engines_schema_table = _dag("engines_schema_table", source=SqlSource("warehouse", table="orders", key_columns="order_id"),
-                            pushdown="require")
-engines_pushdown_required = _dag("engines_pushdown_required", source=SqlSource("warehouse", table="orders"), pushdown="require",
-                                 schema=pa.DataFrameSchema({"amount": pa.Column(float, pa.Check(lambda s: s.round() == s, name="whole_amount"))}))
+engines_schema_table = _dag(
+    "engines_schema_table", source=SqlSource("warehouse", table="orders", key_columns="order_id"), pushdown="require"
+)
+engines_pushdown_required = _dag(
+    "engines_pushdown_required",
+    source=SqlSource("warehouse", table="orders"),
+    pushdown="require",
+    schema=pa.DataFrameSchema({"amount": pa.Column(float, pa.Check(lambda s: s.round() == s, name="whole_amount"))}),
+)
 engines_unsupported_dialect = _dag("engines_unsupported_dialect", source=MySqlSource())
-engines_statement_timeout = _dag("engines_statement_timeout", source=SqlSource(
-    "warehouse", sql="SELECT order_id, amount, status FROM orders, pg_sleep(2)", timeout_seconds=0.5))
+engines_statement_timeout = _dag(
+    "engines_statement_timeout",
+    source=SqlSource("warehouse", sql="SELECT order_id, amount, status FROM orders, pg_sleep(2)", timeout_seconds=0.5),
+)
 engines_anomaly_parquet = _dag("engines_anomaly_parquet", PartitionAnomalyGateOperator, source=PARQUET, partition="{{ params.day }}")
-engines_reference_table = _dag("engines_reference_table", ReferenceProfileOperator, source=SqlSource("warehouse", table="orders"),
-                               columns=["amount", "status"], version="v1")
-engines_drift_parquet = _dag("engines_drift_parquet", DriftGateOperator, reference=SqlSource("warehouse", table="orders"),
-                             current=PARQUET, columns=["amount", "status"])
+engines_reference_table = _dag(
+    "engines_reference_table",
+    ReferenceProfileOperator,
+    source=SqlSource("warehouse", table="orders"),
+    columns=["amount", "status"],
+    version="v1",
+)
+engines_drift_parquet = _dag(
+    "engines_drift_parquet",
+    DriftGateOperator,
+    reference=SqlSource("warehouse", table="orders"),
+    current=PARQUET,
+    columns=["amount", "status"],
+)

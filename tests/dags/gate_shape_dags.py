@@ -50,6 +50,10 @@ shape_keys = _schema_gate_dag("shape_keys", CallableSource(small_orders), **RETR
 
 with DAG("shape_anomaly_artifacts", schedule=None, start_date=START) as shape_anomaly_artifacts:
     PartitionAnomalyGateOperator(
-        task_id="gate", source=CallableSource(daily_orders, op_kwargs={"day": "{{ ds }}"}), dataset="shape_daily_orders",
-        min_history=3, cold_start="pass", **RETRY_ONCE,
+        task_id="gate",
+        source=CallableSource(daily_orders, op_kwargs={"day": "{{ ds }}"}),
+        dataset="shape_daily_orders",
+        min_history=3,
+        cold_start="pass",
+        **RETRY_ONCE,
     ) >> EmptyOperator(task_id="downstream")

@@ -41,7 +41,9 @@ gate_sql = gate_dag(
     partition="{{ params.day }}",
     chunk_size=7,
 )
-gate_missing_table = gate_dag("gate_missing_table", source=SqlSource("warehouse", table="no_such_table"), retries=1, retry_delay=dt.timedelta(seconds=0))
+gate_missing_table = gate_dag(
+    "gate_missing_table", source=SqlSource("warehouse", table="no_such_table"), retries=1, retry_delay=dt.timedelta(seconds=0)
+)
 
 
 def daily_orders(day: str = "2024-01-01", corruption: str = "none"):
@@ -95,7 +97,10 @@ def _alerting():
 for _mode in ("fail", "warn"):
     _notifier = _alerting()
     globals()[f"alerting_gate_{_mode}"] = gate_dag(
-        f"alerting_gate_{_mode}", mode=_mode, on_failure_callback=_notifier, on_success_callback=_notifier,
+        f"alerting_gate_{_mode}",
+        mode=_mode,
+        on_failure_callback=_notifier,
+        on_success_callback=_notifier,
         on_warning_callback=_notifier,
     )
 
@@ -114,8 +119,13 @@ def _any_notifier():
 
     from quality_gates.notifiers import NotifierChannel, QualityGateNotifier
 
-    mail = SmtpNotifier(to="team@example.com", from_email="gates@example.com", smtp_conn_id="test_smtp",
-                        subject="{{ quality_gate_alert.subject }}", html_content="<pre>{{ quality_gate_alert.text }}</pre>")
+    mail = SmtpNotifier(
+        to="team@example.com",
+        from_email="gates@example.com",
+        smtp_conn_id="test_smtp",
+        subject="{{ quality_gate_alert.subject }}",
+        html_content="<pre>{{ quality_gate_alert.text }}</pre>",
+    )
     return QualityGateNotifier(channels=[NotifierChannel(mail)], on_change_only=False)
 
 

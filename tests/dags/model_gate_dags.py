@@ -52,11 +52,11 @@ with DAG("model_gate", schedule=None, start_date=START, params={"candidate": "go
     gate >> deploy_model() >> EmptyOperator(task_id="serve")
 
 
-
 def write_serving_log(url: str, day: str = "2024-06-01", scenario: str = "settled") -> None:
     import sqlalchemy as sa
 
-    from dags.trips_example.serving_log import serving_log, write_serving_log as write
+    from dags.trips_example.serving_log import serving_log
+    from dags.trips_example.serving_log import write_serving_log as write
 
     engine = sa.create_engine(url)
     write(engine, *serving_log(day, scenario))
@@ -69,28 +69,33 @@ with DAG("serving_gate", schedule=None, start_date=START, params={"scenario": "s
     def log_serving_day(ds=None, params=None):
         import pandas as pd
 
-        from dags.trips_example.serving_log import serving_log, write_serving_log as write
+        from dags.trips_example.serving_log import serving_log
+        from dags.trips_example.serving_log import write_serving_log as write
         from quality_gates.sources import SqlSource
 
         predictions, labels = serving_log(ds, params["scenario"])
         arrived_by = pd.Timestamp(ds, tz="UTC") + pd.Timedelta(days=1, hours=int(params["label_wait_hours"]))
         write(SqlSource("serving_db", table="served_predictions").engine(), predictions, labels, arrived_by=arrived_by)
 
-    log_serving_day() >> ServingMetricGateOperator(
-        task_id="serving_gate",
-        conn_id="serving_db",
-        predictions_table="served_predictions",
-        labels_table="arrived_labels",
-        task="classification",
-        score_column="score",
-        slice_columns=["channel"],
-        window_start="{{ ds }}T00:00:00+00:00",
-        window_end="{{ macros.ds_add(ds, 1) }}T00:00:00+00:00",
-        metrics=["roc_auc", "recall"],
-        thresholds={"roc_auc": 0.8, "recall": 0.45},
-        min_coverage=0.9,
-        resamples=300,
-    ) >> EmptyOperator(task_id="downstream")
+    (
+        log_serving_day()
+        >> ServingMetricGateOperator(
+            task_id="serving_gate",
+            conn_id="serving_db",
+            predictions_table="served_predictions",
+            labels_table="arrived_labels",
+            task="classification",
+            score_column="score",
+            slice_columns=["channel"],
+            window_start="{{ ds }}T00:00:00+00:00",
+            window_end="{{ macros.ds_add(ds, 1) }}T00:00:00+00:00",
+            metrics=["roc_auc", "recall"],
+            thresholds={"roc_auc": 0.8, "recall": 0.45},
+            min_coverage=0.9,
+            resamples=300,
+        )
+        >> EmptyOperator(task_id="downstream")
+    )
 
 
 with DAG("model_gate_promote_on_pass", schedule=None, start_date=START) as model_gate_promote_on_pass:
@@ -119,7 +124,9 @@ with DAG("serving_gate_sources", schedule=None, start_date=START, params={"scena
     # No database: the two frames are joined in an in-memory SQLite by the same SQL.
     ServingMetricGateOperator(
         task_id="serving_gate",
-        predictions_source=CallableSource(serving_frames, op_kwargs={"part": "predictions", "day": "{{ ds }}", "scenario": "{{ params.scenario }}"}),
+        predictions_source=CallableSource(
+            serving_frames, op_kwargs={"part": "predictions", "day": "{{ ds }}", "scenario": "{{ params.scenario }}"}
+        ),
         labels_source=CallableSource(serving_frames, op_kwargs={"part": "labels", "day": "{{ ds }}", "scenario": "{{ params.scenario }}"}),
         task="classification",
         score_column="score",

@@ -30,23 +30,37 @@ def freshness_dag(dag_id: str, **gate_kwargs) -> DAG:
 
 freshness_now = freshness_dag("freshness_now", warn_after=dt.timedelta(hours=2), error_after=dt.timedelta(hours=6))
 freshness_interval = freshness_dag(
-    "freshness_interval", warn_after=dt.timedelta(hours=2), error_after=dt.timedelta(hours=6),
-    relative_to="data_interval_end", require_advance=True,
+    "freshness_interval",
+    warn_after=dt.timedelta(hours=2),
+    error_after=dt.timedelta(hours=6),
+    relative_to="data_interval_end",
+    require_advance=True,
 )
 freshness_naive_berlin = freshness_dag(
-    "freshness_naive_berlin", error_after=dt.timedelta(hours=1), relative_to="data_interval_end", naive_timezone="Europe/Berlin",
+    "freshness_naive_berlin",
+    error_after=dt.timedelta(hours=1),
+    relative_to="data_interval_end",
+    naive_timezone="Europe/Berlin",
 )
 freshness_wait = freshness_dag(
-    "freshness_wait", warn_after=dt.timedelta(minutes=30), error_after=dt.timedelta(hours=1),
-    wait=True, poll_interval=dt.timedelta(seconds=1), wait_timeout=dt.timedelta(seconds=90),
+    "freshness_wait",
+    warn_after=dt.timedelta(minutes=30),
+    error_after=dt.timedelta(hours=1),
+    wait=True,
+    poll_interval=dt.timedelta(seconds=1),
+    wait_timeout=dt.timedelta(seconds=90),
 )
 freshness_wait_timeout = freshness_dag(
-    "freshness_wait_timeout", error_after=dt.timedelta(hours=1),
-    wait=True, poll_interval=dt.timedelta(seconds=1), wait_timeout=dt.timedelta(seconds=2),
+    "freshness_wait_timeout",
+    error_after=dt.timedelta(hours=1),
+    wait=True,
+    poll_interval=dt.timedelta(seconds=1),
+    wait_timeout=dt.timedelta(seconds=2),
 )
 freshness_not_a_timestamp = freshness_dag("freshness_not_a_timestamp", timestamp_column="amount", error_after=dt.timedelta(hours=1))
 freshness_query = freshness_dag(
-    "freshness_query", source=SqlSource("warehouse", sql="SELECT loaded_at FROM events WHERE amount > :floor", parameters={"floor": 0}),
+    "freshness_query",
+    source=SqlSource("warehouse", sql="SELECT loaded_at FROM events WHERE amount > :floor", parameters={"floor": 0}),
     error_after=dt.timedelta(hours=6),
 )
 
@@ -57,7 +71,9 @@ STAGING_TODAY = SqlSource("warehouse", table="orders_staging", where={"day": "{{
 
 def cross_table_dag(dag_id: str, *checks) -> DAG:
     with DAG(dag_id, schedule=None, start_date=START) as dag:
-        CrossTableGateOperator(task_id="gate", source=ORDERS_TODAY, dataset="orders", checks=list(checks)) >> EmptyOperator(task_id="downstream")
+        CrossTableGateOperator(task_id="gate", source=ORDERS_TODAY, dataset="orders", checks=list(checks)) >> EmptyOperator(
+            task_id="downstream"
+        )
     return dag
 
 
@@ -71,8 +87,11 @@ cross_table_across_db = cross_table_dag(
     "cross_table_across_db",
     Relationship("customer_id", to=SqlSource("warehouse_b", table="customers"), field="id"),
     RowCountMatch(compare_to=SqlSource("warehouse_b", table="orders_staging", where={"day": "{{ ds }}"}), tolerance=0.05),
-    AggregateMatch(compare_to=SqlSource("warehouse_b", sql="SELECT day, amount FROM orders_staging WHERE day = :day",
-                                        parameters={"day": "{{ ds }}"}), group_by="day", sum="amount"),
+    AggregateMatch(
+        compare_to=SqlSource("warehouse_b", sql="SELECT day, amount FROM orders_staging WHERE day = :day", parameters={"day": "{{ ds }}"}),
+        group_by="day",
+        sum="amount",
+    ),
 )
 cross_table_missing_other = cross_table_dag(
     "cross_table_missing_other",
@@ -95,14 +114,17 @@ def orders_with_problems():
 
 def quarantine_dag(dag_id: str, **gate_kwargs) -> DAG:
     with DAG(dag_id, schedule=None, start_date=START, params={"out": "/tmp"}) as dag:
-        SchemaGateOperator(task_id="gate", source=CallableSource(orders_with_problems), schema="orders.yaml", dataset="orders",
-                           **gate_kwargs) >> EmptyOperator(task_id="downstream")
+        SchemaGateOperator(
+            task_id="gate", source=CallableSource(orders_with_problems), schema="orders.yaml", dataset="orders", **gate_kwargs
+        ) >> EmptyOperator(task_id="downstream")
     return dag
 
 
 quarantine_parquet = quarantine_dag(
-    "quarantine_parquet", mode="quarantine",
-    failed_rows_target="{{ params.out }}/failed_{{ ds }}.parquet", valid_rows_target="{{ params.out }}/valid_{{ ds }}.parquet",
+    "quarantine_parquet",
+    mode="quarantine",
+    failed_rows_target="{{ params.out }}/failed_{{ ds }}.parquet",
+    valid_rows_target="{{ params.out }}/valid_{{ ds }}.parquet",
 )
 quarantine_table_fail_mode = quarantine_dag("quarantine_table_fail_mode", failed_rows_target=TableTarget("warehouse", "orders_quarantine"))
 quarantine_unwritable = quarantine_dag("quarantine_unwritable", failed_rows_target="{{ params.out }}/failed.parquet")
@@ -110,6 +132,10 @@ quarantine_unwritable = quarantine_dag("quarantine_unwritable", failed_rows_targ
 # --- schema YAML sections: freshness: and sql_checks: ---
 for _dag_id, _schema in (("schema_sections", "shop_orders.yaml"), ("schema_sections_bad_sql", "shop_orders_bad_sql.yaml")):
     with DAG(_dag_id, schedule=None, start_date=START) as _dag:
-        SchemaGateOperator(task_id="gate", source=SqlSource("warehouse", table="shop_orders", where={"day": "{{ ds }}"}),
-                           schema=_schema, dataset="shop_orders") >> EmptyOperator(task_id="downstream")
+        SchemaGateOperator(
+            task_id="gate",
+            source=SqlSource("warehouse", table="shop_orders", where={"day": "{{ ds }}"}),
+            schema=_schema,
+            dataset="shop_orders",
+        ) >> EmptyOperator(task_id="downstream")
     globals()[_dag_id] = _dag

@@ -26,7 +26,7 @@ def orders(scenario: str = "good"):
     if scenario == "bad":
         frame.loc[:1, "amount"] = -1.0
     if scenario == "duplicate_columns":  # e.g. a join that kept both sides' `amount`, or SELECT a, a
-        frame = pd.concat([frame, frame[["amount"]], frame[["status"]] ], axis=1)
+        frame = pd.concat([frame, frame[["amount"]], frame[["status"]]], axis=1)
     return frame
 
 
@@ -49,9 +49,9 @@ for _mistake in ("misspelt", "twice"):  # finding 2 (`colums:`) and finding 3 (a
 
 with DAG("schema_forms_mapped", schedule=None, start_date=START) as schema_forms_mapped:
     # Mapped tasks render through another path of Airflow's templater: every form works there too.
-    SchemaGateOperator.partial(
-        task_id="gate", source=CallableSource(orders), dataset="orders_mapped"
-    ).expand(schema=list(SCHEMA_FORMS.values())) >> EmptyOperator(task_id="downstream")
+    SchemaGateOperator.partial(task_id="gate", source=CallableSource(orders), dataset="orders_mapped").expand(
+        schema=list(SCHEMA_FORMS.values())
+    ) >> EmptyOperator(task_id="downstream")
 
 with DAG("duplicate_columns_anomaly", schedule=None, start_date=START) as duplicate_columns_anomaly:
     PartitionAnomalyGateOperator(

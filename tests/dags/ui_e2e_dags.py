@@ -33,4 +33,3 @@ with DAG("e2e_orders", schedule=None, start_date=START, params={"scenario": "goo
         schema="orders.yaml",
         dataset="e2e_orders",
     ) >> EmptyOperator(task_id="load_orders")
-

@@ -19,7 +19,11 @@ def _build(project: Path, site: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(project / "mkdocs.yml"), "--site-dir", str(site)],
-        capture_output=True, text=True, env=env, cwd=project, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=project,
+        timeout=600,
     )
 
 
@@ -82,7 +86,7 @@ def test_a_page_missing_from_the_nav_does_not_fail_the_strict_build(tmp_path):
     built = _build(project, tmp_path / "site")
     assert built.returncode == 0, built.stderr
     assert (tmp_path / "site/from-another-branch/index.html").is_file()
-    assert "pages exist in the docs directory, but are not included in the \"nav\"" in built.stderr  # said, at INFO level
+    assert 'pages exist in the docs directory, but are not included in the "nav"' in built.stderr  # said, at INFO level
 
 
 def test_a_broken_link_fails_the_strict_build(tmp_path):

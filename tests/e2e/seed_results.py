@@ -46,8 +46,7 @@ def seed() -> dict:
         raise RuntimeError(f"tests/dags does not parse: {bag.import_errors}")
     start = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
     daily = [
-        _run(bag, "anomaly_gate", start + dt.timedelta(days=i),
-             corruption="negative_amounts" if i == DAILY_PARTITIONS - 1 else "none")
+        _run(bag, "anomaly_gate", start + dt.timedelta(days=i), corruption="negative_amounts" if i == DAILY_PARTITIONS - 1 else "none")
         for i in range(DAILY_PARTITIONS)
     ]
     hostile = _run(bag, "e2e_orders", start + dt.timedelta(days=1), scenario="hostile")

@@ -67,7 +67,10 @@ class AirflowApiServer:
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "airflow", "api-server", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"],
-                cwd=self.home, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.home,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stop() ends the server and its workers
             )
         seeded_path = self.home / "seeded.json"

@@ -211,7 +211,9 @@ def test_restricted_user_neither_sees_nor_reaches_a_dag_they_may_not_read(page_a
     dag_ids = {rows.nth(i).get_attribute("data-dag-id") for i in range(rows.count())}
     assert "e2e_orders" in dag_ids and "ui_secret" not in dag_ids
     secret = airflow_server.seeded["secret_run"]
-    answer = restricted.goto(f"{airflow_server.base_url}/quality-gates/dags/ui_secret/runs/{quote(secret['run_id'], safe='')}/tasks/validate_orders")
+    answer = restricted.goto(
+        f"{airflow_server.base_url}/quality-gates/dags/ui_secret/runs/{quote(secret['run_id'], safe='')}/tasks/validate_orders"
+    )
     assert answer.status == 403
     assert restricted.locator('[data-testid="qg-check-row"]').count() == 0
     assert HOSTILE_STATUS not in restricted.content()

@@ -88,7 +88,7 @@ def test_sql_source_needs_exactly_one_of_sql_and_table():
 def test_sql_identifiers_are_quoted_and_values_bound():
     source = SqlSource("db", table="Sales Schema.Order Lines", where={"Day": "x'; drop table t; --"})
     compiled = source.statement().compile(dialect=sa.dialects.postgresql.dialect())
-    assert str(compiled).split() == ['SELECT', '*', 'FROM', '"Sales', 'Schema"."Order', 'Lines"', 'WHERE', '"Day"', '=', '%(where_0)s']
+    assert str(compiled).split() == ["SELECT", "*", "FROM", '"Sales', 'Schema"."Order', 'Lines"', "WHERE", '"Day"', "=", "%(where_0)s"]
     assert compiled.params == {"where_0": "x'; drop table t; --"}
 
 
@@ -128,7 +128,8 @@ def test_infer_schema_cli_writes_a_schema_the_gate_loads(tmp_path, frame):
     out = tmp_path / "inferred.yaml"
     done = subprocess.run(
         [sys.executable, "-m", "quality_gates.cli", "infer-schema", str(tmp_path / "part.parquet"), "-o", str(out)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stdout and "(3 columns)" in done.stdout
@@ -140,7 +141,8 @@ def test_infer_schema_cli_writes_a_schema_the_gate_loads(tmp_path, frame):
 def test_infer_schema_cli_from_a_sql_connection(sqlite_warehouse):
     done = subprocess.run(
         [sys.executable, "-m", "quality_gates.cli", "infer-schema", "--conn-id", "lite", "--sql", "SELECT id, score FROM scores"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert "columns:" in done.stdout and "score:" in done.stdout

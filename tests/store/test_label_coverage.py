@@ -16,8 +16,9 @@ DAY = pd.Timestamp("2024-06-01", tz="UTC")
 @pytest.mark.parametrize("labels_unique", [False, True])
 def test_coverage_counts_each_arrived_label_once(store_url, labels_unique):
     engine = sa.create_engine(store_url)
-    predictions = pd.DataFrame({"prediction_id": [1, 2, 3, 4, 5], "score": [0.1] * 5,
-                                "predicted_at": [DAY + pd.Timedelta(hours=h) for h in (1, 2, 3, 4, 30)]})  # id 5: outside the window
+    predictions = pd.DataFrame(
+        {"prediction_id": [1, 2, 3, 4, 5], "score": [0.1] * 5, "predicted_at": [DAY + pd.Timedelta(hours=h) for h in (1, 2, 3, 4, 30)]}
+    )  # id 5: outside the window
     label_ids, arrived_hours = ([1, 2, 3, 5], (2, 5, 90, 6)) if labels_unique else ([1, 1, 2, 3, 5], (2, 3, 5, 90, 6))
     labels = pd.DataFrame({"prediction_id": label_ids, "label": 1, "labeled_at": [DAY + pd.Timedelta(hours=h) for h in arrived_hours]})
     with engine.begin() as connection:

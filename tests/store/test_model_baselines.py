@@ -12,9 +12,23 @@ from quality_gates.store.model_baselines import BaselineMetric, PromotionError
 
 def _gate_run(store, run_id: str, status: Status, value: float) -> int:
     now = dt.datetime.now(dt.UTC)
-    check = CheckResult("mae", "zone=Airport", status, Severity.ERROR, f"{value}", "≤ 5", {
-        "kind": "model_metric", "metric": "mae", "slice": "zone=Airport", "value": value, "ci_low": value - 0.1, "ci_high": value + 0.1, "n": 400,
-    })
+    check = CheckResult(
+        "mae",
+        "zone=Airport",
+        status,
+        Severity.ERROR,
+        f"{value}",
+        "≤ 5",
+        {
+            "kind": "model_metric",
+            "metric": "mae",
+            "slice": "zone=Airport",
+            "value": value,
+            "ci_low": value - 0.1,
+            "ci_high": value + 0.1,
+            "n": 400,
+        },
+    )
     finding = CheckResult("unlabelled_rows", "y", Status.PASSED, Severity.ERROR, "3 rows", "labelled rows", {"kind": "evaluation_data"})
     result = GateResult("model_metric", "trip_model", run_id, (finding, check), 1000, now, now)
     return store.record(RunIdentity("d", "model_gate", run_id), result)
@@ -41,5 +55,7 @@ def test_a_blocked_model_cannot_become_the_baseline(store):
 def test_promoting_the_same_version_again_replaces_it(store):
     baselines = store.model_baselines
     baselines.promote("m", "v1", [BaselineMetric("r2", "overall", 0.5, None, None, 10)])
-    baselines.promote("m", "v1", [BaselineMetric("r2", "overall", 0.6, 0.5, 0.7, 10), BaselineMetric("r2", "x=1", float("nan"), None, None, 1)])
+    baselines.promote(
+        "m", "v1", [BaselineMetric("r2", "overall", 0.6, 0.5, 0.7, 10), BaselineMetric("r2", "x=1", float("nan"), None, None, 1)]
+    )
     assert baselines.current("m").metrics == {("r2", "overall"): BaselineMetric("r2", "overall", 0.6, 0.5, 0.7, 10)}

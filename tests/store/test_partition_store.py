@@ -18,12 +18,10 @@ def test_save_replaces_a_rerun_partition_without_duplicates(store):
     store.partitions.save("orders", "2024-01-01", profile(5), anomalous=False)
     with store.engine.connect() as connection:
         partitions = connection.execute(text("SELECT count(*) FROM partitions")).scalar()
-        metrics = connection.execute(text(
-            "SELECT count(*), count(DISTINCT column_name || '/' || metric) FROM partition_profiles WHERE dataset = 'orders'"
-        )).one()
-        mean = connection.execute(text(
-            "SELECT value FROM partition_profiles WHERE column_name = 'x' AND metric = 'mean'"
-        )).scalar()
+        metrics = connection.execute(
+            text("SELECT count(*), count(DISTINCT column_name || '/' || metric) FROM partition_profiles WHERE dataset = 'orders'")
+        ).one()
+        mean = connection.execute(text("SELECT value FROM partition_profiles WHERE column_name = 'x' AND metric = 'mean'")).scalar()
     assert partitions == 1
     assert metrics[0] == metrics[1] > 20
     assert mean == pytest.approx(29.5)

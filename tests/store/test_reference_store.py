@@ -45,5 +45,7 @@ def test_missing_reference_names_dataset_and_version(store):
     assert str(missing.value).startswith("no reference profile for dataset 'trip_features' (any version) in ")
     assert str(missing.value).endswith("; profile the training data with ReferenceProfileOperator (or profile_reference) first")
     store.references.save("trip_features", "run-7", profile())
-    with pytest.raises(ReferenceNotFoundError, match="no reference profile for dataset 'trip_features' \\(version 'run-9'\\) in .*; stored versions: run-7"):
+    with pytest.raises(
+        ReferenceNotFoundError, match="no reference profile for dataset 'trip_features' \\(version 'run-9'\\) in .*; stored versions: run-7"
+    ):
         store.references.get("trip_features", "run-9")

@@ -17,9 +17,13 @@ NOW = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def result(partition="2024-05-01", checks=None, status=Status.FAILED) -> GateResult:
-    checks = checks if checks is not None else (
-        CheckResult("greater_than_or_equal_to", "amount", status, Severity.ERROR, "3 of 10 rows", ">= 0", {"failing_rows": 3}),
-        CheckResult("not_empty", None, Status.PASSED, Severity.ERROR, "10 rows", "at least 1 row", {}),
+    checks = (
+        checks
+        if checks is not None
+        else (
+            CheckResult("greater_than_or_equal_to", "amount", status, Severity.ERROR, "3 of 10 rows", ">= 0", {"failing_rows": 3}),
+            CheckResult("not_empty", None, Status.PASSED, Severity.ERROR, "10 rows", "at least 1 row", {}),
+        )
     )
     return GateResult("schema", "orders", partition, tuple(checks), 10, NOW, NOW + dt.timedelta(seconds=2))
 
@@ -30,11 +34,33 @@ def test_first_use_creates_the_documented_tables(store):
     assert migrate.current_revision(store.engine) == migrate.head_revision()
     columns = {c["name"] for c in inspect(store.engine).get_columns("gate_runs")}
     assert columns == {
-        "id", "dag_id", "task_id", "run_id", "map_index", "try_number", "dataset", "partition_key", "gate",
-        "status", "started_at", "finished_at", "row_count", "summary", "mode", "action",
+        "id",
+        "dag_id",
+        "task_id",
+        "run_id",
+        "map_index",
+        "try_number",
+        "dataset",
+        "partition_key",
+        "gate",
+        "status",
+        "started_at",
+        "finished_at",
+        "row_count",
+        "summary",
+        "mode",
+        "action",
     }
     assert {c["name"] for c in inspect(store.engine).get_columns("check_results")} == {
-        "id", "gate_run_id", "check_name", "column_name", "status", "severity", "observed", "expected", "details",
+        "id",
+        "gate_run_id",
+        "check_name",
+        "column_name",
+        "status",
+        "severity",
+        "observed",
+        "expected",
+        "details",
     }
 
 
@@ -72,8 +98,10 @@ def test_summary_and_details_are_queryable_json(store):
     gate_run_id = store.record(RunIdentity("dag", "gate", "run_1"), result())
     with store.engine.connect() as connection:
         summary, details = connection.execute(
-            text("SELECT r.summary, c.details FROM gate_runs r JOIN check_results c ON c.gate_run_id = r.id "
-                 "WHERE r.id = :id AND c.check_name = 'greater_than_or_equal_to'"),
+            text(
+                "SELECT r.summary, c.details FROM gate_runs r JOIN check_results c ON c.gate_run_id = r.id "
+                "WHERE r.id = :id AND c.check_name = 'greater_than_or_equal_to'"
+            ),
             {"id": gate_run_id},
         ).one()
     summary = json.loads(summary) if isinstance(summary, str) else summary
@@ -116,16 +144,37 @@ def test_upgrading_an_older_store_keeps_its_results(tmp_path):
     recorded = result()
     # A row as revision 0001 wrote it: no mode and no action columns yet.
     with old.engine.begin() as connection:
-        gate_run_id = connection.execute(text(
-            "INSERT INTO gate_runs (dag_id, task_id, run_id, map_index, try_number, dataset, partition_key, gate, status, started_at,"
-            " finished_at, row_count, summary) VALUES ('dag', 'gate', 'before_upgrade', -1, 1, 'orders', '2024-05-01', 'schema', 'failed',"
-            " :started, :finished, 10, :summary) RETURNING id"), {"started": f"{NOW:%Y-%m-%d %H:%M:%S.%f}", "finished": f"{NOW + dt.timedelta(seconds=2):%Y-%m-%d %H:%M:%S.%f}",
-                                                                  "summary": json.dumps(recorded.summary())}).scalar_one()
-        connection.execute(text(
-            "INSERT INTO check_results (gate_run_id, check_name, column_name, status, severity, observed, expected, details)"
-            " VALUES (:id, :name, :column, :status, :severity, :observed, :expected, :details)"),
-            [{"id": gate_run_id, "name": c.check_name, "column": c.column, "status": c.status.value, "severity": c.severity.value,
-              "observed": c.observed, "expected": c.expected, "details": json.dumps(dict(c.details))} for c in recorded.checks])
+        gate_run_id = connection.execute(
+            text(
+                "INSERT INTO gate_runs (dag_id, task_id, run_id, map_index, try_number, dataset, partition_key, gate, status, started_at,"
+                " finished_at, row_count, summary) VALUES ('dag', 'gate', 'before_upgrade', -1, 1, 'orders', '2024-05-01', 'schema', 'failed',"
+                " :started, :finished, 10, :summary) RETURNING id"
+            ),
+            {
+                "started": f"{NOW:%Y-%m-%d %H:%M:%S.%f}",
+                "finished": f"{NOW + dt.timedelta(seconds=2):%Y-%m-%d %H:%M:%S.%f}",
+                "summary": json.dumps(recorded.summary()),
+            },
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO check_results (gate_run_id, check_name, column_name, status, severity, observed, expected, details)"
+                " VALUES (:id, :name, :column, :status, :severity, :observed, :expected, :details)"
+            ),
+            [
+                {
+                    "id": gate_run_id,
+                    "name": c.check_name,
+                    "column": c.column,
+                    "status": c.status.value,
+                    "severity": c.severity.value,
+                    "observed": c.observed,
+                    "expected": c.expected,
+                    "details": json.dumps(dict(c.details)),
+                }
+                for c in recorded.checks
+            ],
+        )
     migrate.upgrade(old.engine)
     assert migrate.current_revision(old.engine) == migrate.head_revision()
     loaded = old.find(RunIdentity("dag", "gate", "before_upgrade")).result

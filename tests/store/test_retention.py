@@ -66,7 +66,9 @@ def test_prune_keeps_baseline_window_recent_runs_and_production_models(store):
     with store.engine.connect() as connection:
         kept = set(connection.execute(text("SELECT id FROM gate_runs")).scalars())
         partitions = list(connection.execute(text("SELECT partition_key FROM partitions ORDER BY partition_key")).scalars())
-        orphan_checks = connection.execute(text("SELECT count(*) FROM check_results WHERE gate_run_id NOT IN (SELECT id FROM gate_runs)")).scalar()
+        orphan_checks = connection.execute(
+            text("SELECT count(*) FROM check_results WHERE gate_run_id NOT IN (SELECT id FROM gate_runs)")
+        ).scalar()
     assert kept == {*list(ids.values())[10:], recent, production}
     assert partitions == list(ids)[10:]  # the newest 30 baseline partitions
     assert orphan_checks == 0 and count(store, "check_results") == 2 * 32

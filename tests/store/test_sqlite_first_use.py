@@ -94,10 +94,13 @@ def test_a_process_killed_during_the_first_use_migrations_leaves_a_usable_store(
 
 def _old_row(connection) -> None:
     """A gate run as the first revisions wrote it (only the columns of 0001)."""
-    connection.execute(text(
-        "INSERT INTO gate_runs (dag_id, task_id, run_id, map_index, try_number, dataset, partition_key, gate, status, started_at,"
-        " finished_at, row_count, summary) VALUES ('dag', 'gate', 'before', -1, 1, 'orders', '2024-05-01', 'schema', 'passed',"
-        " '2024-05-01 12:00:00.000000', '2024-05-01 12:00:00.000000', 10, '{}')"))
+    connection.execute(
+        text(
+            "INSERT INTO gate_runs (dag_id, task_id, run_id, map_index, try_number, dataset, partition_key, gate, status, started_at,"
+            " finished_at, row_count, summary) VALUES ('dag', 'gate', 'before', -1, 1, 'orders', '2024-05-01', 'schema', 'passed',"
+            " '2024-05-01 12:00:00.000000', '2024-05-01 12:00:00.000000', 10, '{}')"
+        )
+    )
 
 
 def _half_migrated(tmp_path: Path, *, upgraded_to: str, stamped: str | None, dropped: tuple[str, ...]) -> str:
@@ -149,7 +152,9 @@ def test_leftover_tables_holding_rows_are_never_dropped(tmp_path):
     url = _half_migrated(tmp_path, upgraded_to="0001", stamped=None, dropped=("check_results",))
     from quality_gates.checks.errors import StoreConfigurationError
 
-    with pytest.raises(StoreConfigurationError, match=r"half-migrated: gate_runs was created by a migration that never finished, but holds values"):
+    with pytest.raises(
+        StoreConfigurationError, match=r"half-migrated: gate_runs was created by a migration that never finished, but holds values"
+    ):
         ResultStore.open(url)
 
 

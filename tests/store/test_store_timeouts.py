@@ -88,9 +88,18 @@ def test_sqlite_busy_timeout_fails_a_write_blocked_by_another_process_as_unavail
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ('{"connect_timeout": "soon"}', "results store connection 'bad_store': extra 'connect_timeout' must be a positive number of seconds, got 'soon'"),
-        ('{"statement_timeout": 0}', "results store connection 'bad_store': extra 'statement_timeout' must be a positive number of seconds, got 0"),
-        ('{"lock_timeout": true}', "results store connection 'bad_store': extra 'lock_timeout' must be a positive number of seconds, got True"),
+        (
+            '{"connect_timeout": "soon"}',
+            "results store connection 'bad_store': extra 'connect_timeout' must be a positive number of seconds, got 'soon'",
+        ),
+        (
+            '{"statement_timeout": 0}',
+            "results store connection 'bad_store': extra 'statement_timeout' must be a positive number of seconds, got 0",
+        ),
+        (
+            '{"lock_timeout": true}',
+            "results store connection 'bad_store': extra 'lock_timeout' must be a positive number of seconds, got True",
+        ),
     ],
 )
 def test_a_timeout_that_is_not_a_positive_number_is_a_configuration_error(monkeypatch, extra, message):
@@ -102,4 +111,5 @@ def test_a_timeout_that_is_not_a_positive_number_is_a_configuration_error(monkey
 
 def test_defaults_apply_when_the_extras_name_no_timeout():
     assert StoreTimeouts.from_extras({"sslmode": "require"}) == StoreTimeouts(
-        connect_timeout=10, statement_timeout=60, lock_timeout=30, keepalive_idle=30, busy_timeout=60)
+        connect_timeout=10, statement_timeout=60, lock_timeout=30, keepalive_idle=30, busy_timeout=60
+    )

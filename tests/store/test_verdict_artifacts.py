@@ -19,8 +19,15 @@ PROFILE = PartitionProfile(100, {"amount": ColumnProfile("numeric", {"mean": 10.
 
 
 def verdict(gate: GateKind = GateKind.ANOMALY, status: Status = Status.PASSED, **details) -> GateResult:
-    check = CheckResult("partition_anomaly", None, status, Severity.ERROR, "score 0.20", "score below 1.00",
-                        {"kind": CheckKind.PARTITION_ANOMALY, **details})
+    check = CheckResult(
+        "partition_anomaly",
+        None,
+        status,
+        Severity.ERROR,
+        "score 0.20",
+        "score below 1.00",
+        {"kind": CheckKind.PARTITION_ANOMALY, **details},
+    )
     return GateResult(gate, "orders", "2024-06-01", (check,), 100, NOW, NOW, mode=GateMode.FAIL, action=GateAction.ALLOWED)
 
 
@@ -43,22 +50,25 @@ def test_a_promotion_that_cannot_be_made_leaves_an_error_row_and_no_baseline(sto
         store.record(identity, passed, [ModelPromotionArtifact("v2", "deploy")])
     stored = store.find(identity)
     assert (stored.result.status, stored.result.action) == (Status.ERROR, GateAction.BLOCKED)
-    assert stored.result.error == ("the verdict (passed) was not kept: nothing to promote for model 'fare_model': "
-                                   "no metric with a value")
+    assert stored.result.error == ("the verdict (passed) was not kept: nothing to promote for model 'fare_model': no metric with a value")
     assert count(store, "model_baselines") == 0
 
 
 def test_a_value_the_store_refuses_is_a_configuration_error_recorded_as_such(store, store_url):
     if store_url.startswith("sqlite"):
         pytest.skip("SQLite does not enforce VARCHAR lengths")
-    from quality_gates.checks.profiles.reference import profile_reference
     import pandas as pd
+
+    from quality_gates.checks.profiles.reference import profile_reference
 
     identity = RunIdentity("dag", "reference", "run_1")
     reference = profile_reference(pd.DataFrame({"amount": [1.0, 2.0, 3.0]}))
     result = GateResult(GateKind.REFERENCE, "trips", "v", (), 3, NOW, NOW, mode=GateMode.FAIL, action=GateAction.ALLOWED)
-    with pytest.raises(StoreValueError, match="refused a value: could not write the reference profile of trips version v+: "
-                                              "value too long for type character varying\\(250\\)"):
+    with pytest.raises(
+        StoreValueError,
+        match="refused a value: could not write the reference profile of trips version v+: "
+        "value too long for type character varying\\(250\\)",
+    ):
         store.record(identity, result, [ReferenceProfileArtifact(reference, "v" * 300)])
     assert store.find(identity).result.status is Status.ERROR
     assert count(store, "reference_profiles") == 0
@@ -69,8 +79,9 @@ def test_two_gates_saving_the_same_partition_at_once_never_keep_a_verdict_withou
         pytest.skip("SQLite serialises writers: the two transactions cannot overlap")
     # Widen the race: each insert of a profile waits, so both transactions are mid-write together.
     with store.engine.begin() as connection:
-        connection.execute(text("CREATE FUNCTION slow_profiles() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$ "
-                                "LANGUAGE plpgsql"))
+        connection.execute(
+            text("CREATE FUNCTION slow_profiles() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.5); RETURN NEW; END $$ LANGUAGE plpgsql")
+        )
         connection.execute(text("CREATE TRIGGER slow_profiles BEFORE INSERT ON partitions FOR EACH ROW EXECUTE FUNCTION slow_profiles()"))
     barrier, errors = threading.Barrier(2), []
 

@@ -75,33 +75,73 @@ def auth(tokens, user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[user]}"}
 
 
-def seed_run(store, dag_id: str, *, task_id: str = "validate", run_id: str = "run_1", status: str = "failed",
-             dataset: str = "orders", partition: str = "2024-06-01", started: dt.datetime | None = None,
-             checks=None, gate: str = "schema", try_number: int = 1, map_index: int = -1) -> int:
+def seed_run(
+    store,
+    dag_id: str,
+    *,
+    task_id: str = "validate",
+    run_id: str = "run_1",
+    status: str = "failed",
+    dataset: str = "orders",
+    partition: str = "2024-06-01",
+    started: dt.datetime | None = None,
+    checks=None,
+    gate: str = "schema",
+    try_number: int = 1,
+    map_index: int = -1,
+) -> int:
     """Record one gate run as a gate would (through ResultStore.record)."""
     from quality_gates.checks.results import CheckResult, GateResult, RunIdentity, Severity, Status
 
     started = started or dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
     if checks is None:
-        checks = [CheckResult("not_nullable", "id", Status.PASSED, Severity.ERROR, "0 failing rows", "no nulls",
-                              {"rows_checked": 100, "failing_rows": 0, "failing_fraction": 0.0})]
+        checks = [
+            CheckResult(
+                "not_nullable",
+                "id",
+                Status.PASSED,
+                Severity.ERROR,
+                "0 failing rows",
+                "no nulls",
+                {"rows_checked": 100, "failing_rows": 0, "failing_fraction": 0.0},
+            )
+        ]
         if status != "passed":
-            checks.append(CheckResult(
-                "greater_than_or_equal_to", "amount", Status(status), Severity.ERROR, "3 of 100 rows (3.00%) fail, e.g. -1",
-                ">= 0", {"rows_checked": 100, "failing_rows": 3, "failing_fraction": 0.03,
-                         "failure_cases": [{"row": 7, "value": -1.0}, {"row": 9, "value": "<script>alert(1)</script>"}]},
-            ))
+            checks.append(
+                CheckResult(
+                    "greater_than_or_equal_to",
+                    "amount",
+                    Status(status),
+                    Severity.ERROR,
+                    "3 of 100 rows (3.00%) fail, e.g. -1",
+                    ">= 0",
+                    {
+                        "rows_checked": 100,
+                        "failing_rows": 3,
+                        "failing_fraction": 0.03,
+                        "failure_cases": [{"row": 7, "value": -1.0}, {"row": 9, "value": "<script>alert(1)</script>"}],
+                    },
+                )
+            )
     result = GateResult(gate, dataset, partition, tuple(checks), 100, started, started + dt.timedelta(seconds=2))
     return store.record(RunIdentity(dag_id, task_id, run_id, map_index, try_number), result)
 
 
-def seed_partition(store, dataset: str, key: str, *, gate_run_id: int | None = None, anomalous: bool = False,
-                   column: str = "amount", value: float = 10.0, rows: int = 100) -> str:
+def seed_partition(
+    store,
+    dataset: str,
+    key: str,
+    *,
+    gate_run_id: int | None = None,
+    anomalous: bool = False,
+    column: str = "amount",
+    value: float = 10.0,
+    rows: int = 100,
+) -> str:
     """Store a small profile for one partition, as the anomaly gate does after recording its run."""
     from quality_gates.checks.profiles.model import ColumnProfile, PartitionProfile
 
-    profile = PartitionProfile(rows, {column: ColumnProfile("numeric", {"mean": value, "null_fraction": 0.0})},
-                               {"row_count": float(rows)})
+    profile = PartitionProfile(rows, {column: ColumnProfile("numeric", {"mean": value, "null_fraction": 0.0})}, {"row_count": float(rows)})
     return store.partitions.save(dataset, key, profile, anomalous=anomalous, gate_run_id=gate_run_id)
 
 

@@ -14,15 +14,45 @@ def _new_checks():
     from quality_gates.checks.results import CheckResult, Severity, Status
 
     return [
-        CheckResult("freshness", "loaded_at", Status.FAILED, Severity.ERROR, "age 7h (newest 2024-06-01T17:00:00+00:00)",
-                    "age <= 2h (warn), <= 6h (error) relative to now", {"kind": "freshness", "age_seconds": 25200.0}),
-        CheckResult("relationships", "customer_id", Status.FAILED, Severity.ERROR, "2 of 100 rows (2.00%) have no match, e.g. 77, 88",
-                    "every non-null (customer_id) of orders in customers (id)",
-                    {"kind": "cross_table", "failing_rows": 2, "example_keys": [77, "<b>88</b>"], "other": "customers"}),
-        CheckResult("aggregate_match", "amount", Status.FAILED, Severity.ERROR, "1 of 1 groups differ", "sum(amount) per (day)",
-                    {"kind": "cross_table", "example_keys": [{"group": {"day": "2024-06-01"}, "column": "amount", "expected": 10.0, "observed": 9.0}]}),
-        CheckResult("quarantine", None, Status.PASSED, Severity.WARN, "2 failing rows to table q (connection 'w')", "failing rows quarantined",
-                    {"kind": "quarantine", "failing_rows": 2}),
+        CheckResult(
+            "freshness",
+            "loaded_at",
+            Status.FAILED,
+            Severity.ERROR,
+            "age 7h (newest 2024-06-01T17:00:00+00:00)",
+            "age <= 2h (warn), <= 6h (error) relative to now",
+            {"kind": "freshness", "age_seconds": 25200.0},
+        ),
+        CheckResult(
+            "relationships",
+            "customer_id",
+            Status.FAILED,
+            Severity.ERROR,
+            "2 of 100 rows (2.00%) have no match, e.g. 77, 88",
+            "every non-null (customer_id) of orders in customers (id)",
+            {"kind": "cross_table", "failing_rows": 2, "example_keys": [77, "<b>88</b>"], "other": "customers"},
+        ),
+        CheckResult(
+            "aggregate_match",
+            "amount",
+            Status.FAILED,
+            Severity.ERROR,
+            "1 of 1 groups differ",
+            "sum(amount) per (day)",
+            {
+                "kind": "cross_table",
+                "example_keys": [{"group": {"day": "2024-06-01"}, "column": "amount", "expected": 10.0, "observed": 9.0}],
+            },
+        ),
+        CheckResult(
+            "quarantine",
+            None,
+            Status.PASSED,
+            Severity.WARN,
+            "2 failing rows to table q (connection 'w')",
+            "failing rows quarantined",
+            {"kind": "quarantine", "failing_rows": 2},
+        ),
     ]
 
 

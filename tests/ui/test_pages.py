@@ -23,8 +23,15 @@ def test_overview_lists_failing_runs_first_then_newest_and_pages_through_all(cli
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    assert seen == [("failed", "run_5"), ("failed", "run_1"), ("error", "run_4"), ("warned", "run_2"),
-                    ("passed", "run_6"), ("passed", "run_3"), ("passed", "run_0")]
+    assert seen == [
+        ("failed", "run_5"),
+        ("failed", "run_1"),
+        ("error", "run_4"),
+        ("warned", "run_2"),
+        ("passed", "run_6"),
+        ("passed", "run_3"),
+        ("passed", "run_0"),
+    ]
     assert page["counts"] == {"failed": 2, "error": 1, "warned": 1, "passed": 3}
 
 
@@ -90,12 +97,33 @@ def test_task_instance_tab_explains_anomaly_gates_and_renders_any_details(client
     from quality_gates.checks.results import CheckResult, Severity, Status
 
     checks = [
-        CheckResult("partition_anomaly", None, Status.FAILED, Severity.ERROR, "score 3.20", "score below 1.00",
-                    {"score": 3.2, "culprits": ["distance_km"], "history_size": 30, "message": "unusual compared with 30 earlier partitions"}),
-        CheckResult("mean", "distance_km", Status.FAILED, Severity.ERROR, "8.1", "3.9 … 4.4",
-                    {"kind": "anomaly_explanation", "z": 40.0, "message": "column 'distance_km' mean = 8.1, expected 3.9 … 4.4"}),
-        CheckResult("psi", "fare", Status.WARNED, Severity.WARN, "0.31", "< 0.2",
-                    {"explanation": "fare drifted: more long trips", "bins": {"0-10": 0.4}, "method": "psi"}),
+        CheckResult(
+            "partition_anomaly",
+            None,
+            Status.FAILED,
+            Severity.ERROR,
+            "score 3.20",
+            "score below 1.00",
+            {"score": 3.2, "culprits": ["distance_km"], "history_size": 30, "message": "unusual compared with 30 earlier partitions"},
+        ),
+        CheckResult(
+            "mean",
+            "distance_km",
+            Status.FAILED,
+            Severity.ERROR,
+            "8.1",
+            "3.9 … 4.4",
+            {"kind": "anomaly_explanation", "z": 40.0, "message": "column 'distance_km' mean = 8.1, expected 3.9 … 4.4"},
+        ),
+        CheckResult(
+            "psi",
+            "fare",
+            Status.WARNED,
+            Severity.WARN,
+            "0.31",
+            "< 0.2",
+            {"explanation": "fare drifted: more long trips", "bins": {"0-10": 0.4}, "method": "psi"},
+        ),
     ]
     run = seed_run(ui_store, READABLE_DAG, task_id="detect", gate="anomaly", checks=checks, status="failed")
     seed_partition(ui_store, "orders", "2024-06-01", gate_run_id=run, anomalous=True)
@@ -138,8 +166,15 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
         started = T0 + dt.timedelta(days=i)
         seed_run(ui_store, READABLE_DAG, task_id="validate", run_id=f"r{i}", status=schema_status, started=started)
         if anomaly_status:
-            seed_run(ui_store, READABLE_DAG, task_id="detect", run_id=f"r{i}", status=anomaly_status, gate="anomaly",
-                     started=started + dt.timedelta(minutes=1))
+            seed_run(
+                ui_store,
+                READABLE_DAG,
+                task_id="detect",
+                run_id=f"r{i}",
+                status=anomaly_status,
+                gate="anomaly",
+                started=started + dt.timedelta(minutes=1),
+            )
     grid = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", headers=auth(tokens, "viewer")).json()
     assert [r["run_id"] for r in grid["runs"]] == ["r0", "r1", "r2"]
     cells = {row["task_id"]: [c and c["status"] for c in row["cells"]] for row in grid["gates"]}
@@ -150,12 +185,16 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
     assert [row["suppressed_alerts"] for row in grid["gates"]] == [0, 1]
     older = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid?runs=2", headers=auth(tokens, "viewer")).json()
     assert [r["run_id"] for r in older["runs"]] == ["r1", "r2"] and older["older_cursor"]
-    rest = client.get(f"{PREFIX}/api/dags/{READABLE_DAG}/grid", params={"runs": 2, "before": older["older_cursor"]},
-                      headers=auth(tokens, "viewer")).json()
+    rest = client.get(
+        f"{PREFIX}/api/dags/{READABLE_DAG}/grid", params={"runs": 2, "before": older["older_cursor"]}, headers=auth(tokens, "viewer")
+    ).json()
     assert [r["run_id"] for r in rest["runs"]] == ["r0"] and rest["older_cursor"] is None
     html = client.get(f"{PREFIX}/dags/{READABLE_DAG}", headers=auth(tokens, "viewer")).text
     assert re.findall(r'data-testid="qg-cell" data-status="(\w+)" data-run-id="(\w+)"', html)[:3] == [
-        ("passed", "r0"), ("warned", "r2"), ("passed", "r0")]
+        ("passed", "r0"),
+        ("warned", "r2"),
+        ("passed", "r0"),
+    ]
     # A cell opens its gate run's page.
     cell = grid["gates"][1]["cells"][1]
     redirect = client.get(cell["url"], headers=auth(tokens, "viewer"), follow_redirects=False)
@@ -167,8 +206,15 @@ def test_dag_tab_has_a_row_per_gate_and_a_cell_per_run(client, tokens, ui_store)
 def test_dataset_page_charts_each_metric_with_its_band_and_flagged_partitions(client, tokens, ui_store):
     for day in range(12):
         key = f"2024-06-{day + 1:02d}"
-        run = seed_run(ui_store, READABLE_DAG, task_id="detect", run_id=f"r{day}", gate="anomaly", partition=key,
-                       status="failed" if day == 10 else "passed")
+        run = seed_run(
+            ui_store,
+            READABLE_DAG,
+            task_id="detect",
+            run_id=f"r{day}",
+            gate="anomaly",
+            partition=key,
+            status="failed" if day == 10 else "passed",
+        )
         seed_partition(ui_store, "orders", key, gate_run_id=run, anomalous=day == 10, value=100.0 if day == 10 else 10.0 + day % 3)
     series = client.get(f"{PREFIX}/api/dataset/series?dataset=orders&column=amount", headers=auth(tokens, "viewer")).json()
     assert len(series["partition_keys"]) == 12 and series["baseline_status"][10] == "excluded"
@@ -183,7 +229,7 @@ def test_dataset_page_charts_each_metric_with_its_band_and_flagged_partitions(cl
     assert 'data-testid="qg-charts"' in html and 'data-metric="mean"' in html and 'data-points="12"' in html
     assert f'src="{PREFIX}/static/vendor/plotly.min.js"' in html
     assert re.findall(r'data-testid="qg-partition-row" data-partition-key="([\d-]+)"', html) == ["2024-06-11"]
-    assert "<option value=\"amount\" selected>" in html
+    assert '<option value="amount" selected>' in html
     bundle = client.get(f"{PREFIX}/static/vendor/plotly.min.js", headers=auth(tokens, "viewer"))
     assert bundle.status_code == 200 and "plotly.js" in bundle.text[:500]
 
@@ -192,15 +238,21 @@ def test_false_alarm_rejoins_the_baseline_and_says_who_and_when(client, tokens, 
     run = seed_run(ui_store, READABLE_DAG, task_id="detect", gate="anomaly")
     seed_partition(ui_store, "orders", "2024-06-01", gate_run_id=run, anomalous=True)
     assert ui_store.partitions.history("orders") == []
-    response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "editor"),
-                           json={"dataset": "orders", "partition_key": "2024-06-01", "status": "false_alarm", "note": "a holiday"})
+    response = client.post(
+        f"{PREFIX}/api/dataset/baseline-status",
+        headers=auth(tokens, "editor"),
+        json={"dataset": "orders", "partition_key": "2024-06-01", "status": "false_alarm", "note": "a holiday"},
+    )
     assert response.status_code == 200, response.text
     assert [p.partition_key for p in ui_store.partitions.history("orders")] == ["2024-06-01"]
     html = client.get(f"{PREFIX}/dataset?dataset=orders", headers=auth(tokens, "viewer")).text
     assert 'data-baseline-status="false_alarm"' in html
     assert 'data-testid="qg-status-changed-by">editor<' in html and "a holiday" in html
-    response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "editor"),
-                           json={"dataset": "orders", "partition_key": "2024-06-01", "status": "confirmed_bad"})
+    response = client.post(
+        f"{PREFIX}/api/dataset/baseline-status",
+        headers=auth(tokens, "editor"),
+        json={"dataset": "orders", "partition_key": "2024-06-01", "status": "confirmed_bad"},
+    )
     assert response.json()["baseline_status"] == "confirmed_bad"
     assert ui_store.partitions.history("orders") == []
 
@@ -222,9 +274,17 @@ def test_marking_says_what_is_wrong(client, tokens, ui_store):
 
 def test_openapi_document_describes_the_api(client, tokens, ui_store):
     document = client.get(f"{PREFIX}/api/openapi.json", headers=auth(tokens, "viewer")).json()
-    assert {"/api/gate-runs", "/api/gate-runs/{gate_run_id}", "/api/dags/{dag_id}/grid", "/api/dataset/series",
-            "/api/dataset/baseline-status", "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}"} <= set(document["paths"])
-    assert {"GateRunOut", "GateRunDetailOut", "DagGridOut", "DatasetOut", "SeriesOut", "BaselineStatusIn"} <= set(document["components"]["schemas"])
+    assert {
+        "/api/gate-runs",
+        "/api/gate-runs/{gate_run_id}",
+        "/api/dags/{dag_id}/grid",
+        "/api/dataset/series",
+        "/api/dataset/baseline-status",
+        "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}",
+    } <= set(document["paths"])
+    assert {"GateRunOut", "GateRunDetailOut", "DagGridOut", "DatasetOut", "SeriesOut", "BaselineStatusIn"} <= set(
+        document["components"]["schemas"]
+    )
 
 
 def test_status_counts_stop_at_a_cap_so_that_they_stay_cheap(ui_store):
@@ -244,7 +304,13 @@ def test_chart_values_keep_six_significant_digits():
     from quality_gates.plugin.service import significant
 
     assert significant([23.49602074527523, None, 0.0, -0.000123456789, 1e300, 123456789.123]) == [
-        23.496, None, 0.0, -0.000123457, 1e300, 123457000.0]
+        23.496,
+        None,
+        0.0,
+        -0.000123457,
+        1e300,
+        123457000.0,
+    ]
 
 
 def test_a_store_that_cannot_be_reached_is_a_503_with_a_generic_message(client, tokens, monkeypatch):

@@ -10,7 +10,9 @@ def test_gate_operators_link_to_their_quality_report(client, tokens, ui_store, r
     dag_run, states = run_dag("gate_fail", scenario="bad")
     assert states["gate"] == "failed"
     expected = quality_report_url("gate_fail", dag_run.run_id, "gate")
-    assert expected.endswith(f"/dags/gate_fail/runs/{dag_run.run_id.replace(':', '%3A').replace('+', '%2B')}/tasks/gate/plugin/quality-checks")
+    assert expected.endswith(
+        f"/dags/gate_fail/runs/{dag_run.run_id.replace(':', '%3A').replace('+', '%2B')}/tasks/gate/plugin/quality-checks"
+    )
     # Computed on the worker when the task ended (failed, here) and stored as an XCom...
     assert dag_run.get_task_instance("gate").xcom_pull(task_ids="gate", key="_link_QualityReportLink") == expected
     # ...and served by Airflow's own extra-links API, as the UI asks for it.

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui.conftest import READABLE_DAG, SECRET, auth, seed_run, seed_partition
+from tests.ui.conftest import READABLE_DAG, SECRET, auth, seed_partition, seed_run
 
 PREFIX = "/quality-gates"
 
 
 def all_get_urls(gate_run_id: int) -> list[str]:
     return [
-        "/", "/dags/ui_orders", "/dags/ui_orders/runs/run_1/tasks/validate", f"/gate-runs/{gate_run_id}",
-        "/dataset?dataset=orders", "/static/qg.css", "/static/qg.js", "/static/icon.svg", "/static/vendor/plotly.min.js",
-        "/api/openapi.json", "/api/gate-runs", f"/api/gate-runs/{gate_run_id}", "/api/dags/ui_orders/runs/run_1/tasks/validate",
-        "/api/dags/ui_orders/grid", "/api/dags", "/api/datasets", "/api/dataset?dataset=orders", "/api/dataset/series?dataset=orders&column=amount",
+        "/",
+        "/dags/ui_orders",
+        "/dags/ui_orders/runs/run_1/tasks/validate",
+        f"/gate-runs/{gate_run_id}",
+        "/dataset?dataset=orders",
+        "/static/qg.css",
+        "/static/qg.js",
+        "/static/icon.svg",
+        "/static/vendor/plotly.min.js",
+        "/api/openapi.json",
+        "/api/gate-runs",
+        f"/api/gate-runs/{gate_run_id}",
+        "/api/dags/ui_orders/runs/run_1/tasks/validate",
+        "/api/dags/ui_orders/grid",
+        "/api/dags",
+        "/api/datasets",
+        "/api/dataset?dataset=orders",
+        "/api/dataset/series?dataset=orders&column=amount",
     ]
 
 
@@ -23,7 +37,9 @@ def test_anonymous_requests_get_401_on_every_route(client, ui_store):
     for url in all_get_urls(gate_run_id):
         response = client.get(PREFIX + url)
         assert response.status_code == 401, url
-    response = client.post(f"{PREFIX}/api/dataset/baseline-status", json={"dataset": "orders", "partition_key": "p", "status": "false_alarm"})
+    response = client.post(
+        f"{PREFIX}/api/dataset/baseline-status", json={"dataset": "orders", "partition_key": "p", "status": "false_alarm"}
+    )
     assert response.status_code == 401
 
 
@@ -33,10 +49,25 @@ def test_every_route_of_the_app_is_in_the_anonymous_test(ui_app):
 
     mounted = next(r.app for r in ui_app.routes if isinstance(r, Mount) and r.path == PREFIX)
     paths = {r.path for r in mounted.routes}
-    covered = {"/", "/dags/{dag_id}", "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", "/gate-runs/{gate_run_id}", "/dataset",
-               "/static/{name}", "/static/vendor/plotly.min.js", "/api/openapi.json", "/api/gate-runs", "/api/gate-runs/{gate_run_id}",
-               "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}", "/api/dags/{dag_id}/grid", "/api/dags", "/api/datasets", "/api/dataset",
-               "/api/dataset/series", "/api/dataset/baseline-status"}
+    covered = {
+        "/",
+        "/dags/{dag_id}",
+        "/dags/{dag_id}/runs/{run_id}/tasks/{task_id}",
+        "/gate-runs/{gate_run_id}",
+        "/dataset",
+        "/static/{name}",
+        "/static/vendor/plotly.min.js",
+        "/api/openapi.json",
+        "/api/gate-runs",
+        "/api/gate-runs/{gate_run_id}",
+        "/api/dags/{dag_id}/runs/{run_id}/tasks/{task_id}",
+        "/api/dags/{dag_id}/grid",
+        "/api/dags",
+        "/api/datasets",
+        "/api/dataset",
+        "/api/dataset/series",
+        "/api/dataset/baseline-status",
+    }
     assert paths == covered
 
 
@@ -85,11 +116,18 @@ def test_results_of_a_dag_the_user_cannot_read_are_not_reachable(client, tokens,
     secret_id = seed_run(ui_store, SECRET, dataset="secret_orders")
     # Per-DAG routes: Airflow's own DAG permission check (the DAG id is in the URL).
     forbidden = [
-        f"/dags/{SECRET}", f"/dags/{SECRET}/runs/run_1/tasks/validate",
-        f"/api/dags/{SECRET}/runs/run_1/tasks/validate", f"/api/dags/{SECRET}/grid",
+        f"/dags/{SECRET}",
+        f"/dags/{SECRET}/runs/run_1/tasks/validate",
+        f"/api/dags/{SECRET}/runs/run_1/tasks/validate",
+        f"/api/dags/{SECRET}/grid",
     ]
     # Routes by gate run id or dataset: an unreadable one answers as a missing one (no existence oracle).
-    hidden = [f"/gate-runs/{secret_id}", f"/api/gate-runs/{secret_id}", "/api/dataset?dataset=secret_orders", "/dataset?dataset=secret_orders"]
+    hidden = [
+        f"/gate-runs/{secret_id}",
+        f"/api/gate-runs/{secret_id}",
+        "/api/dataset?dataset=secret_orders",
+        "/dataset?dataset=secret_orders",
+    ]
     for url in forbidden + hidden:
         expected = 403 if url in forbidden else 404
         assert client.get(PREFIX + url, headers=auth(tokens, "restricted")).status_code == expected, url
@@ -119,8 +157,9 @@ def test_unreadable_and_missing_answer_alike(client, tokens, ui_store):
         assert got_secret.status_code == got_missing.status_code == 404, (secret, got_secret.text)
         assert "or none you may read" in got_secret.text and "or none you may read" in got_missing.text
         if got_secret.headers["content-type"].startswith("application/json"):
-            assert _answer(got_secret)[1].replace(str(secret_id), "N").replace("secret_orders", "D") == \
-                _answer(got_missing)[1].replace(str(missing_id), "N").replace("no_such", "D")
+            assert _answer(got_secret)[1].replace(str(secret_id), "N").replace("secret_orders", "D") == _answer(got_missing)[1].replace(
+                str(missing_id), "N"
+            ).replace("no_such", "D")
     page_secret = client.get(f"{PREFIX}/dataset?dataset=secret_orders", headers=headers)
     page_missing = client.get(f"{PREFIX}/dataset?dataset=no_such", headers=headers)
     assert page_secret.status_code == page_missing.status_code == 404
@@ -162,8 +201,11 @@ def test_dataset_pages_leave_out_partitions_profiled_by_unreadable_dags(client, 
     series = client.get(f"{PREFIX}/api/dataset/series?dataset=orders&column=amount", headers=auth(tokens, "restricted")).json()
     assert series["partition_keys"] == ["2024-06-01"]
     # Nor can it be marked: it answers as a partition that does not exist.
-    response = client.post(f"{PREFIX}/api/dataset/baseline-status", headers=auth(tokens, "restricted"),
-                           json={"dataset": "orders", "partition_key": "2024-06-02", "status": "false_alarm"})
+    response = client.post(
+        f"{PREFIX}/api/dataset/baseline-status",
+        headers=auth(tokens, "restricted"),
+        json={"dataset": "orders", "partition_key": "2024-06-02", "status": "false_alarm"},
+    )
     assert response.status_code == 404
 
 
@@ -200,8 +242,9 @@ def test_state_changes_cannot_be_forged_from_another_site(client, tokens, ui_sto
     body = '{"dataset": "orders", "partition_key": "2024-06-01", "status": "confirmed_bad"}'
     client.cookies.set("_token", tokens["admin"])  # a browser sends the cookie whoever made the page
     try:
-        response = client.post(f"{PREFIX}/api/dataset/baseline-status", content=body,
-                               headers={"Content-Type": "application/json", **headers})
+        response = client.post(
+            f"{PREFIX}/api/dataset/baseline-status", content=body, headers={"Content-Type": "application/json", **headers}
+        )
     finally:
         client.cookies.clear()
     assert response.status_code == expected, response.text
@@ -220,8 +263,17 @@ def test_user_data_is_escaped(client, tokens, ui_store):
     from quality_gates.checks.results import CheckResult, Severity, Status
 
     evil = "<script>alert(1)</script>"
-    checks = [CheckResult("isin", evil, Status.FAILED, Severity.ERROR, evil, evil,
-                          {"failure_cases": [{"row": 1, "value": evil}], "message": evil, "explanation": evil, evil: evil})]
+    checks = [
+        CheckResult(
+            "isin",
+            evil,
+            Status.FAILED,
+            Severity.ERROR,
+            evil,
+            evil,
+            {"failure_cases": [{"row": 1, "value": evil}], "message": evil, "explanation": evil, evil: evil},
+        )
+    ]
     run = seed_run(ui_store, READABLE_DAG, checks=checks, dataset=evil, partition=evil, gate="anomaly")
     seed_partition(ui_store, evil, evil, gate_run_id=run, anomalous=True, column=evil)
     pages = [

@@ -37,8 +37,15 @@ def test_blocked_and_skipped_runs_say_so_and_old_rows_read_as_before():
 
 
 def test_culprit_columns_are_read_by_the_kind_of_gate():
-    drift = CheckResult("dataset_drift", None, Status.FAILED, Severity.ERROR, "1 of 5", "0", {
-        "kind": "dataset_drift", "culprits": [{"column": "fare", "method": "psi", "statistic": 0.4, "threshold": 0.25, "weight": 1}]})
+    drift = CheckResult(
+        "dataset_drift",
+        None,
+        Status.FAILED,
+        Severity.ERROR,
+        "1 of 5",
+        "0",
+        {"kind": "dataset_drift", "culprits": [{"column": "fare", "method": "psi", "statistic": 0.4, "threshold": 0.25, "weight": 1}]},
+    )
     skew = CheckResult("training_serving_skew", None, Status.FAILED, Severity.ERROR, "1 of 3", "0", {"skewed_features": ["tip"]})
     anomaly = CheckResult("partition_anomaly", None, Status.FAILED, Severity.ERROR, "score 3", "< 1", {"culprits": ["amount"]})
     assert culprit_columns("drift", [drift]) == ["fare"]

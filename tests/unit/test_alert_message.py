@@ -17,8 +17,15 @@ def stored(checks, gate="anomaly") -> StoredGateRun:
 
 
 ANOMALY = [
-    CheckResult("partition_anomaly", None, Status.FAILED, Severity.ERROR, "score 37.20", "score below 1.00",
-                {"culprits": ["driver_rating", "distance_km"]}),
+    CheckResult(
+        "partition_anomaly",
+        None,
+        Status.FAILED,
+        Severity.ERROR,
+        "score 37.20",
+        "score below 1.00",
+        {"culprits": ["driver_rating", "distance_km"]},
+    ),
     CheckResult("null_fraction", "driver_rating", Status.FAILED, Severity.ERROR, "0.4369", "0.0704 … 0.0896", {}),
 ]
 
@@ -33,8 +40,9 @@ def test_text_names_dag_partition_checks_culprits_and_link():
 
 
 def test_user_data_is_escaped_in_html():
-    evil = CheckResult("isin", "<b>col</b>", Status.FAILED, Severity.ERROR, "<script>alert(1)</script>", "one of ['a']",
-                       {"failing_fraction": 0.5})
+    evil = CheckResult(
+        "isin", "<b>col</b>", Status.FAILED, Severity.ERROR, "<script>alert(1)</script>", "one of ['a']", {"failing_fraction": 0.5}
+    )
     message = build_message(stored([evil], gate="schema"))
     assert "<script>" not in message.html and "&lt;script&gt;alert(1)&lt;/script&gt;" in message.html
     assert "&lt;b&gt;col&lt;/b&gt;" in message.html

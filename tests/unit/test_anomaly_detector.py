@@ -207,7 +207,7 @@ def test_verdict_becomes_check_results(history):
 
 
 def test_far_future_dates_do_not_break_profiling():
-    """"Valid until 9999-12-31" is a common sentinel: it is present, not null, and not a crash."""
+    """ "Valid until 9999-12-31" is a common sentinel: it is present, not null, and not a crash."""
     valid_to = pd.Series(pd.to_datetime(["2024-01-01", "9999-12-31", None]).astype("datetime64[us]"))
     column = profile_frame(pd.DataFrame({"valid_to": valid_to})).columns["valid_to"]
     assert column.kind == "datetime"
@@ -222,7 +222,8 @@ def test_an_earlier_partition_republished_under_a_new_key_is_caught(history):
     assert top.describe() == "partition is identical to the earlier partition 2024-03-29 (a stale copy?)"
     checks = verdict_check_results(verdict)
     assert [(c.check_name, c.observed) for c in checks if c.check_name == "identical_partition"] == [
-        ("identical_partition", "same data as 2024-03-29")]
+        ("identical_partition", "same data as 2024-03-29")
+    ]
 
 
 def test_datasets_that_never_change_are_not_called_stale():

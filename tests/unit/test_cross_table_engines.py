@@ -22,8 +22,10 @@ def tables(engine: sa.Engine):
         connection.exec_driver_sql("CREATE TABLE orders (id INTEGER, customer_id INTEGER, day VARCHAR, amount DOUBLE)")
         connection.exec_driver_sql("INSERT INTO orders VALUES (1, 1, 'a', 1.5), (2, 2, 'a', 2.5), (3, 9, 'b', 4.0), (4, NULL, 'b', 1.0)")
     columns = sa.column
-    return (sa.table("orders", columns("id"), columns("customer_id"), columns("day"), columns("amount")),
-            sa.table("customers", columns("id")))
+    return (
+        sa.table("orders", columns("id"), columns("customer_id"), columns("day"), columns("amount")),
+        sa.table("customers", columns("id")),
+    )
 
 
 @pytest.mark.parametrize("url", ["duckdb:///:memory:", "sqlite://"])
@@ -33,7 +35,11 @@ def test_relationship_and_reconciliation_in_the_database(url):
     child, parent = SqlSide("orders", engine, orders), SqlSide("customers", engine, customers)
     rel = relationship(child, ["customer_id"], parent, ["id"])
     assert (rel.status, rel.details["method"], rel.details["failing_rows"], rel.details["example_keys"]) == (
-        "failed", "in-database anti-join", 1, [9])
+        "failed",
+        "in-database anti-join",
+        1,
+        [9],
+    )
     assert row_count_match(child, child).status == "passed"
     frame = pd.DataFrame({"day": ["a", "b"], "amount": [4.0, 5.0]})
     frames = FrameSide("frame", lambda columns: iter([frame[list(columns)] if columns else frame]))

@@ -16,13 +16,15 @@ from quality_gates.checks.results import Status
 
 def features(rows: int, seed: int = 0, shift: float = 0.0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "distance": rng.gamma(2.0, 3.0, rows) + shift,
-        "rating": np.round(rng.normal(4.5, 0.3, rows).clip(1, 5), 1),
-        "passengers": rng.choice([1, 1, 1, 2, 2, 3, 4], rows),
-        "zone": rng.choice(["A", "B", "C", "D"], rows, p=[0.4, 0.3, 0.2, 0.1]),
-        "paid": rng.random(rows) < 0.7,
-    })
+    return pd.DataFrame(
+        {
+            "distance": rng.gamma(2.0, 3.0, rows) + shift,
+            "rating": np.round(rng.normal(4.5, 0.3, rows).clip(1, 5), 1),
+            "passengers": rng.choice([1, 1, 1, 2, 2, 3, 4], rows),
+            "zone": rng.choice(["A", "B", "C", "D"], rows, p=[0.4, 0.3, 0.2, 0.1]),
+            "paid": rng.random(rows) < 0.7,
+        }
+    )
 
 
 def reference(rows: int = 20_000, seed: int = 0):
@@ -45,7 +47,8 @@ def test_numeric_statistics_agree_with_scipy_on_the_raw_data():
     assert wasserstein["statistic"] == pytest.approx(stats.wasserstein_distance(a, b) / a.std(ddof=0), rel=0.01)
     # Discrete values: one bin per value, so KS is exact.
     assert checks[("passengers", "drift_ks")].details["statistic"] == pytest.approx(
-        stats.ks_2samp(ref_frame["passengers"], cur_frame["passengers"]).statistic, abs=1e-12)
+        stats.ks_2samp(ref_frame["passengers"], cur_frame["passengers"]).statistic, abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("case", ["binary", "small_integers", "integers_new_value", "continuous"])
@@ -85,7 +88,7 @@ def test_infinite_values_in_the_same_share_on_both_sides_are_not_a_null_fraction
     def with_infinities(rows, seed):
         values = np.random.default_rng(seed).normal(0, 1, rows)
         values[: rows // 5] = np.inf
-        values[rows // 5: rows // 4] = -np.inf
+        values[rows // 5 : rows // 4] = -np.inf
         return pd.DataFrame({"x": rng.permutation(values)})
 
     checks = by_check(compare_with_reference(profile_reference(with_infinities(4_000, 0)), with_infinities(2_000, 1)))
@@ -131,7 +134,9 @@ def test_a_shifted_column_fails_with_its_distance_named():
     checks = by_check(report)
     wasserstein = checks[("distance", "drift_wasserstein")]
     assert wasserstein.status is Status.FAILED and wasserstein.expected == "<= 0.1"
-    assert wasserstein.details["explanation"].startswith("distance: Wasserstein distance 0.470 reference standard deviations (mean 6.026 → 8.021")
+    assert wasserstein.details["explanation"].startswith(
+        "distance: Wasserstein distance 0.470 reference standard deviations (mean 6.026 → 8.021"
+    )
     assert "exceeds the threshold 0.1: drift" in wasserstein.details["explanation"]
     dataset = checks[(None, "dataset_drift")]
     assert dataset.status is Status.FAILED and dataset.observed == "20.0% of compared columns drifted (1 of 5)"
@@ -212,27 +217,35 @@ def test_columns_the_current_data_lacks_and_the_reverse():
     checks = by_check(compare_with_reference(reference(), current, current_name="table serving.features"))
     missing = checks[("rating", "column_missing")]
     assert missing.status is Status.FAILED
-    assert missing.details["explanation"] == ("column 'rating' of reference 'trip_features' version 'v1' (float64) is missing from "
-                                              "table serving.features; it has: distance, passengers, zone, paid, tip")
+    assert missing.details["explanation"] == (
+        "column 'rating' of reference 'trip_features' version 'v1' (float64) is missing from "
+        "table serving.features; it has: distance, passengers, zone, paid, tip"
+    )
     added = checks[("tip", "column_added")]
     assert added.status is Status.WARNED
     assert "column 'tip' is in table serving.features but not in reference 'trip_features' version 'v1'" in added.details["explanation"]
     asked = by_check(compare_with_reference(reference(), current, columns=["distance", "tip"]))
     assert asked[("tip", "column_not_in_reference")].status is Status.FAILED
-    with pytest.raises(DriftInputError, match="column\\(s\\) nope are neither in the current data nor in reference 'trip_features' version 'v1'"):
+    with pytest.raises(
+        DriftInputError, match="column\\(s\\) nope are neither in the current data nor in reference 'trip_features' version 'v1'"
+    ):
         compare_with_reference(reference(), current, columns=["nope"])
 
 
 def test_a_reference_from_an_older_schema_reports_retyped_columns():
     older = features(5_000).assign(passengers=lambda f: f["passengers"].astype(str))  # once stored as text
-    profile = reference_from_json(reference_to_json(profile_reference(older.drop(columns=["paid"]))), dataset="trip_features", version="2023")
+    profile = reference_from_json(
+        reference_to_json(profile_reference(older.drop(columns=["paid"]))), dataset="trip_features", version="2023"
+    )
     report = compare_with_reference(profile, features(5_000, seed=1))
     checks = by_check(report)
     retyped = checks[("passengers", "type_changed")]
     text_dtype = str(older["passengers"].dtype)  # "str" on pandas 3, "object" before
     assert retyped.status is Status.FAILED and retyped.expected == f"{text_dtype} (categorical)"
-    assert retyped.details["explanation"] == (f"column 'passengers' was {text_dtype} (categorical) in reference 'trip_features' version '2023' "
-                                              "and is int64 (numeric) in the current data: the distributions cannot be compared")
+    assert retyped.details["explanation"] == (
+        f"column 'passengers' was {text_dtype} (categorical) in reference 'trip_features' version '2023' "
+        "and is int64 (numeric) in the current data: the distributions cannot be compared"
+    )
     assert checks[("paid", "column_added")].status is Status.WARNED
     assert "distance" in report.compared and "passengers" not in report.compared
 
@@ -241,7 +254,10 @@ def test_empty_current_data_fails_with_a_clear_message():
     report = compare_with_reference(reference(), features(0))
     (empty,) = [c for c in report.checks if c.check_name == "not_empty"]
     assert empty.status is Status.FAILED
-    assert empty.details["explanation"] == "the current data has 0 rows: nothing to compare with reference 'trip_features' version 'v1' (20,000 rows)"
+    assert (
+        empty.details["explanation"]
+        == "the current data has 0 rows: nothing to compare with reference 'trip_features' version 'v1' (20,000 rows)"
+    )
 
 
 def test_an_all_null_column_is_judged_on_its_null_fraction():
@@ -250,7 +266,8 @@ def test_an_all_null_column_is_judged_on_its_null_fraction():
     nulls = checks[("rating", "null_fraction_change")]
     assert nulls.status is Status.FAILED and nulls.observed == "1"
     assert nulls.details["explanation"].startswith(
-        "rating: null fraction 0.0% → 100.0% (change +100.0%); every value is null in the current data: the distribution cannot be compared")
+        "rating: null fraction 0.0% → 100.0% (change +100.0%); every value is null in the current data: the distribution cannot be compared"
+    )
     assert ("rating", "drift_ks") not in checks
     # All null in the reference and now too: nothing changed.
     profile = profile_reference(features(2_000).assign(rating=np.nan))

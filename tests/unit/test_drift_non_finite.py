@@ -60,8 +60,10 @@ def test_an_all_inf_column_is_not_called_all_null():
     checks = checks_of(report)
     explanations = " ".join(c.details["explanation"] for c in report.checks)
     assert "every value is null" not in explanations
-    assert "no finite values in the current data (200 ±inf, 0 null): the distribution cannot be compared" in (
-        checks[("fare", "null_fraction_change")].details["explanation"])
+    assert (
+        "no finite values in the current data (200 ±inf, 0 null): the distribution cannot be compared"
+        in (checks[("fare", "null_fraction_change")].details["explanation"])
+    )
     assert checks[("fare", "non_finite_fraction_change")].observed == "100.0% non-finite (+inf 50.0%, -inf 50.0%)"
 
 
@@ -94,8 +96,20 @@ def test_the_non_finite_threshold_is_overridable_like_the_others():
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(math.inf, "inf"), (-math.inf, "-inf"), (math.nan, "nan"), (1e308, "1e+308"), (10**400, "1e+400"), (-(10**400), "-1e+400"),
-     (12345678, "1.235e+07"), (0.000123456, "0.0001235"), ("inf", "inf"), ("NaN", "NaN"), (np.float64(2.5), "2.5"), (None, "None")],
+    [
+        (math.inf, "inf"),
+        (-math.inf, "-inf"),
+        (math.nan, "nan"),
+        (1e308, "1e+308"),
+        (10**400, "1e+400"),
+        (-(10**400), "-1e+400"),
+        (12345678, "1.235e+07"),
+        (0.000123456, "0.0001235"),
+        ("inf", "inf"),
+        ("NaN", "NaN"),
+        (np.float64(2.5), "2.5"),
+        (None, "None"),
+    ],
 )
 def test_every_statistic_formats(value, text):
     assert format_statistic(value) == text

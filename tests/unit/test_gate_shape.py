@@ -23,7 +23,16 @@ from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables, W
 from quality_gates.checks.profiles import profile_partition
 from quality_gates.checks.profiles.reference import profile_reference
 from quality_gates.checks.results import (
-    CheckKind, CheckResult, GateAction, GateKind, GateMode, GateOutcome, GateResult, Severity, Status, action_for,
+    CheckKind,
+    CheckResult,
+    GateAction,
+    GateKind,
+    GateMode,
+    GateOutcome,
+    GateResult,
+    Severity,
+    Status,
+    action_for,
 )
 
 
@@ -53,8 +62,9 @@ def test_anomaly_gate_returns_the_profile_as_an_artifact_flagged_when_anomalous(
 
 def test_drift_skew_and_reference_gates_return_outcomes():
     reference = profile_reference(frame(2_000))
-    drifted = drift_gate(reference, frame(2_000, seed=1).assign(amount=lambda f: f.amount * 3), columns=None,
-                         settings=DriftSettings(), current_name="today")
+    drifted = drift_gate(
+        reference, frame(2_000, seed=1).assign(amount=lambda f: f.amount * 3), columns=None, settings=DriftSettings(), current_name="today"
+    )
     assert drifted.row_count == 2_000 and drifted.status is Status.FAILED and drifted.artifacts == ()
 
     skewed = skew_gate(frame(), frame().assign(amount=lambda f: f.amount + 1), "id")
@@ -81,8 +91,9 @@ def test_model_gate_judges_in_the_core_and_promotes_only_a_passing_model():
     passing = model_gate(good, spec, JudgingRule({"accuracy": 0.9}, 0.02, 30, 0.95), None, data_name="eval", promotion=promotion)
     assert passing.status is Status.PASSED and passing.artifacts == (promotion,)
     assert [c.kind for c in passing.checks] == [CheckKind.MODEL_METRIC]
-    failing = model_gate(good.assign(predicted=1 - label), spec, JudgingRule({"accuracy": 0.9}, 0.02, 30, 0.95), None,
-                         data_name="eval", promotion=promotion)
+    failing = model_gate(
+        good.assign(predicted=1 - label), spec, JudgingRule({"accuracy": 0.9}, 0.02, 30, 0.95), None, data_name="eval", promotion=promotion
+    )
     assert failing.status is Status.FAILED and failing.artifacts == ()
     broken = model_gate(good.drop(columns="predicted"), spec, JudgingRule({}, 0.02, 30, 0.95), None, data_name="eval")
     assert broken.status is Status.ERROR and broken.checks[0].kind is CheckKind.EVALUATION_DATA
@@ -103,25 +114,52 @@ def test_serving_gate_reports_labels_and_judges_with_the_same_rule(tmp_path):
     with engine.connect() as connection:
         aggregates = aggregate_delayed_labels(connection, tables, window, task="classification", with_scores=True)
     engine.dispose()
-    outcome = serving_gate(aggregates, tables, window, JudgingRule({"accuracy": 0.0}, 0.02, 30, 0.95), None, task="classification",
-                           metrics=("accuracy",), positive_label=1, half_life_seconds=None, resamples=100, seed=0, min_coverage=0.5)
+    outcome = serving_gate(
+        aggregates,
+        tables,
+        window,
+        JudgingRule({"accuracy": 0.0}, 0.02, 30, 0.95),
+        None,
+        task="classification",
+        metrics=("accuracy",),
+        positive_label=1,
+        half_life_seconds=None,
+        resamples=100,
+        seed=0,
+        min_coverage=0.5,
+    )
     assert outcome.row_count == aggregates.predictions
     kinds = [c.kind for c in outcome.checks]
     assert CheckKind.SERVING_EVALUATION in kinds and CheckKind.MODEL_METRIC in kinds
     with pytest.raises(errors.MetricDefinitionError, match="^arrived_labels: "):
-        serving_gate(aggregates, tables, window, JudgingRule({}, 0.02, 30, 0.95), None, task="classification", metrics=("r2",),
-                     positive_label=1, half_life_seconds=None, resamples=100, seed=0, min_coverage=0.5)
+        serving_gate(
+            aggregates,
+            tables,
+            window,
+            JudgingRule({}, 0.02, 30, 0.95),
+            None,
+            task="classification",
+            metrics=("r2",),
+            positive_label=1,
+            half_life_seconds=None,
+            resamples=100,
+            seed=0,
+            min_coverage=0.5,
+        )
 
 
-@pytest.mark.parametrize(("status", "mode", "action"), [
-    (Status.PASSED, GateMode.FAIL, GateAction.ALLOWED),
-    (Status.WARNED, GateMode.FAIL, GateAction.ALLOWED),
-    (Status.FAILED, GateMode.FAIL, GateAction.BLOCKED),
-    (Status.ERROR, GateMode.FAIL, GateAction.BLOCKED),
-    (Status.FAILED, GateMode.SKIP, GateAction.SKIPPED),
-    (Status.FAILED, GateMode.WARN, GateAction.ALLOWED),
-    (Status.ERROR, GateMode.WARN, GateAction.ALLOWED),
-])
+@pytest.mark.parametrize(
+    ("status", "mode", "action"),
+    [
+        (Status.PASSED, GateMode.FAIL, GateAction.ALLOWED),
+        (Status.WARNED, GateMode.FAIL, GateAction.ALLOWED),
+        (Status.FAILED, GateMode.FAIL, GateAction.BLOCKED),
+        (Status.ERROR, GateMode.FAIL, GateAction.BLOCKED),
+        (Status.FAILED, GateMode.SKIP, GateAction.SKIPPED),
+        (Status.FAILED, GateMode.WARN, GateAction.ALLOWED),
+        (Status.ERROR, GateMode.WARN, GateAction.ALLOWED),
+    ],
+)
 def test_the_action_follows_from_verdict_and_mode(status, mode, action):
     assert action_for(status, mode) is action
 
@@ -142,8 +180,17 @@ def test_checks_recorded_before_kinds_existed_are_recognised_by_name():
 
 
 def test_gate_kinds_keep_the_stored_strings():
-    assert [k.value for k in GateKind] == ["schema", "anomaly", "drift", "skew", "reference", "model_metric", "serving_metric",
-                                          "freshness", "cross_table"]
+    assert [k.value for k in GateKind] == [
+        "schema",
+        "anomaly",
+        "drift",
+        "skew",
+        "reference",
+        "model_metric",
+        "serving_metric",
+        "freshness",
+        "cross_table",
+    ]
 
 
 def test_errors_say_whether_a_retry_can_help_and_old_import_paths_still_work():
@@ -154,8 +201,17 @@ def test_errors_say_whether_a_retry_can_help_and_old_import_paths_still_work():
     from quality_gates.store.model_baselines import PromotionError
     from quality_gates.store.repository import StoreUnavailableError
 
-    configuration = (DriftInputError, ReferenceNotFoundError, EvaluationDataError, MetricDefinitionError, StoreConfigurationError,
-                     SourceConfigurationError, PromotionError, errors.SchemaDefinitionError, errors.UnsupportedDialectError)
+    configuration = (
+        DriftInputError,
+        ReferenceNotFoundError,
+        EvaluationDataError,
+        MetricDefinitionError,
+        StoreConfigurationError,
+        SourceConfigurationError,
+        PromotionError,
+        errors.SchemaDefinitionError,
+        errors.UnsupportedDialectError,
+    )
     assert all(issubclass(e, errors.ConfigurationError) and issubclass(e, ValueError) for e in configuration)
     assert all(issubclass(e, errors.RetryableError) for e in (SourceError, StoreUnavailableError))
     assert not issubclass(errors.RetryableError, errors.ConfigurationError)

@@ -12,30 +12,70 @@ from quality_gates.checks.profiles import profile_partition
 from quality_gates.checks.profiles.reference import profile_reference
 from quality_gates.checks.results import CheckResult, GateResult, Severity, Status
 from quality_gates.lineage import registry
-from quality_gates.lineage.facts import MAX_TEXT, DatasetName, assertion, gate_facts, metrics_from_frame, metrics_from_profile, metrics_from_reference
+from quality_gates.lineage.facts import (
+    MAX_TEXT,
+    DatasetName,
+    assertion,
+    gate_facts,
+    metrics_from_frame,
+    metrics_from_profile,
+    metrics_from_reference,
+)
 
 NOW = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
 
 
 def check(name: str, column: str | None, status: Status, message: str = "") -> CheckResult:
-    return CheckResult(name, column, status, Severity.WARN if status is Status.WARNED else Severity.ERROR, "observed", "expected",
-                       {"message": message, "failing_fraction": 0.25} if message else {})
+    return CheckResult(
+        name,
+        column,
+        status,
+        Severity.WARN if status is Status.WARNED else Severity.ERROR,
+        "observed",
+        "expected",
+        {"message": message, "failing_fraction": 0.25} if message else {},
+    )
 
 
 def test_one_assertion_per_check_that_succeeds_only_when_the_check_passed():
     passed, warned = assertion(check("not_nullable", "id", Status.PASSED)), assertion(check("mostly", "fare", Status.WARNED, "x" * 5000))
-    assert passed == {"assertion": "not_nullable", "name": "not_nullable", "column": "id", "success": True, "severity": "error",
-                      "expected": "expected", "actual": "observed", "description": None, "params": {"status": "passed"}}
+    assert passed == {
+        "assertion": "not_nullable",
+        "name": "not_nullable",
+        "column": "id",
+        "success": True,
+        "severity": "error",
+        "expected": "expected",
+        "actual": "observed",
+        "description": None,
+        "params": {"status": "passed"},
+    }
     assert (warned["success"], warned["severity"], warned["params"]) == (False, "warn", {"status": "warned", "failing_fraction": 0.25})
     assert len(warned["description"]) == MAX_TEXT and warned["description"].endswith("…")
 
 
 def test_gate_facts_list_the_checks_that_did_not_pass():
-    result = GateResult("schema", "orders", "2024-06-01", (check("unique", "id", Status.FAILED), check("dtype", "id", Status.PASSED),
-                                                          check("row_count", None, Status.WARNED)), 10, NOW, NOW)
+    result = GateResult(
+        "schema",
+        "orders",
+        "2024-06-01",
+        (check("unique", "id", Status.FAILED), check("dtype", "id", Status.PASSED), check("row_count", None, Status.WARNED)),
+        10,
+        NOW,
+        NOW,
+    )
     facts = gate_facts(result, gate_run_id=7, mode="warn", report_url="http://x", inputs=[DatasetName("file", "/o.csv")])
-    assert (facts.status, facts.gate_run_id, facts.mode, facts.row_count, facts.inputs) == ("failed", 7, "warn", 10, (DatasetName("file", "/o.csv"),))
-    assert facts.failed_checks == [{"check": "unique", "column": "id", "status": "failed"}, {"check": "row_count", "column": None, "status": "warned"}]
+    assert (facts.status, facts.gate_run_id, facts.mode, facts.row_count, facts.inputs) == (
+        "failed",
+        7,
+        "warn",
+        10,
+        (DatasetName("file", "/o.csv"),),
+    )
+    assert facts.failed_checks == [
+        {"check": "unique", "column": "id", "status": "failed"},
+        {"check": "row_count", "column": None, "status": "warned"},
+    ]
 
 
 def test_frame_metrics_are_exact_for_a_frame_the_sample_covers():
@@ -43,8 +83,15 @@ def test_frame_metrics_are_exact_for_a_frame_the_sample_covers():
     metrics = metrics_from_frame(frame)
     # ±inf is a value (not null) but has no place in min, max, sum or quantiles.
     quantiles = np.quantile([1.0, 2.0, 4.0, 4.0], [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
-    assert metrics["fare"] == {"nullCount": 1, "count": 5, "distinctCount": 4, "min": 1.0, "max": 4.0, "sum": 11.0,
-                               "quantiles": dict(zip(["0.05", "0.25", "0.5", "0.75", "0.95"], quantiles))}
+    assert metrics["fare"] == {
+        "nullCount": 1,
+        "count": 5,
+        "distinctCount": 4,
+        "min": 1.0,
+        "max": 4.0,
+        "sum": 11.0,
+        "quantiles": dict(zip(["0.05", "0.25", "0.5", "0.75", "0.95"], quantiles)),
+    }
     assert metrics["zone"] == {"nullCount": 1, "count": 5, "distinctCount": 3}
     assert metrics["flag"] == {"nullCount": 0, "count": 6, "distinctCount": 1}
     assert set(metrics_from_frame(frame, ["zone", "not_there"])) == {"zone"}
@@ -69,7 +116,9 @@ def test_the_anomaly_profile_gives_the_same_metrics_as_the_frame():
     from_profile, from_frame = metrics_from_profile(profile_partition(frame)), metrics_from_frame(frame)
     assert from_profile["status"] == from_frame["status"]
     amount, expected = from_profile["amount"], from_frame["amount"]
-    assert {k: amount[k] for k in ("nullCount", "count", "distinctCount", "min", "max")} == {k: expected[k] for k in ("nullCount", "count", "distinctCount", "min", "max")}
+    assert {k: amount[k] for k in ("nullCount", "count", "distinctCount", "min", "max")} == {
+        k: expected[k] for k in ("nullCount", "count", "distinctCount", "min", "max")
+    }
     assert amount["sum"] == pytest.approx(expected["sum"]) and amount["quantiles"] == pytest.approx(expected["quantiles"])
 
 

@@ -39,7 +39,9 @@ def test_binary_metrics_match_scikit_learn_overall_and_per_slice(binary):
 
 
 def test_score_only_classifier_uses_the_decision_threshold(binary):
-    evaluation = evaluate_frame(binary, EvaluationSpec("classification", "label", score_column="score", decision_threshold=0.4, resamples=50))
+    evaluation = evaluate_frame(
+        binary, EvaluationSpec("classification", "label", score_column="score", decision_threshold=0.4, resamples=50)
+    )
     assert _values(evaluation)["recall"] == pytest.approx(skm.recall_score(binary.label, binary.score >= 0.4))
 
 

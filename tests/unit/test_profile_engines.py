@@ -59,11 +59,20 @@ def orders(rows: int, seed: int = 0) -> pd.DataFrame:
     created_at = pd.Series(start + pd.to_timedelta(rng.integers(0, 3 * 86_400 * 10**6, rows), unit="us"), dtype="datetime64[us]")
     created_at[rng.random(rows) < 0.06] = pd.NaT
     shipped_at = (created_at + pd.to_timedelta(rng.integers(3_600, 86_400, rows), unit="s")).dt.tz_localize("UTC")
-    frame = pd.DataFrame({
-        "amount": amount, "quantity": quantity, "rating": rng.integers(2, 11, rows) / 2, "city": city, "paid": paid,
-        "created_at": created_at, "shipped_at": shipped_at, "channel": "web", "discount": np.full(rows, np.nan),
-        "coupon": pd.Series([None] * rows, dtype=object),
-    })
+    frame = pd.DataFrame(
+        {
+            "amount": amount,
+            "quantity": quantity,
+            "rating": rng.integers(2, 11, rows) / 2,
+            "city": city,
+            "paid": paid,
+            "created_at": created_at,
+            "shipped_at": shipped_at,
+            "channel": "web",
+            "discount": np.full(rows, np.nan),
+            "coupon": pd.Series([None] * rows, dtype=object),
+        }
+    )
     repeated = frame.sample(frac=0.03, random_state=seed) if rows else frame
     return pd.concat([frame, repeated], ignore_index=True).sample(frac=1.0, random_state=seed + 1).reset_index(drop=True)
 
@@ -199,8 +208,15 @@ def test_the_data_covers_what_the_engines_must_agree_on():
     profile = profile_frame(orders(5_000))
     kinds = {name: column.kind for name, column in profile.columns.items()}
     assert kinds == {
-        "amount": "numeric", "quantity": "numeric", "rating": "numeric", "city": "categorical", "paid": "boolean",
-        "created_at": "datetime", "shipped_at": "datetime", "channel": "categorical", "discount": "numeric",
+        "amount": "numeric",
+        "quantity": "numeric",
+        "rating": "numeric",
+        "city": "categorical",
+        "paid": "boolean",
+        "created_at": "datetime",
+        "shipped_at": "datetime",
+        "channel": "categorical",
+        "discount": "numeric",
         "coupon": "categorical",
     }
     amount, city = profile.columns["amount"].metrics, profile.columns["city"].metrics
@@ -290,13 +306,16 @@ def test_polars_null_typed_column_and_infinities():
 
 
 def test_polars_types_that_pandas_also_has():
-    frame = pd.DataFrame({
-        "zone": pd.Categorical(["north", "south", None, "north"]),
-        "ratio": np.array([0.1, 0.2, np.nan, 0.1], dtype="float32"),
-        "small": np.array([1, 0, 255, 1], dtype="uint8"),
-        "local_time": pd.to_datetime(["2024-03-31 01:30", "2024-03-31 03:30", None, "2024-10-27 02:30"]).tz_localize(
-            "Europe/Paris", ambiguous=True),
-    })
+    frame = pd.DataFrame(
+        {
+            "zone": pd.Categorical(["north", "south", None, "north"]),
+            "ratio": np.array([0.1, 0.2, np.nan, 0.1], dtype="float32"),
+            "small": np.array([1, 0, 255, 1], dtype="uint8"),
+            "local_time": pd.to_datetime(["2024-03-31 01:30", "2024-03-31 03:30", None, "2024-10-27 02:30"]).tz_localize(
+                "Europe/Paris", ambiguous=True
+            ),
+        }
+    )
     expected = profile_frame(frame)
     actual = profile_polars(pl.from_pandas(frame))
     assert_exact_metrics_agree(expected, actual)
@@ -404,12 +423,14 @@ texts = st.one_of(st.none(), st.text(st.characters(exclude_categories=("Cs",)), 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(floats, st.one_of(st.none(), st.integers(-3, 3)), texts, st.one_of(st.none(), st.booleans())), max_size=30))
 def test_pandas_and_polars_agree_on_any_small_frame(rows):
-    frame = pd.DataFrame({
-        "x": pd.Series([row[0] for row in rows], dtype="float64"),
-        "n": pd.array([row[1] for row in rows], dtype="Int64"),
-        "s": pd.Series([row[2] for row in rows], dtype="str"),
-        "b": pd.array([row[3] for row in rows], dtype="boolean"),
-    })
+    frame = pd.DataFrame(
+        {
+            "x": pd.Series([row[0] for row in rows], dtype="float64"),
+            "n": pd.array([row[1] for row in rows], dtype="Int64"),
+            "s": pd.Series([row[2] for row in rows], dtype="str"),
+            "b": pd.array([row[3] for row in rows], dtype="boolean"),
+        }
+    )
     expected = profile_frame(frame)
     actual = profile_polars(pl.from_pandas(frame))
     assert_exact_metrics_agree(expected, actual)

@@ -7,19 +7,24 @@ import pandas as pd
 import pytest
 
 from quality_gates.checks.profiles.reference import (
-    merge_references, profile_reference, reference_from_json, reference_to_json,
+    merge_references,
+    profile_reference,
+    reference_from_json,
+    reference_to_json,
 )
 
 
 def frame(rows: int = 5_000, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    data = pd.DataFrame({
-        "amount": rng.gamma(2.0, 10.0, rows),
-        "quantity": rng.integers(1, 5, rows),
-        "status": rng.choice(["new", "paid", "shipped"], rows),
-        "flag": rng.random(rows) < 0.3,
-        "at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 86_400, rows), unit="s"),
-    })
+    data = pd.DataFrame(
+        {
+            "amount": rng.gamma(2.0, 10.0, rows),
+            "quantity": rng.integers(1, 5, rows),
+            "status": rng.choice(["new", "paid", "shipped"], rows),
+            "flag": rng.random(rows) < 0.3,
+            "at": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 86_400, rows), unit="s"),
+        }
+    )
     data.loc[data.index[:50], "amount"] = np.nan
     return data
 
@@ -31,7 +36,9 @@ def test_numeric_histogram_counts_every_value_on_quantile_edges():
     sketch = amount.numeric
     assert sketch.total == 4_950 and sketch.counts[0] == 0  # nothing below the minimum
     assert 900 < len(sketch.edges) <= 1_001
-    assert sketch.edges[0] == pytest.approx(np.nanmin(frame()["amount"])) and sketch.edges[-1] == pytest.approx(np.nanmax(frame()["amount"]))
+    assert sketch.edges[0] == pytest.approx(np.nanmin(frame()["amount"])) and sketch.edges[-1] == pytest.approx(
+        np.nanmax(frame()["amount"])
+    )
     # Every interior bin holds about 1/1000 of the values.
     assert sketch.counts[1:-1].max() <= 10
 

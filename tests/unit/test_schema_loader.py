@@ -18,12 +18,15 @@ def write(tmp_path, text: str, name: str = "schema.yaml"):
 
 
 def test_malformed_yaml_names_file_and_line(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             dtype: float64
            nullable: false
-        """)
+        """,
+    )
     with pytest.raises(SchemaDefinitionError) as error:
         load_schema(path)
     assert str(error.value).startswith(f"{path}, line 4, column 4: malformed YAML:")
@@ -35,28 +38,37 @@ def test_missing_schema_file(tmp_path):
 
 
 def test_unknown_dtype_names_column_and_line(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           order_id:
             dtype: int64
           amount:
             dtype: flaot64
-        """)
+        """,
+    )
     with pytest.raises(SchemaDefinitionError) as error:
         load_schema(path)
     assert str(error.value) == f"{path}, line 5: column 'amount': unknown dtype 'flaot64'"
 
 
 def test_misspelt_check_is_an_error_not_silently_ignored(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             dtype: float64
             greater_than_or_equals: 0
-        """)
+        """,
+    )
     with pytest.raises(SchemaDefinitionError) as error:
         load_schema(path)
-    assert str(error.value) == f"{path}, line 4: column 'amount': unknown check or option 'greater_than_or_equals' (did you mean 'greater_than_or_equal_to'?)"
+    assert (
+        str(error.value)
+        == f"{path}, line 4: column 'amount': unknown check or option 'greater_than_or_equals' (did you mean 'greater_than_or_equal_to'?)"
+    )
 
 
 def test_schema_that_is_not_a_mapping(tmp_path):
@@ -66,7 +78,9 @@ def test_schema_that_is_not_a_mapping(tmp_path):
 
 
 def test_mostly_tolerance_inline_and_at_column_level(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             dtype: float64
@@ -74,7 +88,8 @@ def test_mostly_tolerance_inline_and_at_column_level(tmp_path):
             mostly: {not_nullable: 0.9}
             greater_than_or_equal_to: {min_value: 0, mostly: 0.99}
             less_than: {value: 100, mostly: 0.5}
-        """)
+        """,
+    )
     schema = load_schema(path)
     column = schema.columns["amount"]
     assert [c.name for c in column.checks] == ["greater_than_or_equal_to", "less_than"]
@@ -84,12 +99,17 @@ def test_mostly_tolerance_inline_and_at_column_level(tmp_path):
 
 
 def test_mostly_out_of_range(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             greater_than: {min_value: 0, mostly: 1.5}
-        """)
-    with pytest.raises(SchemaDefinitionError, match=r"line 3: column 'amount': 'mostly' of check 'greater_than' must be a fraction in \(0, 1\], got 1.5"):
+        """,
+    )
+    with pytest.raises(
+        SchemaDefinitionError, match=r"line 3: column 'amount': 'mostly' of check 'greater_than' must be a fraction in \(0, 1\], got 1.5"
+    ):
         load_schema(path)
 
 

@@ -28,8 +28,7 @@ def load(request, tmp_path):
             engines.append(None)
             frame.to_parquet(path)
             return DuckDBFiles.scan([str(path)], "parquet", f"file {path.name}", key_columns=key_columns)
-        url = (request.getfixturevalue("postgres_database") if backend == "postgresql"
-               else f"sqlite:///{tmp_path / 'warehouse.db'}")
+        url = request.getfixturevalue("postgres_database") if backend == "postgresql" else f"sqlite:///{tmp_path / 'warehouse.db'}"
         engine = sa.create_engine(url)
         engines.append(engine)
         frame.to_sql("part", engine, if_exists="replace", index=False)
@@ -70,8 +69,7 @@ ORDERS = pa.DataFrameSchema(
     {
         "order_id": pa.Column(int, unique=True),
         "amount": pa.Column(float, [pa.Check.in_range(0, 100), pa.Check.lt(90, raise_warning=True)], nullable=False),
-        "status": pa.Column(str, [pa.Check.isin(["new", "paid"]), pa.Check.str_length(3, 4), pa.Check.str_startswith("p")],
-                            nullable=True),
+        "status": pa.Column(str, [pa.Check.isin(["new", "paid"]), pa.Check.str_length(3, 4), pa.Check.str_startswith("p")], nullable=True),
         "quantity": pa.Column(int, [pa.Check.notin([13]), pa.Check.ge(1)]),
     },
     strict=True,
@@ -80,12 +78,14 @@ ORDERS = pa.DataFrameSchema(
 
 def orders(rows: int = 200) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "order_id": np.arange(rows),
-        "amount": rng.uniform(-10, 110, rows),
-        "status": rng.choice(["new", "paid", "shipped", "lost"], rows),
-        "quantity": rng.integers(0, 20, rows),
-    })
+    frame = pd.DataFrame(
+        {
+            "order_id": np.arange(rows),
+            "amount": rng.uniform(-10, 110, rows),
+            "status": rng.choice(["new", "paid", "shipped", "lost"], rows),
+            "quantity": rng.integers(0, 20, rows),
+        }
+    )
     frame.loc[::17, "amount"] = np.nan
     frame.loc[::13, "status"] = None
     frame.loc[[3, 5], "order_id"] = 7
@@ -131,10 +131,13 @@ def test_missing_column_is_named_and_its_checks_are_not_evaluated(load):
 
 
 def test_custom_checks_run_on_chunks_of_only_their_columns(load):
-    schema = pa.DataFrameSchema({
-        "amount": pa.Column(float, pa.Check(lambda s: s.round() == s, name="whole_amount"), nullable=True),
-        "quantity": pa.Column(int, pa.Check.ge(1)),
-    }, checks=[pa.Check(lambda df: df["quantity"] < 15, name="small_orders")])
+    schema = pa.DataFrameSchema(
+        {
+            "amount": pa.Column(float, pa.Check(lambda s: s.round() == s, name="whole_amount"), nullable=True),
+            "quantity": pa.Column(int, pa.Check.ge(1)),
+        },
+        checks=[pa.Check(lambda df: df["quantity"] < 15, name="small_orders")],
+    )
     frame = orders()
     data = load(frame)
     assert comparable(validate(data, schema, chunk_size=50)) == comparable(validate(PandasChunks.of(frame), schema, chunk_size=50))
@@ -145,8 +148,10 @@ def test_pushdown_require_names_the_check_without_a_sql_form(load):
     data = load(orders())
     with pytest.raises(PushdownError) as error:
         validate(data, schema, pushdown="require")
-    assert str(error.value) == (f"{data.name}: pushdown='require', but check 'positive' on column 'amount' cannot run as SQL; "
-                                "use pushdown='auto' to run it on streamed chunks of its columns")
+    assert str(error.value) == (
+        f"{data.name}: pushdown='require', but check 'positive' on column 'amount' cannot run as SQL; "
+        "use pushdown='auto' to run it on streamed chunks of its columns"
+    )
 
 
 def test_pushdown_require_with_in_memory_data_is_a_configuration_error():
@@ -159,7 +164,9 @@ def test_regex_checks_run_in_the_database_that_has_regular_expressions(load):
     schema = pa.DataFrameSchema({"status": pa.Column(str, [pa.Check.str_matches("p|n"), pa.Check.str_contains("e")], nullable=True)})
     frame = orders()
     if load.backend == "sqlite":  # no regular expressions in SQLite: the checks run in Python
-        with pytest.raises(PushdownError, match="but check 'str_matches' on column 'status'; check 'str_contains' on column 'status' cannot run as SQL"):
+        with pytest.raises(
+            PushdownError, match="but check 'str_matches' on column 'status'; check 'str_contains' on column 'status' cannot run as SQL"
+        ):
             validate(load(frame), schema, pushdown="require")
     assert comparable(validate(load(frame), schema)) == comparable(validate(PandasChunks.of(frame), schema))
 
@@ -187,23 +194,45 @@ def frames_and_schemas(draw):
     ints = draw(st.lists(st.integers(-5, 5), min_size=rows, max_size=rows))
     floats = draw(st.lists(st.one_of(st.none(), st.floats(-5, 5, allow_nan=False)), min_size=rows, max_size=rows))
     texts = draw(st.lists(st.one_of(st.none(), st.sampled_from(["", "a", "ab", "abc", "b", "ba"])), min_size=rows, max_size=rows))
-    frame = pd.DataFrame({"i": pd.Series(ints, dtype="int64"), "f": pd.Series(floats, dtype="float64"),
-                          "t": pd.Series(texts, dtype="str")})
+    frame = pd.DataFrame({"i": pd.Series(ints, dtype="int64"), "f": pd.Series(floats, dtype="float64"), "t": pd.Series(texts, dtype="str")})
     bound = draw(st.integers(-5, 5))
     mostly = draw(st.sampled_from([None, 0.5, 0.9]))
     warn = draw(st.booleans())
-    numeric = draw(st.sampled_from([pa.Check.ge(bound), pa.Check.lt(bound), pa.Check.in_range(bound, bound + 3),
-                                    pa.Check.isin([bound, bound + 1]), pa.Check.notin([bound]), pa.Check.eq(bound),
-                                    pa.Check.ne(bound)]))
-    text = draw(st.sampled_from([pa.Check.str_length(1, 2), pa.Check.isin(["a", "b"]), pa.Check.str_startswith("a"),
-                                 pa.Check.str_endswith("a"), pa.Check.str_length(exact_value=2)]))
+    numeric = draw(
+        st.sampled_from(
+            [
+                pa.Check.ge(bound),
+                pa.Check.lt(bound),
+                pa.Check.in_range(bound, bound + 3),
+                pa.Check.isin([bound, bound + 1]),
+                pa.Check.notin([bound]),
+                pa.Check.eq(bound),
+                pa.Check.ne(bound),
+            ]
+        )
+    )
+    text = draw(
+        st.sampled_from(
+            [
+                pa.Check.str_length(1, 2),
+                pa.Check.isin(["a", "b"]),
+                pa.Check.str_startswith("a"),
+                pa.Check.str_endswith("a"),
+                pa.Check.str_length(exact_value=2),
+            ]
+        )
+    )
     numeric.raise_warning = warn
     metadata = {"quality_gates": {"mostly": {numeric.name: mostly}}} if mostly else None
-    schema = pa.DataFrameSchema({
-        "i": pa.Column(int, [numeric], unique=draw(st.booleans()), metadata=metadata),
-        "f": pa.Column(float, [pa.Check.in_range(-1, 1)], nullable=draw(st.booleans())),
-        "t": pa.Column(str, [text], nullable=draw(st.booleans())),
-    }, strict=True, unique=["i", "t"] if draw(st.booleans()) else None)
+    schema = pa.DataFrameSchema(
+        {
+            "i": pa.Column(int, [numeric], unique=draw(st.booleans()), metadata=metadata),
+            "f": pa.Column(float, [pa.Check.in_range(-1, 1)], nullable=draw(st.booleans())),
+            "t": pa.Column(str, [text], nullable=draw(st.booleans())),
+        },
+        strict=True,
+        unique=["i", "t"] if draw(st.booleans()) else None,
+    )
     return frame, schema
 
 
@@ -220,8 +249,10 @@ def test_statement_timeout_names_the_source(postgres_database):
     data = SqlQuery(engine, slow, "query (connection 'warehouse')", timeout_seconds=0.2)
     with pytest.raises(QueryTimeoutError) as error:
         validate(data, pa.DataFrameSchema({"x": pa.Column(int)}))
-    assert str(error.value) == ("query (connection 'warehouse'): the query was cancelled after the statement timeout of 0.2 s; "
-                                "raise timeout_seconds or narrow the partition")
+    assert str(error.value) == (
+        "query (connection 'warehouse'): the query was cancelled after the statement timeout of 0.2 s; "
+        "raise timeout_seconds or narrow the partition"
+    )
     engine.dispose()
 
 
@@ -230,5 +261,7 @@ def test_parquet_files_with_different_schemas_are_named(tmp_path):
     orders().astype({"quantity": "float64"}).to_parquet(tmp_path / "b.parquet")
     with pytest.raises(SourceConfigurationError) as error:
         DuckDBFiles.scan([str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet")], "parquet", "files")
-    assert str(error.value) == (f"{tmp_path / 'b.parquet'}: column 'quantity' is double, but int64 in {tmp_path / 'a.parquet'}: "
-                                "the files of one source must share a schema")
+    assert str(error.value) == (
+        f"{tmp_path / 'b.parquet'}: column 'quantity' is double, but int64 in {tmp_path / 'a.parquet'}: "
+        "the files of one source must share a schema"
+    )

@@ -38,10 +38,19 @@ def test_every_declared_check_is_reported_passing_ones_too():
     validation = validate_schema([orders()], SCHEMA)
     assert validation.row_count == 10
     assert set(by_key(validation)) == {
-        ("column_present", "order_id"), ("dtype", "order_id"), ("not_nullable", "order_id"), ("unique", "order_id"),
-        ("column_present", "amount"), ("dtype", "amount"), ("not_nullable", "amount"),
-        ("greater_than_or_equal_to", "amount"), ("less_than_or_equal_to", "amount"),
-        ("column_present", "status"), ("dtype", "status"), ("isin", "status"), ("not_empty", None),
+        ("column_present", "order_id"),
+        ("dtype", "order_id"),
+        ("not_nullable", "order_id"),
+        ("unique", "order_id"),
+        ("column_present", "amount"),
+        ("dtype", "amount"),
+        ("not_nullable", "amount"),
+        ("greater_than_or_equal_to", "amount"),
+        ("less_than_or_equal_to", "amount"),
+        ("column_present", "status"),
+        ("dtype", "status"),
+        ("isin", "status"),
+        ("not_empty", None),
     }
     assert {c.status for c in validation.checks} == {Status.PASSED}
 

@@ -33,13 +33,16 @@ def error_of(path: Path) -> str:
 
 
 def test_misspelt_top_level_key_is_an_error_with_its_line(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         schema_type: dataframe
         strict: true
         colums:
           amount:
             dtype: float64
-        """)
+        """,
+    )
     assert error_of(path) == f"{path}, line 3: unknown key 'colums' (did you mean 'columns'?)"
 
 
@@ -53,19 +56,25 @@ def test_schema_without_columns_is_an_error(tmp_path):
 
 
 def test_unknown_keys_at_every_level(tmp_path):
-    unknown_check_argument = write(tmp_path, """\
+    unknown_check_argument = write(
+        tmp_path,
+        """\
         columns:
           passengers:
             dtype: int64
             in_range:
               min_value: 1
               maximum: 8
-        """, "a.yaml")
+        """,
+        "a.yaml",
+    )
     assert error_of(unknown_check_argument) == (
         f"{unknown_check_argument}, line 6: column 'passengers': check 'in_range': unknown argument 'maximum'; "
         "it takes min_value, max_value, include_min, include_max"
     )
-    unknown_option_in_list_format = write(tmp_path, """\
+    unknown_option_in_list_format = write(
+        tmp_path,
+        """\
         columns:
           amount:
             checks:
@@ -73,45 +82,65 @@ def test_unknown_keys_at_every_level(tmp_path):
               options:
                 check_name: greater_than
                 raise_warnings: true
-        """, "b.yaml")
+        """,
+        "b.yaml",
+    )
     assert error_of(unknown_option_in_list_format) == (
         f"{unknown_option_in_list_format}, line 4: column 'amount': check 'greater_than': "
         "unknown argument 'raise_warnings' (did you mean 'raise_warning'?); it takes min_value"
     )
-    unknown_check_name = write(tmp_path, """\
+    unknown_check_name = write(
+        tmp_path,
+        """\
         columns:
           amount:
             checks:
               greater_thn: 0
-        """, "c.yaml")
-    assert error_of(unknown_check_name) == f"{unknown_check_name}, line 4: column 'amount': unknown check 'greater_thn' (did you mean 'greater_than'?)"
-    unknown_index_option = write(tmp_path, """\
+        """,
+        "c.yaml",
+    )
+    assert (
+        error_of(unknown_check_name)
+        == f"{unknown_check_name}, line 4: column 'amount': unknown check 'greater_thn' (did you mean 'greater_than'?)"
+    )
+    unknown_index_option = write(
+        tmp_path,
+        """\
         columns:
           amount: {dtype: float64}
         index:
         - dtype: int64
           nulable: true
-        """, "d.yaml")
+        """,
+        "d.yaml",
+    )
     assert error_of(unknown_index_option) == (
         f"{unknown_index_option}, line 5: index level 0: unknown check or option 'nulable' (did you mean 'nullable'?)"
     )
-    unknown_multiindex_option = write(tmp_path, """\
+    unknown_multiindex_option = write(
+        tmp_path,
+        """\
         columns:
           amount: {dtype: float64}
         multiindex: {orderd: true}
-        """, "e.yaml")
+        """,
+        "e.yaml",
+    )
     assert error_of(unknown_multiindex_option) == (
         f"{unknown_multiindex_option}, line 3: unknown multiindex option 'orderd' (did you mean 'ordered'?)"
     )
 
 
 def test_wrong_option_values_name_the_option_and_line(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             dtype: float64
             nullable: "no"
-        """)
+        """,
+    )
     assert error_of(path) == f"{path}, line 4: column 'amount': 'nullable' must be true or false, got 'no'"
     path = write(tmp_path, "columns:\n  amount: {}\nstrict: sometimes\n", "strict.yaml")
     assert error_of(path) == f"{path}, line 3: 'strict' must be true, false or 'filter', got 'sometimes'"
@@ -130,7 +159,9 @@ def test_wrong_option_values_name_the_option_and_line(tmp_path):
 
 
 def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             dtype: float64
@@ -139,7 +170,8 @@ def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
             dtype: str
           amount:
             dtype: float64
-        """)
+        """,
+    )
     assert error_of(path) == (
         f"{path}, line 7: duplicate key 'amount' in columns: also on line 2 (a second definition would silently replace the first)"
     )
@@ -149,8 +181,14 @@ def test_column_defined_twice_is_an_error_with_both_lines(tmp_path):
     ("text", "message"),
     [
         ("strict: true\ncolumns:\n  a: {}\nstrict: false\n", "line 4: duplicate key 'strict': also on line 1"),
-        ("columns:\n  a:\n    dtype: int64\n    isin: [1, 2]\n    isin: [3]\n", "line 5: duplicate key 'isin' in columns.a: also on line 4"),
-        ("columns:\n  a:\n    in_range: {min_value: 1,\n               min_value: 2}\n", "line 4: duplicate key 'min_value' in columns.a.in_range: also on line 3"),
+        (
+            "columns:\n  a:\n    dtype: int64\n    isin: [1, 2]\n    isin: [3]\n",
+            "line 5: duplicate key 'isin' in columns.a: also on line 4",
+        ),
+        (
+            "columns:\n  a:\n    in_range: {min_value: 1,\n               min_value: 2}\n",
+            "line 4: duplicate key 'min_value' in columns.a.in_range: also on line 3",
+        ),
         ("columns:\n  1: {}\n  1: {}\n", "line 3: duplicate key 1 in columns: also on line 2"),
     ],
 )
@@ -160,18 +198,23 @@ def test_duplicate_keys_at_any_level(tmp_path, text, message):
 
 
 def test_column_listed_twice_in_list_format(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
         - name: amount
           dtype: float64
         - name: amount
           dtype: int64
-        """)
+        """,
+    )
     assert error_of(path) == f"{path}, line 4: column 'amount' is defined twice (lines 2 and 4)"
 
 
 def test_merge_keys_are_not_duplicates(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           price: &money
             dtype: float64
@@ -180,10 +223,12 @@ def test_merge_keys_are_not_duplicates(tmp_path):
             <<: *money
             less_than: 100
             greater_than_or_equal_to: -5
-        """)
+        """,
+    )
     schema = load_schema(path)
     assert [(c.name, c.statistics) for c in schema.columns["discount"].checks] == [
-        ("greater_than_or_equal_to", {"min_value": -5}), ("less_than", {"max_value": 100})
+        ("greater_than_or_equal_to", {"min_value": -5}),
+        ("less_than", {"max_value": 100}),
     ]
 
 
@@ -201,31 +246,57 @@ def test_project_schemas_read_as_pandera_reads_them(relative):
 
 
 def test_pandera_written_schemas_read_back_identically():
-    frame = pd.DataFrame({
-        "id": [1, 2, 3], "name": ["a", "b", None], "score": [1.5, 2.0, 3.0],
-        "at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]), "took": pd.to_timedelta([1, 2, 3], unit="s"),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "name": ["a", "b", None],
+            "score": [1.5, 2.0, 3.0],
+            "at": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"]),
+            "took": pd.to_timedelta([1, 2, 3], unit="s"),
+        }
+    )
     _same_as_pandera(pa.infer_schema(frame).to_yaml())  # datetime and timedelta statistics
     frame[5] = 1  # a non-text column name: pandera writes columns as a list
     _same_as_pandera(pa.infer_schema(frame).to_yaml())
     rich = pa.DataFrameSchema(
         {
-            "a": pa.Column(int, [pa.Check.gt(0), pa.Check.in_range(1, 5, raise_warning=True), pa.Check.isin([1, 2]), pa.Check.str_length(1, 3)]),
-            "b": pa.Column(str, [pa.Check.str_matches("^x"), pa.Check.notin(["y"]), pa.Check.ne(3, ignore_na=False, n_failure_cases=3)],
-                           nullable=True, required=False, coerce=True, description="d", title="t"),
+            "a": pa.Column(
+                int, [pa.Check.gt(0), pa.Check.in_range(1, 5, raise_warning=True), pa.Check.isin([1, 2]), pa.Check.str_length(1, 3)]
+            ),
+            "b": pa.Column(
+                str,
+                [pa.Check.str_matches("^x"), pa.Check.notin(["y"]), pa.Check.ne(3, ignore_na=False, n_failure_cases=3)],
+                nullable=True,
+                required=False,
+                coerce=True,
+                description="d",
+                title="t",
+            ),
             "c.*": pa.Column(float, regex=True),
         },
         checks=[pa.Check.gt(0)],
         index=pa.MultiIndex([pa.Index(int, name="i"), pa.Index(str, name="j", checks=[pa.Check.isin(["a"])])]),
-        unique=["a"], strict="filter", ordered=True, coerce=True, name="n", title="T", description="D",
-        report_duplicates="exclude_first", unique_column_names=True, add_missing_columns=True, drop_invalid_rows=True, metadata={"k": 1},
+        unique=["a"],
+        strict="filter",
+        ordered=True,
+        coerce=True,
+        name="n",
+        title="T",
+        description="D",
+        report_duplicates="exclude_first",
+        unique_column_names=True,
+        add_missing_columns=True,
+        drop_invalid_rows=True,
+        metadata={"k": 1},
     )
     _same_as_pandera(rich.to_yaml())
     _same_as_pandera(rich.to_yaml(minimal=False))
 
 
 def test_check_forms_aliases_severity_and_mostly(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         columns:
           amount:
             dtype: float64
@@ -244,11 +315,14 @@ def test_check_forms_aliases_severity_and_mostly(tmp_path):
             mostly: {not_nullable: 0.5}
         checks:
           not_equal_to: {value: -1, mostly: 0.75}
-        """)
+        """,
+    )
     schema = load_schema(path)
     amount = schema.columns["amount"]
     assert [(c.name, c.statistics, c.raise_warning) for c in amount.checks] == [
-        ("greater_than", {"min_value": 0}, False), ("less_than_or_equal_to", {"max_value": 100}, True), ("isin", {"allowed_values": [1.0, 2.0]}, False)
+        ("greater_than", {"min_value": 0}, False),
+        ("less_than_or_equal_to", {"max_value": 100}, True),
+        ("isin", {"allowed_values": [1.0, 2.0]}, False),
     ]
     assert tolerance_of(amount, schema, "greater_than") == 0.9  # keyed by the name results use, not the alias
     assert [(c.name, c.raise_warning) for c in schema.columns["status"].checks] == [("str_startswith", False), ("str_endswith", True)]
@@ -259,7 +333,9 @@ def test_check_forms_aliases_severity_and_mostly(tmp_path):
 
 
 def test_spec_keeps_the_line_of_every_column_and_check(tmp_path):
-    path = write(tmp_path, """\
+    path = write(
+        tmp_path,
+        """\
         # orders
         columns:
           order_id:
@@ -273,7 +349,8 @@ def test_spec_keeps_the_line_of_every_column_and_check(tmp_path):
               options: {check_name: less_than}
         checks:
           not_equal_to: -1
-        """)
+        """,
+    )
     spec = parse_schema_file(path)
     assert [(c.name, c.line) for c in spec.columns] == [("order_id", 3), ("amount", 6)]
     amount = spec.column("amount")
@@ -287,6 +364,7 @@ def test_registered_extension_checks_are_accepted(tmp_path):
     from pandera import extensions
 
     if "is_between_for_yaml_test" not in pa.Check.REGISTERED_CUSTOM_CHECKS:
+
         @extensions.register_check_method(statistics=["low", "high"])
         def is_between_for_yaml_test(series, *, low, high):
             return series.between(low, high)
@@ -297,7 +375,9 @@ def test_registered_extension_checks_are_accepted(tmp_path):
 
 
 def test_no_private_pandera_api_is_imported():
-    sources = [p for p in (ROOT / "quality_gates").rglob("*.py") if "pandera.io._" in p.read_text() or "pandera.io import _" in p.read_text()]
+    sources = [
+        p for p in (ROOT / "quality_gates").rglob("*.py") if "pandera.io._" in p.read_text() or "pandera.io import _" in p.read_text()
+    ]
     assert sources == []
 
 

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from dags.trips_example.serving_log import serving_log
 from quality_gates.checks.model_metrics import EvaluationSpec, evaluate_frame
 from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
 from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables, Window, aggregate_delayed_labels
-from dags.trips_example.serving_log import serving_log
 from tests.dags.model_gate_dags import write_serving_log
 
 DAY = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
@@ -46,15 +46,19 @@ def test_metrics_from_the_database_equal_metrics_from_pandas(database):
     window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
     aggregates, evaluation = _evaluate(database, window)
     joined = _joined_in_pandas(window.as_of)
-    expected = evaluate_frame(joined.dropna(subset=["label"]).astype({"label": int}),
-                              EvaluationSpec("classification", "label", "prediction", "score", ("channel",), resamples=200))
+    expected = evaluate_frame(
+        joined.dropna(subset=["label"]).astype({"label": int}),
+        EvaluationSpec("classification", "label", "prediction", "score", ("channel",), resamples=200),
+    )
     got = {(e.metric, e.slice): e.value for e in evaluation.estimates}
     for estimate in expected.estimates:
         if estimate.metric != "log_loss":
             assert got[(estimate.metric, estimate.slice)] == pytest.approx(estimate.value, abs=1e-12), estimate
     assert evaluation.report["predictions"] == 2000
     assert evaluation.report["labelled"] == int(joined.label.notna().sum())
-    assert evaluation.report["label_balance"] == pytest.approx(joined.label.dropna().astype(int).astype(str).value_counts(normalize=True).round(4).to_dict())
+    assert evaluation.report["label_balance"] == pytest.approx(
+        joined.label.dropna().astype(int).astype(str).value_counts(normalize=True).round(4).to_dict()
+    )
     assert sum(aggregates.delays.values()) == evaluation.report["labelled"]
 
 
@@ -64,7 +68,8 @@ def test_score_only_logs_and_regression_also_agree(database):
     _, evaluation = _evaluate(database, window, tables=score_only)
     joined = _joined_in_pandas(window.as_of).dropna(subset=["label"])
     assert {e.metric: e.value for e in evaluation.estimates}["recall"] == pytest.approx(
-        ((joined.score >= 0.5) & (joined.label == 1)).sum() / (joined.label == 1).sum())
+        ((joined.score >= 0.5) & (joined.label == 1)).sum() / (joined.label == 1).sum()
+    )
     regression = DelayedLabelTables("served_predictions", "arrived_labels", prediction_column="score")
     _, evaluation = _evaluate(database, window, tables=regression, task="regression")
     got = {e.metric: e.value for e in evaluation.estimates}
@@ -105,10 +110,13 @@ def test_a_window_with_no_predictions(database):
     assert checks[0].details["explanation"].startswith("no predictions were logged in served_predictions in the window")
 
 
-@pytest.mark.parametrize("scenario, check, where, ids", [
-    ("duplicates", "duplicate_prediction_ids", "served_predictions", "p-00005, p-00006"),
-    ("duplicate_labels", "duplicate_label_ids", "arrived_labels", "p-00008, p-00009"),
-])
+@pytest.mark.parametrize(
+    "scenario, check, where, ids",
+    [
+        ("duplicates", "duplicate_prediction_ids", "served_predictions", "p-00005, p-00006"),
+        ("duplicate_labels", "duplicate_label_ids", "arrived_labels", "p-00008, p-00009"),
+    ],
+)
 def test_duplicate_ids_stop_the_judging(database, scenario, check, where, ids):
     window = Window(DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=10))
     aggregates, evaluation = _evaluate(database, window, scenario=scenario)
@@ -116,7 +124,8 @@ def test_duplicate_ids_stop_the_judging(database, scenario, check, where, ids):
     duplicates = next(c for c in checks if c.check_name == check)
     assert not judgeable and duplicates.status == "error"
     assert duplicates.details["explanation"] == (
-        f"2 prediction ids appear more than once in {where}.prediction_id (e.g. {ids}): the join would count them twice, so no metric is judged.")
+        f"2 prediction ids appear more than once in {where}.prediction_id (e.g. {ids}): the join would count them twice, so no metric is judged."
+    )
 
 
 def test_labels_without_predictions_are_reported(database):
@@ -125,7 +134,10 @@ def test_labels_without_predictions_are_reported(database):
     checks, judgeable = report_check_results(aggregates, evaluation, TABLES, window, min_coverage=0.5)
     orphans = next(c for c in checks if c.check_name == "labels_without_predictions")
     assert judgeable and orphans.status == "warned"
-    assert "2 labels in arrived_labels arrived since 2024-06-01T00:00:00+00:00 for prediction ids that were never logged" in orphans.details["explanation"]
+    assert (
+        "2 labels in arrived_labels arrived since 2024-06-01T00:00:00+00:00 for prediction ids that were never logged"
+        in orphans.details["explanation"]
+    )
     assert orphans.details["examples"] == ["x-1", "x-2"]
 
 
@@ -142,7 +154,9 @@ def test_recency_weighting_leans_on_recent_predictions(tmp_path):
         aggregates = aggregate_delayed_labels(connection, TABLES, window, task="classification")
     accuracy = {}
     for half_life in (None, 3 * 3600):
-        evaluation = evaluate_aggregates(aggregates, TABLES, window, task="classification", metrics=("accuracy",), half_life_seconds=half_life, resamples=100)
+        evaluation = evaluate_aggregates(
+            aggregates, TABLES, window, task="classification", metrics=("accuracy",), half_life_seconds=half_life, resamples=100
+        )
         accuracy[half_life] = evaluation.estimates[0].value
     assert accuracy[3 * 3600] < accuracy[None] - 0.1
 

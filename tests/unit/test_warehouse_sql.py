@@ -34,18 +34,32 @@ def _dialects():
     from sqlalchemy_redshift.dialect import RedshiftDialect_psycopg2
     from trino.sqlalchemy.dialect import TrinoDialect
 
-    return {"snowflake": Snowflake(), "bigquery": BigQuery(), "trino": TrinoDialect(), "databricks": DatabricksDialect(),
-            "redshift": RedshiftDialect_psycopg2()}
+    return {
+        "snowflake": Snowflake(),
+        "bigquery": BigQuery(),
+        "trino": TrinoDialect(),
+        "databricks": DatabricksDialect(),
+        "redshift": RedshiftDialect_psycopg2(),
+    }
 
 
-SCHEMA = pa.DataFrameSchema({
-    "order_id": pa.Column(int, unique=True),
-    "amount": pa.Column(float, [pa.Check.in_range(0, 100), pa.Check.lt(90)], nullable=False),
-    "status": pa.Column(str, [pa.Check.isin(["new", "paid"]), pa.Check.str_length(3, 4), pa.Check.str_matches("p|n"),
-                              pa.Check.str_endswith("d")], nullable=True),
-}, unique=["order_id", "status"])
-COLUMNS = [SqlColumn("order_id", "numeric", sa.BigInteger()), SqlColumn("amount", "numeric", sa.Double()),
-           SqlColumn("status", "categorical", sa.String())]
+SCHEMA = pa.DataFrameSchema(
+    {
+        "order_id": pa.Column(int, unique=True),
+        "amount": pa.Column(float, [pa.Check.in_range(0, 100), pa.Check.lt(90)], nullable=False),
+        "status": pa.Column(
+            str,
+            [pa.Check.isin(["new", "paid"]), pa.Check.str_length(3, 4), pa.Check.str_matches("p|n"), pa.Check.str_endswith("d")],
+            nullable=True,
+        ),
+    },
+    unique=["order_id", "status"],
+)
+COLUMNS = [
+    SqlColumn("order_id", "numeric", sa.BigInteger()),
+    SqlColumn("amount", "numeric", sa.Double()),
+    SqlColumn("status", "categorical", sa.String()),
+]
 
 
 def statements(dialect_name: str) -> dict[str, sa.Select]:
@@ -55,7 +69,10 @@ def statements(dialect_name: str) -> dict[str, sa.Select]:
     queries = {"aggregate": plan.aggregate_query()}
     queries |= {f"sample {check.key}": plan.sample_query(check, 20) for check in plan.row_checks}
     for check in plan.unique_checks:
-        queries |= {f"unique {check.columns}": plan.unique_query(check), f"unique sample {check.columns}": plan.unique_sample_query(check, 20)}
+        queries |= {
+            f"unique {check.columns}": plan.unique_query(check),
+            f"unique sample {check.columns}": plan.unique_sample_query(check, 20),
+        }
     return queries
 
 
@@ -72,8 +89,7 @@ def test_pushed_down_schema_checks_compile_to_the_warehouses_sql(name):
 
 
 def test_regex_search_is_spelled_per_warehouse():
-    spelled = {"snowflake": "regexp_like", "bigquery": "regexp_contains", "trino": "regexp_like", "databricks": "RLIKE",
-               "redshift": "~"}
+    spelled = {"snowflake": "regexp_like", "bigquery": "regexp_contains", "trino": "regexp_like", "databricks": "RLIKE", "redshift": "~"}
     for name, word in spelled.items():
         sql = str(statements(name)["aggregate"].compile(dialect=_dialects()[name], compile_kwargs={"literal_binds": True}))
         assert word in sql, name

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from quality_gates.checks.values import MAD_TO_SIGMA
 from quality_gates.checks.anomaly.detector import BASE_THRESHOLD
-
+from quality_gates.checks.values import MAD_TO_SIGMA
 
 
 def baseline_band(

@@ -47,8 +47,10 @@ def feature_matrix(current: PartitionProfile, history: Sequence[PartitionProfile
     features: list[Feature] = [(column, metric) for column, metric, _ in current.metric_items()]
     vector = [value for _, _, value in current.metric_items()]
     coded = [
-        name for name, col in current.columns.items()
-        if _is_coded(col) and _coverage(col) >= CODED_COVERAGE
+        name
+        for name, col in current.columns.items()
+        if _is_coded(col)
+        and _coverage(col) >= CODED_COVERAGE
         and all(_is_coded(p.columns.get(name)) and _coverage(p.columns.get(name)) >= CODED_COVERAGE for p in history)
     ]
     # New values only where the frequent values list every value: elsewhere a rare value
@@ -69,9 +71,11 @@ def feature_matrix(current: PartitionProfile, history: Sequence[PartitionProfile
 
 def _fill_profiled(matrix: np.ndarray, index: dict, current: PartitionProfile, history: Sequence[PartitionProfile]) -> None:
     # Where each column's metrics sit: profiles of the same layout fill a whole slice at once.
-    layout = {name: (index[(name, next(iter(metrics)))], tuple(metrics))
-              for name, metrics in [(TABLE, current.table_metrics)] + [(n, c.metrics) for n, c in current.columns.items()]
-              if metrics}
+    layout = {
+        name: (index[(name, next(iter(metrics)))], tuple(metrics))
+        for name, metrics in [(TABLE, current.table_metrics)] + [(n, c.metrics) for n, c in current.columns.items()]
+        if metrics
+    }
     for row, profile in enumerate(history):
         for name, metrics in [(TABLE, profile.table_metrics)] + [(n, c.metrics) for n, c in profile.columns.items()]:
             start, names = layout.get(name, (0, ()))

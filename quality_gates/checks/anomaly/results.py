@@ -13,16 +13,28 @@ PARTITION_CHECK = "partition_anomaly"
 def verdict_check_results(verdict: AnomalyVerdict, *, cold_start: Status = Status.WARNED) -> tuple[CheckResult, ...]:
     if verdict.status == INSUFFICIENT_HISTORY:
         overall = CheckResult(
-            PARTITION_CHECK, None, cold_start, Severity.WARN, "insufficient history",
+            PARTITION_CHECK,
+            None,
+            cold_start,
+            Severity.WARN,
+            "insufficient history",
             "at least the minimum number of earlier partitions",
             {"kind": CheckKind.PARTITION_ANOMALY, "history_size": verdict.history_size, "message": "; ".join(verdict.notes)},
         )
         return (overall,)
     status = Status.FAILED if verdict.status == ANOMALOUS else Status.PASSED
     overall = CheckResult(
-        PARTITION_CHECK, None, status, Severity.ERROR, f"score {verdict.score:.2f}", "score below 1.00",
+        PARTITION_CHECK,
+        None,
+        status,
+        Severity.ERROR,
+        f"score {verdict.score:.2f}",
+        "score below 1.00",
         {
-            "kind": CheckKind.PARTITION_ANOMALY, "score": finite_or_none(verdict.score), "culprits": list(verdict.culprits), "history_size": verdict.history_size,
+            "kind": CheckKind.PARTITION_ANOMALY,
+            "score": finite_or_none(verdict.score),
+            "culprits": list(verdict.culprits),
+            "history_size": verdict.history_size,
             "message": _message(verdict),
         },
     )
@@ -48,10 +60,18 @@ def _explanation_result(explanation: Explanation, status: Status) -> CheckResult
         observed = _fmt(explanation.observed)
         expected = f"{_fmt(explanation.expected_low)} … {_fmt(explanation.expected_high)}"
     return CheckResult(
-        explanation.metric, column, status if flagged else Status.PASSED, Severity.ERROR, observed, expected,
+        explanation.metric,
+        column,
+        status if flagged else Status.PASSED,
+        Severity.ERROR,
+        observed,
+        expected,
         {
-            "kind": CheckKind.ANOMALY_EXPLANATION, "z": finite_or_none(explanation.z), "severity": finite_or_none(explanation.severity),
-            "median": finite_or_none(explanation.median), "message": explanation.describe(),
+            "kind": CheckKind.ANOMALY_EXPLANATION,
+            "z": finite_or_none(explanation.z),
+            "severity": finite_or_none(explanation.severity),
+            "median": finite_or_none(explanation.median),
+            "message": explanation.describe(),
         },
     )
 

@@ -33,8 +33,12 @@ def compare_categorical(reference: CategoryCounts, current: pd.Series) -> list[M
     labels, r, c = [label for label, u in zip(labels, used) if u], r[used], c[used]
     p, q = r / r.sum(), c / c.sum()
     context = {"categories": len(labels), "reference_values": int(r.sum()), "current_values": int(c.sum())}
-    return [_chi_square(r, c, context), _l_infinity(labels, p, q, context), _jensen_shannon(p, q, context),
-            _unseen(reference, unknown, c.sum(), context)]
+    return [
+        _chi_square(r, c, context),
+        _l_infinity(labels, p, q, context),
+        _jensen_shannon(p, q, context),
+        _unseen(reference, unknown, c.sum(), context),
+    ]
 
 
 def _chi_square(r, c, context) -> Measurement:
@@ -49,8 +53,13 @@ def _chi_square(r, c, context) -> Measurement:
     # Cramér's V, bias-corrected (Bergsma 2013): the plain V of two samples from one
     # distribution is about sqrt(categories / rows), 0.1 for 200 categories and 10,000 rows each.
     v = math.sqrt(max(0.0, chi2 - degrees) / total)
-    return Measurement("chi_square", v, p_value, f"Cramér's V {v:.3f} (bias-corrected; chi-square {chi2:.4g}, {degrees} degrees of freedom)",
-                       {**context, "chi_square": chi2})
+    return Measurement(
+        "chi_square",
+        v,
+        p_value,
+        f"Cramér's V {v:.3f} (bias-corrected; chi-square {chi2:.4g}, {degrees} degrees of freedom)",
+        {**context, "chi_square": chi2},
+    )
 
 
 def _l_infinity(labels, p, q, context) -> Measurement:
@@ -71,14 +80,19 @@ def _unseen(reference: CategoryCounts, unknown: pd.Series, current_total: float,
     examples = {truncate(str(k), 60): int(v) for k, v in unknown.sort_values(ascending=False).iloc[:SHOWN_NEW].items()}
     shown = ", ".join(f"'{k}' ({v:,})" for k, v in examples.items())
     if reference.other == 0:
-        summary = (f"{share:.2%} of current values are categories the reference never had"
-                   + (f": {shown}" if examples else ""))
+        summary = f"{share:.2%} of current values are categories the reference never had" + (f": {shown}" if examples else "")
         baseline = 0.0
     else:
         # The reference kept only its most frequent values: a value outside them may be rare, not new.
         baseline = reference.other / reference.total
-        summary = (f"{share:.2%} of current values are outside the reference's {len(reference.counts):,} most frequent "
-                   f"categories (reference: {baseline:.2%} outside them)" + (f": {shown}" if examples else ""))
-    return Measurement("unseen_categories", max(0.0, share - baseline), None, summary,
-                       {**context, "unseen_share": share, "reference_other_share": baseline, "unseen": examples,
-                        "unseen_distinct": int(len(unknown))})
+        summary = (
+            f"{share:.2%} of current values are outside the reference's {len(reference.counts):,} most frequent "
+            f"categories (reference: {baseline:.2%} outside them)" + (f": {shown}" if examples else "")
+        )
+    return Measurement(
+        "unseen_categories",
+        max(0.0, share - baseline),
+        None,
+        summary,
+        {**context, "unseen_share": share, "reference_other_share": baseline, "unseen": examples, "unseen_distinct": int(len(unknown))},
+    )

@@ -31,15 +31,23 @@ from quality_gates.checks.drift.thresholds import P_VALUE_METHODS, DriftSettings
 from quality_gates.checks.json_safe import json_safe
 from quality_gates.checks.profiles.model import NUMERIC
 from quality_gates.checks.profiles.reference import (
-    ColumnReference, ReferenceProfile, category_values, column_kind, comparable_kind, numeric_values,
+    ColumnReference,
+    ReferenceProfile,
+    category_values,
+    column_kind,
+    comparable_kind,
+    numeric_values,
 )
 from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 
 if TYPE_CHECKING:
     import pandas as pd
 
-CHECK_NAMES = {"null_fraction": "null_fraction_change", "non_finite_fraction": "non_finite_fraction_change",
-               "unseen_categories": "unseen_categories"}
+CHECK_NAMES = {
+    "null_fraction": "null_fraction_change",
+    "non_finite_fraction": "non_finite_fraction_change",
+    "unseen_categories": "unseen_categories",
+}
 ALWAYS_VOTING = ("null_fraction", "non_finite_fraction", "unseen_categories")
 
 
@@ -77,15 +85,28 @@ class DriftReport:
         return worst_status([c.status for c in self.checks])
 
 
-def compare_with_reference(reference: ReferenceProfile, current: pd.DataFrame, *, columns: Sequence[str] | None = None,
-                           settings: DriftSettings | None = None, current_name: str = "the current data") -> DriftReport:
+def compare_with_reference(
+    reference: ReferenceProfile,
+    current: pd.DataFrame,
+    *,
+    columns: Sequence[str] | None = None,
+    settings: DriftSettings | None = None,
+    current_name: str = "the current data",
+) -> DriftReport:
     settings = settings or DriftSettings()
     where = reference.describe()
     structural, compared = _structure(reference, current, columns, where, current_name)
     settings.check_columns(compared)
     if len(current) == 0:
-        empty = CheckResult("not_empty", None, Status.FAILED, Severity.ERROR, "0 rows", "at least 1 row", check_details(
-            f"{current_name} has 0 rows: nothing to compare with {where} ({reference.row_count:,} rows)"))
+        empty = CheckResult(
+            "not_empty",
+            None,
+            Status.FAILED,
+            Severity.ERROR,
+            "0 rows",
+            "at least 1 row",
+            check_details(f"{current_name} has 0 rows: nothing to compare with {where} ({reference.row_count:,} rows)"),
+        )
         return DriftReport((empty, *structural), tuple(compared), (), 0.0, True, 0)
 
     findings: list[_Finding] = []
@@ -118,31 +139,63 @@ def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, wher
         if unknown:
             raise DriftInputError(
                 f"column(s) {', '.join(unknown)} are neither in {current_name} nor in {where}; "
-                f"current columns: {', '.join(current_columns)}; reference columns: {', '.join(reference.columns)}")
+                f"current columns: {', '.join(current_columns)}; reference columns: {', '.join(reference.columns)}"
+            )
         added = [c for c in wanted if c not in reference.columns]
     for name in added:
         asked = columns is not None
-        message = (f"column '{name}' is in {current_name} but not in {where} (profiled columns: {', '.join(reference.columns)}): "
-                   + ("it cannot be compared; profile the training data again or drop it from columns" if asked
-                      else "new since the reference was profiled, not compared"))
-        checks.append(CheckResult("column_not_in_reference" if asked else "column_added", name,
-                                  Status.FAILED if asked else Status.WARNED, Severity.ERROR if asked else Severity.WARN,
-                                  "present", "absent (not in the reference)", check_details(message)))
+        message = f"column '{name}' is in {current_name} but not in {where} (profiled columns: {', '.join(reference.columns)}): " + (
+            "it cannot be compared; profile the training data again or drop it from columns"
+            if asked
+            else "new since the reference was profiled, not compared"
+        )
+        checks.append(
+            CheckResult(
+                "column_not_in_reference" if asked else "column_added",
+                name,
+                Status.FAILED if asked else Status.WARNED,
+                Severity.ERROR if asked else Severity.WARN,
+                "present",
+                "absent (not in the reference)",
+                check_details(message),
+            )
+        )
     compared = []
     for name in wanted:
         if name not in reference.columns:
             continue
         expected = reference.columns[name]
         if name not in current_columns:
-            checks.append(CheckResult("column_missing", name, Status.FAILED, Severity.ERROR, "missing", f"present ({expected.dtype})", check_details(
-                f"column '{name}' of {where} ({expected.dtype}) is missing from {current_name}; it has: {', '.join(current_columns)}")))
+            checks.append(
+                CheckResult(
+                    "column_missing",
+                    name,
+                    Status.FAILED,
+                    Severity.ERROR,
+                    "missing",
+                    f"present ({expected.dtype})",
+                    check_details(
+                        f"column '{name}' of {where} ({expected.dtype}) is missing from {current_name}; it has: {', '.join(current_columns)}"
+                    ),
+                )
+            )
             continue
         kind = column_kind(current[name])
         if comparable_kind(kind) != comparable_kind(expected.kind):
-            checks.append(CheckResult("type_changed", name, Status.FAILED, Severity.ERROR, f"{current[name].dtype} ({kind})",
-                                      f"{expected.dtype} ({expected.kind})", check_details(
-                f"column '{name}' was {expected.dtype} ({expected.kind}) in {where} and is {current[name].dtype} ({kind}) "
-                f"in {current_name}: the distributions cannot be compared")))
+            checks.append(
+                CheckResult(
+                    "type_changed",
+                    name,
+                    Status.FAILED,
+                    Severity.ERROR,
+                    f"{current[name].dtype} ({kind})",
+                    f"{expected.dtype} ({expected.kind})",
+                    check_details(
+                        f"column '{name}' was {expected.dtype} ({expected.kind}) in {where} and is {current[name].dtype} ({kind}) "
+                        f"in {current_name}: the distributions cannot be compared"
+                    ),
+                )
+            )
             continue
         compared.append(name)
     return checks, compared
@@ -172,8 +225,16 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
     if null_change is not None:
         findings.append(_Finding(name, null_change, settings.threshold(name, "null_fraction"), True, voters, extra))
     elif not present_count:
-        findings.append(_Finding(name, Measurement("null_fraction", math.inf, None, _nothing_to_compare(current_name, len(series), null_count),
-                                                   {}), 0.0, True, voters, extra))
+        findings.append(
+            _Finding(
+                name,
+                Measurement("null_fraction", math.inf, None, _nothing_to_compare(current_name, len(series), null_count), {}),
+                0.0,
+                True,
+                voters,
+                extra,
+            )
+        )
     if non_finite is not None:
         findings.append(_Finding(name, non_finite, settings.threshold(name, "non_finite_fraction"), True, voters, extra))
     for measurement in measurements:
@@ -182,8 +243,9 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
     return findings
 
 
-def _null_fraction(name: str, reference: ColumnReference, series: pd.Series, present: int, nulls: int,
-                   current_name: str) -> Measurement | None:
+def _null_fraction(
+    name: str, reference: ColumnReference, series: pd.Series, present: int, nulls: int, current_name: str
+) -> Measurement | None:
     if reference.null_count is None:
         return None  # stored before null counts were kept
     n0, n1 = reference.count, len(series)
@@ -192,12 +254,16 @@ def _null_fraction(name: str, reference: ColumnReference, series: pd.Series, pre
     if not present and reference.present:
         summary += "; " + _nothing_to_compare(current_name, n1, nulls)
     elif not reference.present and present:
-        summary += ("; every value was null in the reference" if reference.null_count == n0 else "; the reference has no finite values"
-                    ) + ": the distribution cannot be compared"
+        summary += (
+            "; every value was null in the reference" if reference.null_count == n0 else "; the reference has no finite values"
+        ) + ": the distribution cannot be compared"
     elif not present:
-        summary += "; every value is null on both sides" if nulls == n1 and reference.null_count == n0 else "; no finite values on either side"
-    return Measurement("null_fraction", abs(p1 - p0), p_value, summary,
-                       {"reference_null_fraction": p0, "current_null_fraction": p1, "current_rows": n1})
+        summary += (
+            "; every value is null on both sides" if nulls == n1 and reference.null_count == n0 else "; no finite values on either side"
+        )
+    return Measurement(
+        "null_fraction", abs(p1 - p0), p_value, summary, {"reference_null_fraction": p0, "current_null_fraction": p1, "current_rows": n1}
+    )
 
 
 def _nothing_to_compare(current_name: str, rows: int, nulls: int) -> str:
@@ -213,10 +279,20 @@ def _non_finite_fraction(reference: ColumnReference, rows: int, positive: int, n
         return None
     p0, p1, p_value = _two_proportions(reference.non_finite_count, reference.count, positive + negative, rows)
     observed = f"{p1:.1%} non-finite (+inf {positive / rows:.1%}, -inf {negative / rows:.1%})"
-    return Measurement("non_finite_fraction", abs(p1 - p0), p_value,
-                       f"share of ±inf {p0:.1%} → {p1:.1%} (change {p1 - p0:+.1%}; +inf {positive:,}, -inf {negative:,} of {rows:,} rows)",
-                       {"reference_non_finite_fraction": p0, "current_non_finite_fraction": p1, "current_positive_inf": positive,
-                        "current_negative_inf": negative, "current_rows": rows, "observed": observed})
+    return Measurement(
+        "non_finite_fraction",
+        abs(p1 - p0),
+        p_value,
+        f"share of ±inf {p0:.1%} → {p1:.1%} (change {p1 - p0:+.1%}; +inf {positive:,}, -inf {negative:,} of {rows:,} rows)",
+        {
+            "reference_non_finite_fraction": p0,
+            "current_non_finite_fraction": p1,
+            "current_positive_inf": positive,
+            "current_negative_inf": negative,
+            "current_rows": rows,
+            "observed": observed,
+        },
+    )
 
 
 def _two_proportions(x0: int, n0: int, x1: int, n1: int) -> tuple[float, float, float]:
@@ -246,9 +322,20 @@ def _check(finding: _Finding, settings: DriftSettings, dataset_drifted: bool, wh
     if finding.adjusted_p is not None:
         verdict += f" (BH-adjusted p = {finding.adjusted_p:.2g}, alpha {settings.alpha:g})"
     explanation = f"{finding.column}: {m.summary}; {verdict}"
-    details = check_details(explanation, method=m.method, statistic=m.statistic, threshold=finding.threshold, p_value=m.p_value,
-                       p_value_adjusted=finding.adjusted_p, alpha=settings.alpha if m.method in P_VALUE_METHODS else None,
-                       voting=finding.voting, drifted=flagged and finding.voting, reference=where, **finding.extra, **dict(m.details))
+    details = check_details(
+        explanation,
+        method=m.method,
+        statistic=m.statistic,
+        threshold=finding.threshold,
+        p_value=m.p_value,
+        p_value_adjusted=finding.adjusted_p,
+        alpha=settings.alpha if m.method in P_VALUE_METHODS else None,
+        voting=finding.voting,
+        drifted=flagged and finding.voting,
+        reference=where,
+        **finding.extra,
+        **dict(m.details),
+    )
     expected = f"<= {finding.threshold:g}" + (f" or BH-adjusted p >= {settings.alpha:g}" if m.method in P_VALUE_METHODS else "")
     observed = format_statistic(m.statistic)
     if m.method == "non_finite_fraction":  # a share is read against the reference's share, not as a bare change
@@ -260,15 +347,39 @@ def _check(finding: _Finding, settings: DriftSettings, dataset_drifted: bool, wh
 def _dataset_check(findings, compared, drifted, share, dataset_drifted, settings: DriftSettings, where: str) -> CheckResult:
     culprits = []
     for name in drifted:
-        worst = max((f for f in findings if f.column == name and f.voting and f.flagged(settings.alpha)),
-                    key=lambda f: f.measurement.statistic / f.threshold if f.threshold else math.inf)
-        culprits.append({"column": name, "method": worst.measurement.method, "statistic": json_safe(worst.measurement.statistic),
-                         "threshold": worst.threshold, "weight": settings.weight(name)})
+        worst = max(
+            (f for f in findings if f.column == name and f.voting and f.flagged(settings.alpha)),
+            key=lambda f: f.measurement.statistic / f.threshold if f.threshold else math.inf,
+        )
+        culprits.append(
+            {
+                "column": name,
+                "method": worst.measurement.method,
+                "statistic": json_safe(worst.measurement.statistic),
+                "threshold": worst.threshold,
+                "weight": settings.weight(name),
+            }
+        )
     weighted = settings.feature_importance is not None
     observed = f"{share:.1%} of compared columns drifted ({len(drifted)} of {len(compared)}{', weighted by feature importance' if weighted else ''})"
     named = "; ".join(f"{c['column']} ({c['method']} {format_statistic(c['statistic'])} > {c['threshold']:g})" for c in culprits)
-    explanation = (f"Drift against {where}: {named}" if culprits else f"No column drifted against {where} ({len(compared)} compared)")
-    return CheckResult("dataset_drift", None, Status.FAILED if dataset_drifted else Status.PASSED, Severity.ERROR, observed,
-                       f"<= {settings.drift_share:.0%} of columns", check_details(
-                           explanation, kind=CheckKind.DATASET_DRIFT, drift_share=share, max_drift_share=settings.drift_share, weighted=weighted,
-                           compared_columns=len(compared), drifted_columns=list(drifted), culprits=culprits, reference=where))
+    explanation = f"Drift against {where}: {named}" if culprits else f"No column drifted against {where} ({len(compared)} compared)"
+    return CheckResult(
+        "dataset_drift",
+        None,
+        Status.FAILED if dataset_drifted else Status.PASSED,
+        Severity.ERROR,
+        observed,
+        f"<= {settings.drift_share:.0%} of columns",
+        check_details(
+            explanation,
+            kind=CheckKind.DATASET_DRIFT,
+            drift_share=share,
+            max_drift_share=settings.drift_share,
+            weighted=weighted,
+            compared_columns=len(compared),
+            drifted_columns=list(drifted),
+            culprits=culprits,
+            reference=where,
+        ),
+    )

@@ -30,9 +30,14 @@ def compare_numeric(sketch: NumericSketch, current: np.ndarray) -> list[Measurem
     n, m = reference_counts.sum(), current_counts.sum()
     reference_below = np.cumsum(reference_counts)[:-1] / n  # share below each edge
     current_below = np.cumsum(current_counts)[:-1] / m
-    context = {"reference_mean": sketch.mean, "reference_std": sketch.std,
-               "current_mean": float(current.mean()), "current_std": float(current.std()),
-               "reference_values": int(n), "current_values": int(m)}
+    context = {
+        "reference_mean": sketch.mean,
+        "reference_std": sketch.std,
+        "current_mean": float(current.mean()),
+        "current_std": float(current.std()),
+        "reference_values": int(n),
+        "current_values": int(m),
+    }
     return [
         _ks(sketch, current, reference_below, current_below, n, m, context),
         _wasserstein(sketch, current, reference_below, current_below, context),
@@ -47,8 +52,10 @@ def _ks(sketch: NumericSketch, current, reference_below, current_below, n, m, co
     statistic = float(gaps[at])
     effective = n * m / (n + m)
     p_value = float(stats.kstwo.sf(statistic, max(1, round(effective)))) if statistic > 0 else 1.0
-    summary = (f"KS statistic {statistic:.3f}: largest gap between the CDFs, at {points[at]:.6g} "
-               f"({reference_cdf[at]:.1%} of reference values {relation[at]} it, {current_cdf[at]:.1%} of current)")
+    summary = (
+        f"KS statistic {statistic:.3f}: largest gap between the CDFs, at {points[at]:.6g} "
+        f"({reference_cdf[at]:.1%} of reference values {relation[at]} it, {current_cdf[at]:.1%} of current)"
+    )
     return Measurement("ks", statistic, p_value, summary, {**context, "at_value": float(points[at])})
 
 
@@ -61,8 +68,12 @@ def _ks_points(sketch: NumericSketch, current, reference_below, current_below):
     # which catches current values above the reference's range.
     edges = sketch.edges
     at_max = float(np.count_nonzero(current <= edges[-1])) / len(current)
-    return (np.append(edges, edges[-1]), np.append(reference_below, 1.0), np.append(current_below, at_max),
-            ["below"] * len(edges) + ["at or below"])
+    return (
+        np.append(edges, edges[-1]),
+        np.append(reference_below, 1.0),
+        np.append(current_below, at_max),
+        ["below"] * len(edges) + ["at or below"],
+    )
 
 
 def _step_cdfs(sketch: NumericSketch, current):
@@ -90,17 +101,24 @@ def _wasserstein(sketch: NumericSketch, current, reference_below, current_below,
         end = reference_below[1:] - current_below[1:]
         same_sign = start * end >= 0
         magnitude = np.abs(start) + np.abs(end)
-        crossing = np.divide(start ** 2 + end ** 2, 2 * magnitude, out=np.zeros_like(magnitude), where=magnitude > 0)
+        crossing = np.divide(start**2 + end**2, 2 * magnitude, out=np.zeros_like(magnitude), where=magnitude > 0)
         inside = float(np.sum(widths * np.where(same_sign, magnitude / 2, crossing)))
         outside = float((edges[0] - below).sum() + (above - edges[-1]).sum()) / m if m else 0.0
         distance = inside + outside
     std = sketch.std
     normalised = distance / std if std > 0 else (0.0 if distance == 0 else math.inf)
-    summary = (f"Wasserstein distance {normalised:.3f} reference standard deviations "
-               f"(mean {context['reference_mean']:.4g} → {context['current_mean']:.4g}, "
-               f"std {std:.4g} → {context['current_std']:.4g})")
-    return Measurement("wasserstein", normalised, None, summary,
-                       {**context, "distance": distance, "outside_reference_range": float((len(below) + len(above)) / m) if m else 0.0})
+    summary = (
+        f"Wasserstein distance {normalised:.3f} reference standard deviations "
+        f"(mean {context['reference_mean']:.4g} → {context['current_mean']:.4g}, "
+        f"std {std:.4g} → {context['current_std']:.4g})"
+    )
+    return Measurement(
+        "wasserstein",
+        normalised,
+        None,
+        summary,
+        {**context, "distance": distance, "outside_reference_range": float((len(below) + len(above)) / m) if m else 0.0},
+    )
 
 
 def _psi(edges, reference_counts, current_counts, reference_below, current_above, context) -> Measurement:
@@ -115,7 +133,9 @@ def _psi(edges, reference_counts, current_counts, reference_below, current_above
     current_counts = current_counts.copy()
     current_counts[-1] -= current_above
     p = np.append(np.bincount(groups, weights=reference_counts, minlength=PSI_BINS + 1), 0.0) / reference_counts.sum()
-    q = np.append(np.bincount(groups, weights=current_counts, minlength=PSI_BINS + 1), current_above) / (current_counts.sum() + current_above)
+    q = np.append(np.bincount(groups, weights=current_counts, minlength=PSI_BINS + 1), current_above) / (
+        current_counts.sum() + current_above
+    )
     used = np.flatnonzero((p > 0) | (q > 0))
     p, q = np.maximum(p[used], PSI_FLOOR), np.maximum(q[used], PSI_FLOOR)
     terms = (q - p) * np.log(q / p)
@@ -128,6 +148,8 @@ def _psi(edges, reference_counts, current_counts, reference_below, current_above
     else:
         where = f"from {np.concatenate(([edges[0]], edges))[int(np.argmax(groups == worst))]:.6g}"
     shares = dict(zip(used, zip(p, q)))
-    summary = (f"PSI {psi:.3f} over {len(used)} reference-quantile bins; largest shift in the bin {where}: "
-               f"{shares[worst][0]:.1%} of reference values, {shares[worst][1]:.1%} of current")
+    summary = (
+        f"PSI {psi:.3f} over {len(used)} reference-quantile bins; largest shift in the bin {where}: "
+        f"{shares[worst][0]:.1%} of reference values, {shares[worst][1]:.1%} of current"
+    )
     return Measurement("psi", psi, None, summary, {**context, "bins": int(len(used))})

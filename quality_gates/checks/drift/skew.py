@@ -43,10 +43,20 @@ class SkewReport:
         return worst_status([c.status for c in self.checks])
 
 
-def compare_keyed(training: pd.DataFrame, serving: pd.DataFrame, key: str | Sequence[str], *, columns: Sequence[str] | None = None,
-                  max_mismatch_share: float = DEFAULT_MAX_MISMATCH_SHARE, column_thresholds: Mapping[str, float] | None = None,
-                  rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL, column_tolerances: Mapping[str, Mapping[str, float]] | None = None,
-                  training_name: str = "training data", serving_name: str = "serving data") -> SkewReport:
+def compare_keyed(
+    training: pd.DataFrame,
+    serving: pd.DataFrame,
+    key: str | Sequence[str],
+    *,
+    columns: Sequence[str] | None = None,
+    max_mismatch_share: float = DEFAULT_MAX_MISMATCH_SHARE,
+    column_thresholds: Mapping[str, float] | None = None,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    column_tolerances: Mapping[str, Mapping[str, float]] | None = None,
+    training_name: str = "training data",
+    serving_name: str = "serving data",
+) -> SkewReport:
     import pandas as pd
 
     keys = [key] if isinstance(key, str) else list(key)
@@ -64,18 +74,40 @@ def compare_keyed(training: pd.DataFrame, serving: pd.DataFrame, key: str | Sequ
         for name in columns:
             lacking = [side for frame, side in ((training, training_name), (serving, serving_name)) if name not in frame.columns]
             if lacking:
-                checks.append(CheckResult("column_missing", name, Status.FAILED, Severity.ERROR, f"missing from {' and '.join(lacking)}",
-                                          "present on both sides", check_details(f"feature '{name}' is missing from {' and '.join(lacking)}: it cannot be compared")))
+                checks.append(
+                    CheckResult(
+                        "column_missing",
+                        name,
+                        Status.FAILED,
+                        Severity.ERROR,
+                        f"missing from {' and '.join(lacking)}",
+                        "present on both sides",
+                        check_details(f"feature '{name}' is missing from {' and '.join(lacking)}: it cannot be compared"),
+                    )
+                )
             else:
                 features.append(name)
     for name in set(column_thresholds) | set(column_tolerances):
         if name not in features:
-            raise DriftInputError(f"thresholds or tolerances name '{name}', which is not a compared feature; compared: {', '.join(features)}")
+            raise DriftInputError(
+                f"thresholds or tolerances name '{name}', which is not a compared feature; compared: {', '.join(features)}"
+            )
     if not features:
-        raise DriftInputError(f"no feature to compare: {training_name} and {serving_name} share no column besides the key {', '.join(keys)}")
+        raise DriftInputError(
+            f"no feature to compare: {training_name} and {serving_name} share no column besides the key {', '.join(keys)}"
+        )
     if len(serving) == 0:
-        checks.append(CheckResult("not_empty", None, Status.FAILED, Severity.ERROR, "0 rows", "at least 1 row",
-                                  check_details(f"{serving_name} has 0 rows: nothing to compare with {training_name}")))
+        checks.append(
+            CheckResult(
+                "not_empty",
+                None,
+                Status.FAILED,
+                Severity.ERROR,
+                "0 rows",
+                "at least 1 row",
+                check_details(f"{serving_name} has 0 rows: nothing to compare with {training_name}"),
+            )
+        )
         return SkewReport(tuple(checks), 0, ())
 
     sides = []
@@ -112,13 +144,21 @@ def _unique_keys(frame: pd.DataFrame, keys: list[str], name: str) -> tuple[pd.Da
     words = []
     if repeated.any():
         shown = ", ".join(f"{format_value(e['key'])} ({e['rows']} rows)" for e in examples)
-        words.append(f"{int(repeated.sum()):,} rows share {keyed[repeated][keys].drop_duplicates().shape[0]:,} repeated key values, e.g. {shown}")
+        words.append(
+            f"{int(repeated.sum()):,} rows share {keyed[repeated][keys].drop_duplicates().shape[0]:,} repeated key values, e.g. {shown}"
+        )
     if null_key.any():
         words.append(f"{int(null_key.sum()):,} rows have no key")
     message = f"{name}: {'; '.join(words)} ({', '.join(keys)}); these rows are left out of the comparison"
-    check = CheckResult("duplicate_keys" if repeated.any() else "null_keys", None, Status.WARNED, Severity.WARN,
-                        f"{int(repeated.sum() + null_key.sum()):,} of {len(frame):,} rows", "unique, non-null keys",
-                        check_details(message, side=name, repeated_rows=int(repeated.sum()), null_key_rows=int(null_key.sum()), examples=examples))
+    check = CheckResult(
+        "duplicate_keys" if repeated.any() else "null_keys",
+        None,
+        Status.WARNED,
+        Severity.WARN,
+        f"{int(repeated.sum() + null_key.sum()):,} of {len(frame):,} rows",
+        "unique, non-null keys",
+        check_details(message, side=name, repeated_rows=int(repeated.sum()), null_key_rows=int(null_key.sum()), examples=examples),
+    )
     return keyed[~repeated], check
 
 
@@ -128,9 +168,12 @@ def _unmatched(joined: pd.DataFrame, keys: list[str], training_name: str, servin
     matched = int((joined["_merge"] == "both").sum())
     serving_rows = matched + len(serving_only)
     examples = [json_safe(v) for v in serving_only[keys[0]].iloc[:EXAMPLES]]
-    text = (f"{matched:,} of {serving_rows:,} {serving_name} rows found in {training_name} by {', '.join(keys)}; "
-            f"{len(serving_only):,} not found" + (f" (e.g. {', '.join(format_value(e) for e in examples)})" if examples else "")
-            + f"; {len(training_only):,} {training_name} rows have no {serving_name} row (serving may log a sample)")
+    text = (
+        f"{matched:,} of {serving_rows:,} {serving_name} rows found in {training_name} by {', '.join(keys)}; "
+        f"{len(serving_only):,} not found"
+        + (f" (e.g. {', '.join(format_value(e) for e in examples)})" if examples else "")
+        + f"; {len(training_only):,} {training_name} rows have no {serving_name} row (serving may log a sample)"
+    )
     if matched == 0:
         status, severity = Status.FAILED, Severity.ERROR
         text = f"no key matched: {text}. Is '{', '.join(keys)}' the same ID on both sides?"
@@ -139,19 +182,31 @@ def _unmatched(joined: pd.DataFrame, keys: list[str], training_name: str, servin
     else:
         status, severity = Status.PASSED, Severity.WARN
     share = len(serving_only) / serving_rows if serving_rows else 0.0
-    return CheckResult("missing_keys", None, status, severity, f"{len(serving_only):,} serving rows without a training row ({share:.1%})",
-                       "every serving key in the training data", check_details(
-                           text, matched_rows=matched, serving_only_rows=len(serving_only), training_only_rows=len(training_only),
-                           examples=examples))
+    return CheckResult(
+        "missing_keys",
+        None,
+        status,
+        severity,
+        f"{len(serving_only):,} serving rows without a training row ({share:.1%})",
+        "every serving key in the training data",
+        check_details(
+            text, matched_rows=matched, serving_only_rows=len(serving_only), training_only_rows=len(training_only), examples=examples
+        ),
+    )
 
 
-def _feature(matched: pd.DataFrame, name: str, keys: list[str], threshold: float, tolerance: dict[str, float],
-             training_name: str, serving_name: str) -> CheckResult:
+def _feature(
+    matched: pd.DataFrame, name: str, keys: list[str], threshold: float, tolerance: dict[str, float], training_name: str, serving_name: str
+) -> CheckResult:
     import pandas as pd
 
     left, right = matched[name + TRAINING], matched[name + SERVING]
-    numeric = pd.api.types.is_numeric_dtype(left) and pd.api.types.is_numeric_dtype(right) \
-        and not pd.api.types.is_bool_dtype(left) and not pd.api.types.is_bool_dtype(right)
+    numeric = (
+        pd.api.types.is_numeric_dtype(left)
+        and pd.api.types.is_numeric_dtype(right)
+        and not pd.api.types.is_bool_dtype(left)
+        and not pd.api.types.is_bool_dtype(right)
+    )
     stats: dict[str, Any] = {}
     if numeric:
         a, b = left.to_numpy("float64", na_value=np.nan), right.to_numpy("float64", na_value=np.nan)
@@ -170,11 +225,17 @@ def _feature(matched: pd.DataFrame, name: str, keys: list[str], threshold: float
     mismatched = int(differs.sum())
     share = mismatched / rows if rows else 0.0
     positions = np.flatnonzero(differs)[:EXAMPLES]
-    examples = [{"key": json_safe(matched[keys[0]].iloc[i]), "training": json_safe(left.iloc[i]), "serving": json_safe(right.iloc[i])}
-                for i in positions]
+    examples = [
+        {"key": json_safe(matched[keys[0]].iloc[i]), "training": json_safe(left.iloc[i]), "serving": json_safe(right.iloc[i])}
+        for i in positions
+    ]
     status = Status.FAILED if share > threshold else Status.PASSED
-    words = (f"{name}: {share:.1%} of {rows:,} joined rows differ between training and serving "
-             f"(threshold {threshold:.1%}" + (f"; numbers equal within rtol {tolerance['rtol']:g}, atol {tolerance['atol']:g}" if numeric else "") + ")")
+    words = (
+        f"{name}: {share:.1%} of {rows:,} joined rows differ between training and serving "
+        f"(threshold {threshold:.1%}"
+        + (f"; numbers equal within rtol {tolerance['rtol']:g}, atol {tolerance['atol']:g}" if numeric else "")
+        + ")"
+    )
     if "mean_abs_difference" in stats:
         words += f"; mean absolute difference {stats['mean_abs_difference']:.4g}"
     if "median_serving_to_training_ratio" in stats:
@@ -182,16 +243,45 @@ def _feature(matched: pd.DataFrame, name: str, keys: list[str], threshold: float
     if examples:
         first = examples[0]
         words += f"; e.g. {keys[0]}={format_value(first['key'])}: training {format_value(first['training'])}, serving {format_value(first['serving'])}"
-    return CheckResult("feature_skew", name, status, Severity.ERROR, f"{share:.1%} of {rows:,} rows differ", f"<= {threshold:.1%} of rows", check_details(
-        words, method="keyed_mismatch_share", statistic=share, threshold=threshold, mismatched_rows=mismatched, compared_rows=rows,
-        training=training_name, serving=serving_name,
-        examples=examples, **tolerance, **stats))
+    return CheckResult(
+        "feature_skew",
+        name,
+        status,
+        Severity.ERROR,
+        f"{share:.1%} of {rows:,} rows differ",
+        f"<= {threshold:.1%} of rows",
+        check_details(
+            words,
+            method="keyed_mismatch_share",
+            statistic=share,
+            threshold=threshold,
+            mismatched_rows=mismatched,
+            compared_rows=rows,
+            training=training_name,
+            serving=serving_name,
+            examples=examples,
+            **tolerance,
+            **stats,
+        ),
+    )
 
 
 def _summary(checks: list[CheckResult], features: list[str], skewed: list[str], rows: int) -> CheckResult:
     feature_checks = {c.column: c for c in checks if c.check_name == "feature_skew"}
     named = "; ".join(f"{name} ({feature_checks[name].details['statistic']:.1%} of rows differ)" for name in skewed)
-    text = f"Training/serving skew on {rows:,} joined rows: {named}" if skewed else f"No feature skewed on {rows:,} joined rows ({len(features)} compared)"
-    return CheckResult("training_serving_skew", None, Status.FAILED if skewed else Status.PASSED, Severity.ERROR,
-                       f"{len(skewed)} of {len(features)} features skewed", "0 features skewed",
-                       check_details(text, kind=CheckKind.TRAINING_SERVING_SKEW, skewed_features=skewed, compared_features=len(features), joined_rows=rows))
+    text = (
+        f"Training/serving skew on {rows:,} joined rows: {named}"
+        if skewed
+        else f"No feature skewed on {rows:,} joined rows ({len(features)} compared)"
+    )
+    return CheckResult(
+        "training_serving_skew",
+        None,
+        Status.FAILED if skewed else Status.PASSED,
+        Severity.ERROR,
+        f"{len(skewed)} of {len(features)} features skewed",
+        "0 features skewed",
+        check_details(
+            text, kind=CheckKind.TRAINING_SERVING_SKEW, skewed_features=skewed, compared_features=len(features), joined_rows=rows
+        ),
+    )

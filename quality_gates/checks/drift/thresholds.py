@@ -72,7 +72,10 @@ class DriftSettings:
             _known(dict.fromkeys(self.methods), "methods")
         for column, methods in self.column_methods.items():
             _known(dict.fromkeys(methods), f"column_methods['{column}']")
-        for where, values in [("thresholds", self.thresholds), *((f"column_thresholds['{c}']", v) for c, v in self.column_thresholds.items())]:
+        for where, values in [
+            ("thresholds", self.thresholds),
+            *((f"column_thresholds['{c}']", v) for c, v in self.column_thresholds.items()),
+        ]:
             for method, value in values.items():
                 if not isinstance(value, (int, float)) or value < 0:
                     raise DriftInputError(f"{where}: threshold for '{method}' must be a number >= 0, not {value!r}")

@@ -9,13 +9,23 @@ from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, DEFAULT
 from quality_gates.checks.model_metrics.spec import EvaluationSpec
 
 _LAZY = {
-    "DataFindings": "evaluate", "Evaluation": "evaluate", "MetricEstimate": "evaluate", "estimates_for": "evaluate",
-    "evaluate_frame": "evaluate", "OVERALL": "sums",
+    "DataFindings": "evaluate",
+    "Evaluation": "evaluate",
+    "MetricEstimate": "evaluate",
+    "estimates_for": "evaluate",
+    "evaluate_frame": "evaluate",
+    "OVERALL": "sums",
 }
 
 __all__ = [
-    "CLASSIFICATION", "DEFAULT_METRICS", "METRICS", "REGRESSION", "EvaluationDataError", "EvaluationSpec",
-    "MetricDefinitionError", *_LAZY,
+    "CLASSIFICATION",
+    "DEFAULT_METRICS",
+    "METRICS",
+    "REGRESSION",
+    "EvaluationDataError",
+    "EvaluationSpec",
+    "MetricDefinitionError",
+    *_LAZY,
 ]
 
 

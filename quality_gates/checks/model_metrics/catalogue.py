@@ -42,10 +42,22 @@ METRICS: dict[str, Metric] = {
         Metric("precision", CLASSIFICATION, True, description="of the rows predicted in a class, the share that are"),
         Metric("recall", CLASSIFICATION, True, description="of the rows in a class, the share predicted so"),
         Metric("f1", CLASSIFICATION, True, description="harmonic mean of precision and recall"),
-        Metric("roc_auc", CLASSIFICATION, True, needs_score=True, binary_only=True,
-               description="chance that a positive row scores above a negative one (ties count half)"),
-        Metric("log_loss", CLASSIFICATION, False, needs_score=True, binary_only=True,
-               description="mean negative log-likelihood of the label under the predicted probability"),
+        Metric(
+            "roc_auc",
+            CLASSIFICATION,
+            True,
+            needs_score=True,
+            binary_only=True,
+            description="chance that a positive row scores above a negative one (ties count half)",
+        ),
+        Metric(
+            "log_loss",
+            CLASSIFICATION,
+            False,
+            needs_score=True,
+            binary_only=True,
+            description="mean negative log-likelihood of the label under the predicted probability",
+        ),
         Metric("mae", REGRESSION, False, description="mean absolute error"),
         Metric("rmse", REGRESSION, False, description="root mean squared error"),
         Metric("r2", REGRESSION, True, description="share of the label's variance the model explains"),
@@ -58,7 +70,9 @@ DEFAULT_METRICS = {
 }
 
 
-def resolve_metrics(task: str, metrics: tuple[str, ...] | list[str] | None, *, has_score: bool, classes: int | None = None) -> tuple[str, ...]:
+def resolve_metrics(
+    task: str, metrics: tuple[str, ...] | list[str] | None, *, has_score: bool, classes: int | None = None
+) -> tuple[str, ...]:
     """The metrics to compute: checked against the task; score-based ones only with a score."""
     if task not in TASKS:
         raise MetricDefinitionError(f"task must be one of {', '.join(TASKS)}, not {task!r}")
@@ -74,7 +88,9 @@ def resolve_metrics(task: str, metrics: tuple[str, ...] | list[str] | None, *, h
         if metric.needs_score and not has_score:
             raise MetricDefinitionError(f"metric {name!r} needs a score (probability) column")
         if metric.binary_only and classes is not None and classes > 2:
-            raise MetricDefinitionError(f"metric {name!r} is defined here for binary classification only, and the data has {classes} classes")
+            raise MetricDefinitionError(
+                f"metric {name!r} is defined here for binary classification only, and the data has {classes} classes"
+            )
     return tuple(metrics)
 
 
@@ -84,5 +100,7 @@ def database_metrics(task: str, metrics, *, has_score: bool, classes: int | None
     if metrics is None:
         return tuple(m for m in resolve_metrics(task, None, has_score=has_score, classes=classes) if m != "log_loss")
     if "log_loss" in metrics:
-        raise MetricDefinitionError("log_loss is not available in the serving gate: it needs row-level probabilities, and the join is reduced in the database")
+        raise MetricDefinitionError(
+            "log_loss is not available in the serving gate: it needs row-level probabilities, and the join is reduced in the database"
+        )
     return resolve_metrics(task, metrics, has_score=has_score, classes=classes)

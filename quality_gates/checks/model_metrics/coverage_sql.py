@@ -44,9 +44,13 @@ def label_coverage(connection: Connection, tables: DelayedLabelTables, window: W
     else:
         distinct = sa.select(lid.label("id")).where(arrived).group_by(lid).subquery()
         labelled_ids, on, labelled_id = distinct, distinct.c.id == pid, distinct.c.id
-    query = sa.select(sa.func.count(), sa.func.count(labelled_id)).select_from(p.outerjoin(labelled_ids, on)).where(
-        time.value(predicted_at) >= time.bound("window_start", window.start),
-        time.value(predicted_at) < time.bound("window_end", window.end),
+    query = (
+        sa.select(sa.func.count(), sa.func.count(labelled_id))
+        .select_from(p.outerjoin(labelled_ids, on))
+        .where(
+            time.value(predicted_at) >= time.bound("window_start", window.start),
+            time.value(predicted_at) < time.bound("window_end", window.end),
+        )
     )
     predictions, labelled = connection.execute(query).one()
     return LabelCoverage(int(predictions), int(labelled))

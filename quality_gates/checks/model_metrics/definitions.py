@@ -14,8 +14,16 @@ from collections.abc import Callable
 import numpy as np
 
 from quality_gates.checks.model_metrics.catalogue import (  # noqa: F401  (re-exported)
-    CLASSIFICATION, DEFAULT_METRICS, METRICS, REGRESSION, REGRESSION_STATS, TASKS, Metric, MetricDefinitionError,
-    database_metrics, resolve_metrics,
+    CLASSIFICATION,
+    DEFAULT_METRICS,
+    METRICS,
+    REGRESSION,
+    REGRESSION_STATS,
+    TASKS,
+    Metric,
+    MetricDefinitionError,
+    database_metrics,
+    resolve_metrics,
 )
 
 

@@ -61,8 +61,15 @@ class Evaluation:
 
 
 def estimates_for(
-    slices: Sequence[SliceSums], *, task: str, metrics: Sequence[str], n_classes: int = 0, positive: int | None = None,
-    confidence: float = DEFAULT_CONFIDENCE, resamples: int = DEFAULT_RESAMPLES, seed: int = 0,
+    slices: Sequence[SliceSums],
+    *,
+    task: str,
+    metrics: Sequence[str],
+    n_classes: int = 0,
+    positive: int | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
 ) -> list[MetricEstimate]:
     """Every metric of every slice, with its interval; shared by the in-memory and SQL engines."""
     estimates = []
@@ -108,7 +115,9 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
 
     missing = [c for c in spec.columns if c not in frame.columns]
     if missing:
-        raise EvaluationDataError(f"column(s) {', '.join(map(repr, missing))} not in the evaluation data (columns: {', '.join(map(str, frame.columns))})")
+        raise EvaluationDataError(
+            f"column(s) {', '.join(map(repr, missing))} not in the evaluation data (columns: {', '.join(map(str, frame.columns))})"
+        )
     if len(frame) == 0:
         raise EvaluationDataError("the evaluation data has no rows: there is nothing to judge the model on")
     labelled = frame[spec.label_column].notna().to_numpy()
@@ -121,15 +130,20 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
     no_prediction = labelled & ~predicted
     duplicated = frame[spec.id_column].duplicated(keep=False) if spec.id_column else pd.Series(False, index=frame.index)
     findings = dict(
-        rows=len(frame), evaluated_rows=int(usable.sum()), unlabelled_rows=int((~labelled).sum()),
-        missing_predictions=int(no_prediction.sum()), missing_prediction_examples=_examples(ids[no_prediction]),
+        rows=len(frame),
+        evaluated_rows=int(usable.sum()),
+        unlabelled_rows=int((~labelled).sum()),
+        missing_predictions=int(no_prediction.sum()),
+        missing_prediction_examples=_examples(ids[no_prediction]),
         duplicate_ids=int(frame.loc[duplicated, spec.id_column].nunique()) if spec.id_column else 0,
         duplicate_id_examples=_examples(ids[duplicated].drop_duplicates()),
     )
     rows = frame.loc[usable]
     if len(rows) == 0:
         why = "no row has a label" if not labelled.any() else "no labelled row has a prediction"
-        raise EvaluationDataError(f"the evaluation data has {len(frame)} rows but {why} ('{spec.label_column}', '{spec.prediction_column or spec.score_column}')")
+        raise EvaluationDataError(
+            f"the evaluation data has {len(frame)} rows but {why} ('{spec.label_column}', '{spec.prediction_column or spec.score_column}')"
+        )
     weight = rows[spec.weight_column].to_numpy(float) if spec.weight_column else np.ones(len(rows))
     if spec.task == REGRESSION:
         label = rows[spec.label_column].to_numpy(float)
@@ -150,9 +164,16 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
 
     def sums(name: str, positions: np.ndarray | slice) -> SliceSums:
         return sums_for_rows(
-            spec.task, name=name, label=label[positions], predicted=prediction[positions], weight=weight[positions],
-            score=None if score is None else score[positions], n_classes=n_classes, positive=positive,
-            max_buckets=spec.max_buckets, seed=spec.seed,
+            spec.task,
+            name=name,
+            label=label[positions],
+            predicted=prediction[positions],
+            weight=weight[positions],
+            score=None if score is None else score[positions],
+            n_classes=n_classes,
+            positive=positive,
+            max_buckets=spec.max_buckets,
+            seed=spec.seed,
         )
 
     parts = [sums(OVERALL, slice(None))]
@@ -164,8 +185,14 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
         for value, positions in sorted(groups, key=lambda pair: str(pair[0])):
             parts.append(sums(slice_name(column, "<missing>" if pd.isna(value) else value), positions))
     estimates = estimates_for(
-        parts, task=spec.task, metrics=metrics, n_classes=n_classes, positive=positive,
-        confidence=spec.confidence, resamples=spec.resamples, seed=spec.seed,
+        parts,
+        task=spec.task,
+        metrics=metrics,
+        n_classes=n_classes,
+        positive=positive,
+        confidence=spec.confidence,
+        resamples=spec.resamples,
+        seed=spec.seed,
     )
     return Evaluation(spec, metrics, tuple(estimates), DataFindings(**findings))
 
@@ -206,7 +233,7 @@ def _encode_classes(rows: pd.DataFrame, spec: EvaluationSpec) -> tuple[np.ndarra
     remap[order] = np.arange(len(uniques))
     classes = tuple(uniques[i] for i in order)
     codes = remap[codes]
-    label, prediction = codes[: len(rows)], codes[len(rows):]
+    label, prediction = codes[: len(rows)], codes[len(rows) :]
     positive = None
     if len(classes) <= 2:
         matches = [i for i, c in enumerate(classes) if c == spec.positive_label]
@@ -219,5 +246,7 @@ def _encode_classes(rows: pd.DataFrame, spec: EvaluationSpec) -> tuple[np.ndarra
         if len(classes) == 1:  # every row in one class: a second, empty class keeps the metrics defined
             classes = (*classes, f"not {spec.positive_label}")
     elif spec.score_column is not None and spec.prediction_column is not None:
-        raise MetricDefinitionError(f"score_column '{spec.score_column}' is for binary models; '{spec.label_column}' has {len(classes)} classes")
+        raise MetricDefinitionError(
+            f"score_column '{spec.score_column}' is for binary models; '{spec.label_column}' has {len(classes)} classes"
+        )
     return label, prediction, classes, positive

@@ -18,8 +18,15 @@ if TYPE_CHECKING:
     from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables, JoinedAggregates, Window
 
 
-def model_gate(frame: pd.DataFrame, spec: EvaluationSpec, rule: JudgingRule, production, *, data_name: str,
-               promotion: ModelPromotionArtifact | None = None) -> GateOutcome:
+def model_gate(
+    frame: pd.DataFrame,
+    spec: EvaluationSpec,
+    rule: JudgingRule,
+    production,
+    *,
+    data_name: str,
+    promotion: ModelPromotionArtifact | None = None,
+) -> GateOutcome:
     """Evaluate a candidate on ``frame`` and judge it against ``production`` (a ``ProductionBaseline``
     or None). ``promotion`` is kept only when the gate passes (``promote_on_pass``)."""
     from quality_gates.checks.model_metrics.evaluate import evaluate_frame
@@ -29,24 +36,51 @@ def model_gate(frame: pd.DataFrame, spec: EvaluationSpec, rule: JudgingRule, pro
         evaluation = evaluate_frame(frame, spec)
     except (EvaluationDataError, MetricDefinitionError) as exc:  # e.g. roc_auc asked of a 3-class model
         message = f"{data_name}: {exc}"
-        check = CheckResult("evaluation_data", None, Status.ERROR, Severity.ERROR, message, "rows with labels and predictions",
-                            {"kind": EVALUATION_DATA, "explanation": message, "message": message})
+        check = CheckResult(
+            "evaluation_data",
+            None,
+            Status.ERROR,
+            Severity.ERROR,
+            message,
+            "rows with labels and predictions",
+            {"kind": EVALUATION_DATA, "explanation": message, "message": message},
+        )
         return GateOutcome(len(frame), (check,))
     checks = findings_check_results(evaluation.findings, spec) + rule.judge(evaluation.estimates, production)
     passed = worst_status([c.status for c in checks]) is Status.PASSED
     return GateOutcome(len(frame), tuple(checks), (promotion,) if passed and promotion is not None else ())
 
 
-def serving_gate(aggregates: JoinedAggregates, tables: DelayedLabelTables, window: Window, rule: JudgingRule, production, *,
-                 task: str, metrics: Sequence[str] | None, positive_label: Any, half_life_seconds: float | None,
-                 resamples: int, seed: int, min_coverage: float) -> GateOutcome:
+def serving_gate(
+    aggregates: JoinedAggregates,
+    tables: DelayedLabelTables,
+    window: Window,
+    rule: JudgingRule,
+    production,
+    *,
+    task: str,
+    metrics: Sequence[str] | None,
+    positive_label: Any,
+    half_life_seconds: float | None,
+    resamples: int,
+    seed: int,
+    min_coverage: float,
+) -> GateOutcome:
     """The label report of a serving window, and its metrics judged when enough labels arrived."""
     from quality_gates.checks.model_metrics.serving import evaluate_aggregates, report_check_results
 
     try:
         evaluation = evaluate_aggregates(
-            aggregates, tables, window, task=task, metrics=metrics, positive_label=positive_label, half_life_seconds=half_life_seconds,
-            confidence=rule.confidence, resamples=resamples, seed=seed,
+            aggregates,
+            tables,
+            window,
+            task=task,
+            metrics=metrics,
+            positive_label=positive_label,
+            half_life_seconds=half_life_seconds,
+            confidence=rule.confidence,
+            resamples=resamples,
+            seed=seed,
         )
     except MetricDefinitionError as exc:  # e.g. roc_auc asked of labels with three classes
         raise MetricDefinitionError(f"{tables.labels_table}: {exc}") from exc

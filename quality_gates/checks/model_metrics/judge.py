@@ -65,45 +65,64 @@ def where(slice_key: str) -> str:
 
 
 def judge_estimate(
-    estimate: MetricEstimate, baseline: Baseline | None, *, tolerance: float, min_rows: int, confidence: float,
+    estimate: MetricEstimate,
+    baseline: Baseline | None,
+    *,
+    tolerance: float,
+    min_rows: int,
+    confidence: float,
     cold_start: Status = Status.WARNED,
 ) -> CheckResult:
-    interval = f"{int(round(confidence * 100))}% CI {format_number(estimate.ci_low)}–{format_number(estimate.ci_high)}, {estimate.rows:,} rows"
+    interval = (
+        f"{int(round(confidence * 100))}% CI {format_number(estimate.ci_low)}–{format_number(estimate.ci_high)}, {estimate.rows:,} rows"
+    )
     name = f"{estimate.metric} {where(estimate.slice)}"
     observed = f"{format_number(estimate.value)} [{format_number(estimate.ci_low)}, {format_number(estimate.ci_high)}]"
     sign = "≥" if estimate.higher_is_better else "≤"
     bar = bar_for(estimate, baseline, tolerance) if baseline is not None else None
-    expected = f"{sign} {format_number(bar)} ({_baseline_words(baseline, tolerance)})" if baseline is not None else "a baseline to compare with"
+    expected = (
+        f"{sign} {format_number(bar)} ({_baseline_words(baseline, tolerance)})" if baseline is not None else "a baseline to compare with"
+    )
 
     if estimate.rows < min_rows:
         status, verdict = Status.WARNED, "not judged"
-        explanation = (f"{name}: not judged, only {estimate.rows:,} rows (fewer than min_slice_rows={min_rows}); "
-                       f"an interval from so few rows can neither clear nor block the model. Observed {format_number(estimate.value)}.")
+        explanation = (
+            f"{name}: not judged, only {estimate.rows:,} rows (fewer than min_slice_rows={min_rows}); "
+            f"an interval from so few rows can neither clear nor block the model. Observed {format_number(estimate.value)}."
+        )
     elif not math.isfinite(estimate.value):
         status, verdict = Status.WARNED, "undefined"
         explanation = f"{name}: cannot be computed ({estimate.note or 'undefined on these rows'})."
     elif baseline is None:
         status, verdict = cold_start, "no baseline"
-        explanation = f"{name} is {format_number(estimate.value)} ({interval}); no baseline yet (no threshold and no production model recorded)."
+        explanation = (
+            f"{name} is {format_number(estimate.value)} ({interval}); no baseline yet (no threshold and no production model recorded)."
+        )
     elif not (math.isfinite(estimate.ci_low) and math.isfinite(estimate.ci_high)):
         status, verdict = Status.WARNED, "inconclusive"
-        explanation = (f"{name} is {format_number(estimate.value)} but has no confidence interval on these rows; "
-                       f"the bar {sign} {format_number(bar)} is not judged.")
+        explanation = (
+            f"{name} is {format_number(estimate.value)} but has no confidence interval on these rows; "
+            f"the bar {sign} {format_number(bar)} is not judged."
+        )
     else:
         worse_side = estimate.ci_high < bar if estimate.higher_is_better else estimate.ci_low > bar
         better_side = estimate.ci_low >= bar if estimate.higher_is_better else estimate.ci_high <= bar
         against = f"the bar {sign} {format_number(bar)} ({_baseline_words(baseline, tolerance)})"
         if worse_side:
             status, verdict = Status.FAILED, "regressed"
-            explanation = (f"{name} regressed: {format_number(estimate.value)} ({interval}) misses {against}; "
-                           f"the whole interval is on the wrong side, so this is not chance.")
+            explanation = (
+                f"{name} regressed: {format_number(estimate.value)} ({interval}) misses {against}; "
+                f"the whole interval is on the wrong side, so this is not chance."
+            )
         elif better_side:
             status, verdict = Status.PASSED, "passed"
             explanation = f"{name} is {format_number(estimate.value)} ({interval}) and clears {against} with its whole interval."
         else:
             status, verdict = Status.WARNED, "inconclusive"
-            explanation = (f"{name} is {format_number(estimate.value)} ({interval}); the interval straddles {against}: "
-                           f"too few rows to tell a regression from chance, so it neither blocks nor passes.")
+            explanation = (
+                f"{name} is {format_number(estimate.value)} ({interval}); the interval straddles {against}: "
+                f"too few rows to tell a regression from chance, so it neither blocks nor passes."
+            )
     details: ModelMetricDetails = {
         "kind": KIND,
         "metric": estimate.metric,
@@ -131,4 +150,3 @@ def _baseline_words(baseline: Baseline, tolerance: float) -> str:
     if baseline.source == THRESHOLD:
         return "threshold"
     return f"{baseline.label} {format_number(baseline.value)} with {tolerance:.0%} tolerance"
-

@@ -30,7 +30,13 @@ class JudgingRule:
         from quality_gates.checks.model_metrics.judge import baseline_for, judge_estimate, tolerance_for
 
         return [
-            judge_estimate(e, baseline_for(e, self.thresholds, production), tolerance=tolerance_for(self.tolerance, e.metric),
-                           min_rows=self.min_slice_rows, confidence=self.confidence, cold_start=self.cold_start)
+            judge_estimate(
+                e,
+                baseline_for(e, self.thresholds, production),
+                tolerance=tolerance_for(self.tolerance, e.metric),
+                min_rows=self.min_slice_rows,
+                confidence=self.confidence,
+                cold_start=self.cold_start,
+            )
             for e in estimates
         ]

@@ -15,13 +15,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quality_gates.checks.values import finite_or_none
 from quality_gates.checks.model_metrics.catalogue import CLASSIFICATION, database_metrics, resolve_metrics
 from quality_gates.checks.model_metrics.definitions import classification_width
 from quality_gates.checks.model_metrics.evaluate import MetricEstimate, estimates_for
-from quality_gates.checks.model_metrics.serving_sql import BLOCKS, RECENCY_BANDS, SCORE_DECIMALS, DelayedLabelTables, JoinedAggregates, Window
+from quality_gates.checks.model_metrics.serving_sql import (
+    BLOCKS,
+    RECENCY_BANDS,
+    SCORE_DECIMALS,
+    DelayedLabelTables,
+    JoinedAggregates,
+    Window,
+)
 from quality_gates.checks.model_metrics.sums import OVERALL, ScoreGroups, SliceSums, slice_name
 from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
+from quality_gates.checks.values import finite_or_none
 
 KIND = CheckKind.SERVING_EVALUATION
 
@@ -46,8 +53,17 @@ def _class_order(values) -> list:
 
 
 def evaluate_aggregates(
-    aggregates: JoinedAggregates, tables: DelayedLabelTables, window: Window, *, task: str, metrics: Sequence[str] | None,
-    positive_label=1, half_life_seconds: float | None = None, confidence: float = 0.95, resamples: int = 1000, seed: int = 0,
+    aggregates: JoinedAggregates,
+    tables: DelayedLabelTables,
+    window: Window,
+    *,
+    task: str,
+    metrics: Sequence[str] | None,
+    positive_label=1,
+    half_life_seconds: float | None = None,
+    confidence: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
 ) -> ServingEvaluation:
     width = len(tables.slice_columns)
     weights = recency_weights(BLOCKS, window, half_life_seconds)
@@ -70,11 +86,17 @@ def evaluate_aggregates(
     report.update(report_extra)
     report["coverage"] = report["labelled"] / aggregates.predictions if aggregates.predictions else 0.0
     report.update(
-        label_delay=aggregates.delays, label_delay_mean_seconds=aggregates.delay_mean_seconds,
+        label_delay=aggregates.delays,
+        label_delay_mean_seconds=aggregates.delay_mean_seconds,
         label_delay_max_seconds=aggregates.delay_max_seconds,
     )
-    estimates = estimates_for(parts, task=task, metrics=chosen, n_classes=n_classes, positive=positive,
-                              confidence=confidence, resamples=resamples, seed=seed) if report["labelled"] else []
+    estimates = (
+        estimates_for(
+            parts, task=task, metrics=chosen, n_classes=n_classes, positive=positive, confidence=confidence, resamples=resamples, seed=seed
+        )
+        if report["labelled"]
+        else []
+    )
     return ServingEvaluation(report, tuple(estimates), chosen)
 
 
@@ -127,8 +149,11 @@ def _classification_parts(keyed, tables: DelayedLabelTables, width: int, weights
             rows_in += count
         parts.append(SliceSums(name, rows_in, np.array(list(blocks.values())) if blocks else np.zeros((0, width_k))))
     report = {
-        "labelled": labelled, "missing_predictions": missing, "classes": [str(c) for c in classes],
-        "label_balance": _shares(label_counts), "predicted_balance": _shares(predicted_all),
+        "labelled": labelled,
+        "missing_predictions": missing,
+        "classes": [str(c) for c in classes],
+        "label_balance": _shares(label_counts),
+        "predicted_balance": _shares(predicted_all),
         "predicted_balance_labelled": _shares(predicted_labelled),
     }
     return parts, n_classes, positive, report
@@ -155,8 +180,13 @@ def _with_scores(parts, score_rows, tables, width, window, half_life_seconds, po
         scores, inverse = np.unique(score, return_inverse=True)
         positive = np.bincount(inverse, weights=np.where(is_positive, count * weight, 0.0), minlength=len(scores))
         negative = np.bincount(inverse, weights=np.where(is_positive, 0.0, count * weight), minlength=len(scores))
-        groups = ScoreGroups(scores, positive, negative, float(np.sum(np.where(is_positive, count * weight**2, 0.0))),
-                             float(np.sum(np.where(is_positive, 0.0, count * weight**2))))
+        groups = ScoreGroups(
+            scores,
+            positive,
+            negative,
+            float(np.sum(np.where(is_positive, count * weight**2, 0.0))),
+            float(np.sum(np.where(is_positive, 0.0, count * weight**2))),
+        )
         out.append(SliceSums(part.slice, part.rows, part.buckets, groups))
     return out
 
@@ -177,7 +207,7 @@ def _regression_parts(keyed, width: int, weights: np.ndarray):
                 continue
             w = weights[block]
             sums = blocks.setdefault(block, np.zeros(5))
-            sums += w * np.array([count, *(float(v) for v in row[width + 4: width + 8])])
+            sums += w * np.array([count, *(float(v) for v in row[width + 4 : width + 8])])
             rows_in += count
         parts.append(SliceSums(name, rows_in, np.array(list(blocks.values())) if blocks else np.zeros((0, 5))))
     return parts, {"labelled": labelled, "missing_predictions": missing}
@@ -195,12 +225,24 @@ def _hours(seconds: float | None) -> str:
 
 
 def _check(name, column, status, observed, expected, explanation, **details) -> CheckResult:
-    return CheckResult(name, column, status, Severity.ERROR if status in (Status.FAILED, Status.ERROR) else Severity.WARN,
-                       observed, expected, {"kind": KIND, **details, "explanation": explanation, "message": explanation})
+    return CheckResult(
+        name,
+        column,
+        status,
+        Severity.ERROR if status in (Status.FAILED, Status.ERROR) else Severity.WARN,
+        observed,
+        expected,
+        {"kind": KIND, **details, "explanation": explanation, "message": explanation},
+    )
 
 
 def report_check_results(
-    aggregates: JoinedAggregates, evaluation: ServingEvaluation, tables: DelayedLabelTables, window: Window, *, min_coverage: float,
+    aggregates: JoinedAggregates,
+    evaluation: ServingEvaluation,
+    tables: DelayedLabelTables,
+    window: Window,
+    *,
+    min_coverage: float,
 ) -> tuple[list[CheckResult], bool]:
     """Checks describing the join (volume, coverage, delay, balance, problems), and whether the
     metrics may be judged."""
@@ -212,59 +254,147 @@ def report_check_results(
         text = f"no predictions were logged in {tables.predictions_table} in the window {span}: nothing to evaluate"
         checks.append(_check("prediction_volume", None, Status.WARNED, "0 predictions", "predictions in the window", text, predictions=0))
         return checks, False
-    checks.append(_check("prediction_volume", None, Status.PASSED, f"{predictions:,} predictions", "predictions in the window",
-                         f"{predictions:,} predictions logged in {span}.", predictions=predictions))
+    checks.append(
+        _check(
+            "prediction_volume",
+            None,
+            Status.PASSED,
+            f"{predictions:,} predictions",
+            "predictions in the window",
+            f"{predictions:,} predictions logged in {span}.",
+            predictions=predictions,
+        )
+    )
     judgeable = True
     for name, count, examples, table in (
-        ("duplicate_prediction_ids", aggregates.duplicate_prediction_ids, aggregates.duplicate_prediction_examples, tables.predictions_table),
+        (
+            "duplicate_prediction_ids",
+            aggregates.duplicate_prediction_ids,
+            aggregates.duplicate_prediction_examples,
+            tables.predictions_table,
+        ),
         ("duplicate_label_ids", aggregates.duplicate_label_ids, aggregates.duplicate_label_examples, tables.labels_table),
     ):
         if count:
             judgeable = False
-            text = (f"{count:,} prediction ids appear more than once in {table}.{tables.id_column} (e.g. {', '.join(examples)}): "
-                    f"the join would count them twice, so no metric is judged.")
-            checks.append(_check(name, tables.id_column, Status.ERROR, f"{count:,} ids", "unique ids", text, ids=count, examples=list(examples)))
+            text = (
+                f"{count:,} prediction ids appear more than once in {table}.{tables.id_column} (e.g. {', '.join(examples)}): "
+                f"the join would count them twice, so no metric is judged."
+            )
+            checks.append(
+                _check(name, tables.id_column, Status.ERROR, f"{count:,} ids", "unique ids", text, ids=count, examples=list(examples))
+            )
     if aggregates.orphan_labels:
-        text = (f"{aggregates.orphan_labels:,} labels in {tables.labels_table} arrived since {window.start.isoformat()} for prediction ids "
-                f"that were never logged in {tables.predictions_table} (e.g. {', '.join(aggregates.orphan_label_examples)}): "
-                f"a logging gap or mismatched ids; they are left out.")
-        checks.append(_check("labels_without_predictions", tables.id_column, Status.WARNED, f"{aggregates.orphan_labels:,} labels",
-                             "every label matches a logged prediction", text, labels=aggregates.orphan_labels,
-                             examples=list(aggregates.orphan_label_examples)))
+        text = (
+            f"{aggregates.orphan_labels:,} labels in {tables.labels_table} arrived since {window.start.isoformat()} for prediction ids "
+            f"that were never logged in {tables.predictions_table} (e.g. {', '.join(aggregates.orphan_label_examples)}): "
+            f"a logging gap or mismatched ids; they are left out."
+        )
+        checks.append(
+            _check(
+                "labels_without_predictions",
+                tables.id_column,
+                Status.WARNED,
+                f"{aggregates.orphan_labels:,} labels",
+                "every label matches a logged prediction",
+                text,
+                labels=aggregates.orphan_labels,
+                examples=list(aggregates.orphan_label_examples),
+            )
+        )
     if report.get("missing_predictions"):
         column = tables.prediction_column or tables.score_column
         text = f"{report['missing_predictions']:,} labelled predictions have no value in {tables.predictions_table}.{column}; they are left out of the metrics."
-        checks.append(_check("missing_predictions", column, Status.WARNED, f"{report['missing_predictions']:,} rows", "0 rows", text,
-                             rows=report["missing_predictions"]))
+        checks.append(
+            _check(
+                "missing_predictions",
+                column,
+                Status.WARNED,
+                f"{report['missing_predictions']:,} rows",
+                "0 rows",
+                text,
+                rows=report["missing_predictions"],
+            )
+        )
     coverage = report["coverage"]
     labelled = report["labelled"]
     unjudged = {f"{e.metric}@{e.slice}": finite_or_none(e.value) for e in evaluation.estimates}
     if coverage < min_coverage:
         judgeable = False
         head = "no labels at all" if labelled == 0 else f"only {coverage:.1%} labelled"
-        text = (f"insufficient labels: {head} ({labelled:,} of {predictions:,} predictions in {span} have a label as of "
-                f"{window.as_of.isoformat()}; minimum {min_coverage:.0%}). Labels that arrive first are a biased subset, "
-                f"so no metric is judged until more arrive.")
-        checks.append(_check("label_coverage", None, Status.WARNED, f"{coverage:.1%}", f"≥ {min_coverage:.0%}", text,
-                             verdict="insufficient labels", coverage=coverage, labelled=labelled, predictions=predictions,
-                             unjudged_metrics=unjudged))
+        text = (
+            f"insufficient labels: {head} ({labelled:,} of {predictions:,} predictions in {span} have a label as of "
+            f"{window.as_of.isoformat()}; minimum {min_coverage:.0%}). Labels that arrive first are a biased subset, "
+            f"so no metric is judged until more arrive."
+        )
+        checks.append(
+            _check(
+                "label_coverage",
+                None,
+                Status.WARNED,
+                f"{coverage:.1%}",
+                f"≥ {min_coverage:.0%}",
+                text,
+                verdict="insufficient labels",
+                coverage=coverage,
+                labelled=labelled,
+                predictions=predictions,
+                unjudged_metrics=unjudged,
+            )
+        )
     else:
         text = f"{coverage:.1%} of {predictions:,} predictions in {span} have a label as of {window.as_of.isoformat()} (minimum {min_coverage:.0%})."
-        checks.append(_check("label_coverage", None, Status.PASSED, f"{coverage:.1%}", f"≥ {min_coverage:.0%}", text,
-                             verdict="enough labels", coverage=coverage, labelled=labelled, predictions=predictions))
+        checks.append(
+            _check(
+                "label_coverage",
+                None,
+                Status.PASSED,
+                f"{coverage:.1%}",
+                f"≥ {min_coverage:.0%}",
+                text,
+                verdict="enough labels",
+                coverage=coverage,
+                labelled=labelled,
+                predictions=predictions,
+            )
+        )
     if labelled:
         delays = report["label_delay"]
-        text = (f"labels arrived {_hours(report['label_delay_mean_seconds'])} after the prediction on average, at most "
-                f"{_hours(report['label_delay_max_seconds'])}; " + ", ".join(f"{k}: {v:,}" for k, v in delays.items() if v))
-        checks.append(_check("label_delay", None, Status.PASSED, f"mean {_hours(report['label_delay_mean_seconds'])}", "reported", text,
-                             histogram=delays, mean_seconds=finite_or_none(report["label_delay_mean_seconds"]),
-                             max_seconds=finite_or_none(report["label_delay_max_seconds"])))
+        text = (
+            f"labels arrived {_hours(report['label_delay_mean_seconds'])} after the prediction on average, at most "
+            f"{_hours(report['label_delay_max_seconds'])}; " + ", ".join(f"{k}: {v:,}" for k, v in delays.items() if v)
+        )
+        checks.append(
+            _check(
+                "label_delay",
+                None,
+                Status.PASSED,
+                f"mean {_hours(report['label_delay_mean_seconds'])}",
+                "reported",
+                text,
+                histogram=delays,
+                mean_seconds=finite_or_none(report["label_delay_mean_seconds"]),
+                max_seconds=finite_or_none(report["label_delay_max_seconds"]),
+            )
+        )
     if "label_balance" in report and labelled:
-        text = (f"labels: {_balance(report['label_balance'])}; predicted, all predictions: {_balance(report['predicted_balance'])}; "
-                f"predicted, labelled ones: {_balance(report['predicted_balance_labelled'])}")
-        checks.append(_check("class_balance", tables.label_column, Status.PASSED, _balance(report["label_balance"]), "reported", text,
-                             labels=report["label_balance"], predicted=report["predicted_balance"],
-                             predicted_labelled=report["predicted_balance_labelled"]))
+        text = (
+            f"labels: {_balance(report['label_balance'])}; predicted, all predictions: {_balance(report['predicted_balance'])}; "
+            f"predicted, labelled ones: {_balance(report['predicted_balance_labelled'])}"
+        )
+        checks.append(
+            _check(
+                "class_balance",
+                tables.label_column,
+                Status.PASSED,
+                _balance(report["label_balance"]),
+                "reported",
+                text,
+                labels=report["label_balance"],
+                predicted=report["predicted_balance"],
+                predicted_labelled=report["predicted_balance_labelled"],
+            )
+        )
     return checks, judgeable
 
 

@@ -28,8 +28,15 @@ BLOCKS = 1000  # time blocks of the window: the bootstrap's buckets
 RECENCY_BANDS = 20  # coarser time bands for the ROC AUC groups (weights by recency)
 SCORE_DECIMALS = 4  # ROC AUC in the database ranks scores rounded to 1e-4 (ties count half)
 # Label delay histogram: upper bounds in seconds, then "longer".
-DELAY_BINS = ((60, "≤ 1 min"), (900, "≤ 15 min"), (3600, "≤ 1 h"), (6 * 3600, "≤ 6 h"), (86_400, "≤ 1 day"),
-              (3 * 86_400, "≤ 3 days"), (7 * 86_400, "≤ 7 days"))
+DELAY_BINS = (
+    (60, "≤ 1 min"),
+    (900, "≤ 15 min"),
+    (3600, "≤ 1 h"),
+    (6 * 3600, "≤ 6 h"),
+    (86_400, "≤ 1 day"),
+    (3 * 86_400, "≤ 3 days"),
+    (7 * 86_400, "≤ 7 days"),
+)
 LONGER = "> 7 days"
 MAX_EXAMPLES = 5
 
@@ -125,8 +132,13 @@ class JoinedAggregates:
 
 
 def aggregate_delayed_labels(
-    connection: Connection, tables: DelayedLabelTables, window: Window, *, task: str,
-    decision_threshold: float = 0.5, with_scores: bool = False,
+    connection: Connection,
+    tables: DelayedLabelTables,
+    window: Window,
+    *,
+    task: str,
+    decision_threshold: float = 0.5,
+    with_scores: bool = False,
 ) -> JoinedAggregates:
     """Everything the serving gate needs: metric sums and label delays from one pass over the
     join, ROC AUC score counts from a second; ids are checked for duplicates unless a primary
@@ -135,26 +147,41 @@ def aggregate_delayed_labels(
     p, lab = tables.predictions(), tables.labels()
     pid, lid = p.c[tables.id_column], lab.c[tables.id_column]
     predicted_at, labeled_at = p.c[tables.predicted_at_column], lab.c[tables.labeled_at_column]
-    in_window = sa.and_(time.value(predicted_at) >= time.bound("window_start", window.start),
-                        time.value(predicted_at) < time.bound("window_end", window.end))
+    in_window = sa.and_(
+        time.value(predicted_at) >= time.bound("window_start", window.start),
+        time.value(predicted_at) < time.bound("window_end", window.end),
+    )
     arrived = time.value(labeled_at) <= time.bound("as_of", window.as_of)
     slices = [p.c[c] for c in tables.slice_columns]
 
     total = connection.execute(sa.select(sa.func.count()).where(in_window)).scalar_one()
-    duplicate_predictions = (0, ()) if _unique(connection, tables.predictions_table, tables.id_column) else \
-        _duplicates(connection, sa.select(pid).where(in_window).subquery())
-    orphans = sa.select(lid).where(
-        arrived, time.value(labeled_at) >= time.bound("window_start", window.start), ~sa.exists().where(pid == lid),
-    ).subquery()
+    duplicate_predictions = (
+        (0, ())
+        if _unique(connection, tables.predictions_table, tables.id_column)
+        else _duplicates(connection, sa.select(pid).where(in_window).subquery())
+    )
+    orphans = (
+        sa.select(lid)
+        .where(
+            arrived,
+            time.value(labeled_at) >= time.bound("window_start", window.start),
+            ~sa.exists().where(pid == lid),
+        )
+        .subquery()
+    )
     orphan_count = connection.execute(sa.select(sa.func.count()).select_from(orphans)).scalar_one()
-    orphan_examples = tuple(str(v) for v in connection.execute(sa.select(orphans.c[0]).limit(MAX_EXAMPLES)).scalars()) if orphan_count else ()
+    orphan_examples = (
+        tuple(str(v) for v in connection.execute(sa.select(orphans.c[0]).limit(MAX_EXAMPLES)).scalars()) if orphan_count else ()
+    )
 
     joined = p.outerjoin(lab, sa.and_(lid == pid, arrived))
     label = lab.c[tables.label_column]
     keys, measures = _metric_keys_and_measures(tables, task, p, label, time, predicted_at, window, decision_threshold)
     delay = time.seconds_between(labeled_at, predicted_at)  # NULL without a label
     # Cumulative counts per delay bound, then the sum and maximum: no extra GROUP BY key.
-    delay_measures = [sa.func.sum(sa.case((delay <= sa.bindparam(f"delay_{i}", bound), 1), else_=0)) for i, (bound, _) in enumerate(DELAY_BINS)]
+    delay_measures = [
+        sa.func.sum(sa.case((delay <= sa.bindparam(f"delay_{i}", bound), 1), else_=0)) for i, (bound, _) in enumerate(DELAY_BINS)
+    ]
     delay_measures += [sa.func.count(delay), sa.func.sum(delay), sa.func.max(delay)]
     score_keys = None
     if with_scores and tables.score_column is not None:
@@ -181,10 +208,18 @@ def aggregate_delayed_labels(
         known_labels = sa.select(lid).where(arrived, lid.in_(sa.select(pid).where(in_window))).subquery()
         duplicate_labels = _duplicates(connection, known_labels)
     return JoinedAggregates(
-        predictions=int(total), duplicate_prediction_ids=duplicate_predictions[0], duplicate_prediction_examples=duplicate_predictions[1],
-        duplicate_label_ids=duplicate_labels[0], duplicate_label_examples=duplicate_labels[1],
-        orphan_labels=int(orphan_count), orphan_label_examples=orphan_examples, groups=groups, score_groups=score_groups,
-        delays=delays, delay_mean_seconds=mean_delay, delay_max_seconds=max_delay,
+        predictions=int(total),
+        duplicate_prediction_ids=duplicate_predictions[0],
+        duplicate_prediction_examples=duplicate_predictions[1],
+        duplicate_label_ids=duplicate_labels[0],
+        duplicate_label_examples=duplicate_labels[1],
+        orphan_labels=int(orphan_count),
+        orphan_label_examples=orphan_examples,
+        groups=groups,
+        score_groups=score_groups,
+        delays=delays,
+        delay_mean_seconds=mean_delay,
+        delay_max_seconds=max_delay,
     )
 
 
@@ -204,7 +239,13 @@ def _metric_keys_and_measures(tables, task, p, label, time: _Time, predicted_at,
     error = prediction - label
     has_label = sa.case((label.is_not(None), 1), else_=0)
     has_prediction = sa.case((prediction.is_not(None), 1), else_=0)
-    measures = [sa.func.count(), sa.func.sum(label), sa.func.sum(label * label), sa.func.sum(sa.func.abs(error)), sa.func.sum(error * error)]
+    measures = [
+        sa.func.count(),
+        sa.func.sum(label),
+        sa.func.sum(label * label),
+        sa.func.sum(sa.func.abs(error)),
+        sa.func.sum(error * error),
+    ]
     return [*slices, block, has_label, has_prediction], measures
 
 
@@ -221,7 +262,11 @@ def _unique(connection: Connection, qualified: str, column: str) -> bool:
 def _duplicates(connection: Connection, ids: sa.Subquery) -> tuple[int, tuple[str, ...]]:
     repeated = sa.select(ids.c[0].label("id")).group_by(ids.c[0]).having(sa.func.count() > 1).subquery()
     count = connection.execute(sa.select(sa.func.count()).select_from(repeated)).scalar_one()
-    examples = tuple(str(v) for v in connection.execute(sa.select(repeated.c.id).order_by(repeated.c.id).limit(MAX_EXAMPLES)).scalars()) if count else ()
+    examples = (
+        tuple(str(v) for v in connection.execute(sa.select(repeated.c.id).order_by(repeated.c.id).limit(MAX_EXAMPLES)).scalars())
+        if count
+        else ()
+    )
     return int(count), examples
 
 

@@ -60,7 +60,13 @@ def regression_buckets(y: np.ndarray, predicted: np.ndarray, weight: np.ndarray,
 
 
 def classification_buckets(
-    label: np.ndarray, predicted: np.ndarray, log_loss: np.ndarray | None, weight: np.ndarray, bucket: np.ndarray, buckets: int, n_classes: int
+    label: np.ndarray,
+    predicted: np.ndarray,
+    log_loss: np.ndarray | None,
+    weight: np.ndarray,
+    bucket: np.ndarray,
+    buckets: int,
+    n_classes: int,
 ) -> np.ndarray:
     """``label``/``predicted`` are class indexes; ``log_loss`` the per-row loss (or None)."""
     cells = n_classes * n_classes

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from quality_gates.checks.profiles.model import (
-    BOOLEAN, CATEGORICAL, DATETIME, METRICS_BY_KIND, NUMERIC, finite_or_nan, safe_ratio,
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    METRICS_BY_KIND,
+    NUMERIC,
+    finite_or_nan,
+    safe_ratio,
 )
 
 # What each engine computes per column. Means, std (population) and extremes are over finite

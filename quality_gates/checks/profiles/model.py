@@ -50,16 +50,35 @@ QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 
 METRICS_BY_KIND: dict[str, tuple[str, ...]] = {
     NUMERIC: (
-        "null_fraction", "mean", "std", "min", "max", *QUANTILES, "zero_fraction", "negative_fraction",
-        "integer_fraction", "distinct_ratio", "top_value_share",
+        "null_fraction",
+        "mean",
+        "std",
+        "min",
+        "max",
+        *QUANTILES,
+        "zero_fraction",
+        "negative_fraction",
+        "integer_fraction",
+        "distinct_ratio",
+        "top_value_share",
     ),
     CATEGORICAL: (
-        "null_fraction", "distinct_ratio", "top_value_share", "length_mean", "length_std", "length_min",
-        "length_max", "empty_fraction",
+        "null_fraction",
+        "distinct_ratio",
+        "top_value_share",
+        "length_mean",
+        "length_std",
+        "length_min",
+        "length_max",
+        "empty_fraction",
     ),
     BOOLEAN: ("null_fraction", "true_fraction"),
     DATETIME: (
-        "null_fraction", "distinct_ratio", "span_seconds", "time_of_day_mean", *(f"time_of_day_{q}" for q in QUANTILES),
+        "null_fraction",
+        "distinct_ratio",
+        "span_seconds",
+        "time_of_day_mean",
+        *(f"time_of_day_{q}" for q in QUANTILES),
         "modal_date_share",
     ),
 }
@@ -67,8 +86,18 @@ TABLE_METRICS = ("row_count", "duplicate_row_share")
 
 # Metrics that are a share of rows: their sampling noise is binomial (see the detector).
 FRACTION_METRICS = frozenset(
-    {"null_fraction", "zero_fraction", "negative_fraction", "integer_fraction", "top_value_share",
-     "empty_fraction", "true_fraction", "duplicate_row_share", "distinct_ratio", "modal_date_share"}
+    {
+        "null_fraction",
+        "zero_fraction",
+        "negative_fraction",
+        "integer_fraction",
+        "top_value_share",
+        "empty_fraction",
+        "true_fraction",
+        "duplicate_row_share",
+        "distinct_ratio",
+        "modal_date_share",
+    }
 )
 
 

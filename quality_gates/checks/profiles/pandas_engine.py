@@ -9,8 +9,17 @@ import pandas as pd
 
 from quality_gates.checks.json_safe import truncate
 from quality_gates.checks.profiles.model import (
-    BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, QUANTILES, SAMPLE_ROWS, TOP_VALUES, ColumnProfile, PartitionProfile,
-    finite_or_nan, safe_ratio,
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    NUMERIC,
+    QUANTILES,
+    SAMPLE_ROWS,
+    TOP_VALUES,
+    ColumnProfile,
+    PartitionProfile,
+    finite_or_nan,
+    safe_ratio,
 )
 
 NS_PER_DAY = 86_400 * 10**9
@@ -98,7 +107,10 @@ def _boolean(series: pd.Series) -> ColumnProfile:
     non_null = series.dropna()
     return ColumnProfile(
         BOOLEAN,
-        {"null_fraction": safe_ratio(rows - len(non_null), rows), "true_fraction": safe_ratio(int(non_null.astype(bool).sum()), len(non_null))},
+        {
+            "null_fraction": safe_ratio(rows - len(non_null), rows),
+            "true_fraction": safe_ratio(int(non_null.astype(bool).sum()), len(non_null)),
+        },
     )
 
 

@@ -18,8 +18,17 @@ import polars as pl
 from quality_gates.checks.json_safe import truncate
 from quality_gates.checks.profiles.aggregates import exact_metrics, in_model_order
 from quality_gates.checks.profiles.model import (
-    BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, QUANTILES, SAMPLE_ROWS, TOP_VALUES, ColumnProfile, PartitionProfile,
-    finite_or_nan, safe_ratio,
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    NUMERIC,
+    QUANTILES,
+    SAMPLE_ROWS,
+    TOP_VALUES,
+    ColumnProfile,
+    PartitionProfile,
+    finite_or_nan,
+    safe_ratio,
 )
 from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, hour_of_day_shares, modal_date_share, sample_positions
 
@@ -127,15 +136,26 @@ def _numeric_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
     value = pl.col(key("value"))
     if dtype.is_integer():  # every value finite and integer-valued: no masks, no floor
         return {key("value"): pl.col(name)}, {
-            "non_null": value.count(), "mean": value.mean(), "std": _two_pass_std(value), "min": value.min(),
-            "max": value.max(), "zeros": (value == 0).sum(), "negatives": (value < 0).sum(), "integers": value.count(),
+            "non_null": value.count(),
+            "mean": value.mean(),
+            "std": _two_pass_std(value),
+            "min": value.min(),
+            "max": value.max(),
+            "zeros": (value == 0).sum(),
+            "negatives": (value < 0).sum(),
+            "integers": value.count(),
         }
     numbers = pl.col(name).cast(pl.Float64)
     finite = pl.col(key("finite"))  # NaN and infinities masked: infinities are present, but not in moments
     derived = {key("value"): numbers, key("finite"): pl.when(numbers.is_finite()).then(numbers)}
     return derived, {
-        "non_null": value.count() - value.is_nan().sum(), "mean": finite.mean(), "std": _two_pass_std(finite),
-        "min": finite.min(), "max": finite.max(), "zeros": (value == 0).sum(), "negatives": (finite < 0).sum(),
+        "non_null": value.count() - value.is_nan().sum(),
+        "mean": finite.mean(),
+        "std": _two_pass_std(finite),
+        "min": finite.min(),
+        "max": finite.max(),
+        "zeros": (value == 0).sum(),
+        "negatives": (finite < 0).sum(),
         "integers": (finite == finite.floor()).sum(),
     }
 
@@ -155,8 +175,12 @@ def _boolean_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
 def _categorical_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
     lengths = pl.col(key("length"))
     return {key("length"): _text(name, dtype).str.len_chars()}, {  # characters, as Python's len()
-        "non_null": lengths.count(), "length_mean": lengths.mean(), "length_std": lengths.std(ddof=0),
-        "length_min": lengths.min(), "length_max": lengths.max(), "empties": (lengths == 0).sum(),
+        "non_null": lengths.count(),
+        "length_mean": lengths.mean(),
+        "length_std": lengths.std(ddof=0),
+        "length_min": lengths.min(),
+        "length_max": lengths.max(),
+        "empties": (lengths == 0).sum(),
     }
 
 
@@ -230,7 +254,9 @@ def _top(present: pl.Series) -> tuple[float, float, TopValues]:
     if not total:
         return math.nan, math.nan, ()
     counts = (
-        present.to_frame("value").group_by("value", maintain_order=True).len(name="count")
+        present.to_frame("value")
+        .group_by("value", maintain_order=True)
+        .len(name="count")
         .sort("count", descending=True, maintain_order=True)
     )
     as_text = _value_text(present.dtype)

@@ -146,8 +146,9 @@ def category_values(series: pd.Series) -> pd.Series:
     return present.astype(str)
 
 
-def profile_reference(frame: pd.DataFrame, *, columns: Iterable[str] | None = None, bins: int = HISTOGRAM_BINS,
-                      top_categories: int = TOP_CATEGORIES) -> ReferenceProfile:
+def profile_reference(
+    frame: pd.DataFrame, *, columns: Iterable[str] | None = None, bins: int = HISTOGRAM_BINS, top_categories: int = TOP_CATEGORIES
+) -> ReferenceProfile:
     """Profile ``frame`` (usually the training data) once, for later drift comparisons."""
     names = [str(c) for c in frame.columns] if columns is None else list(columns)
     missing = [c for c in names if c not in frame.columns]
@@ -167,8 +168,9 @@ def profile_reference_column(series: pd.Series, *, bins: int = HISTOGRAM_BINS, t
         values = numeric_values(series, kind)
         nulls = int(np.isnan(values).sum())
         finite = values[np.isfinite(values)]
-        return ColumnReference(kind, dtype, len(values), nulls, numeric=numeric_sketch(finite, bins),
-                               non_finite_count=len(values) - nulls - len(finite))
+        return ColumnReference(
+            kind, dtype, len(values), nulls, numeric=numeric_sketch(finite, bins), non_finite_count=len(values) - nulls - len(finite)
+        )
     present = category_values(series)
     return ColumnReference(kind, dtype, len(series), len(series) - len(present), categories=category_counts(present, top_categories))
 
@@ -193,8 +195,10 @@ def category_counts(present: pd.Series, top: int = TOP_CATEGORIES) -> CategoryCo
 
 # -- merging (e.g. profiles of chunks or of several training days) ----------------------------
 
-def merge_references(profiles: Iterable[ReferenceProfile], *, bins: int = HISTOGRAM_BINS,
-                     top_categories: int = TOP_CATEGORIES) -> ReferenceProfile:
+
+def merge_references(
+    profiles: Iterable[ReferenceProfile], *, bins: int = HISTOGRAM_BINS, top_categories: int = TOP_CATEGORIES
+) -> ReferenceProfile:
     profiles = list(profiles)
     if not profiles:
         raise ValueError("nothing to merge")
@@ -212,9 +216,13 @@ def merge_references(profiles: Iterable[ReferenceProfile], *, bins: int = HISTOG
 def _merge_columns(parts: list[ColumnReference], bins: int, top: int) -> ColumnReference:
     first = parts[0]
     nulls = [c.null_count for c in parts]
-    base = dict(kind=first.kind, dtype=first.dtype, count=sum(c.count for c in parts),
-                null_count=None if None in nulls else sum(nulls),
-                non_finite_count=sum(c.non_finite_count for c in parts))
+    base = dict(
+        kind=first.kind,
+        dtype=first.dtype,
+        count=sum(c.count for c in parts),
+        null_count=None if None in nulls else sum(nulls),
+        non_finite_count=sum(c.non_finite_count for c in parts),
+    )
     if comparable_kind(first.kind) == NUMERIC:
         return ColumnReference(**base, numeric=_merge_sketches([c.numeric for c in parts if c.numeric is not None], bins))
     totals: dict[str, int] = {}
@@ -249,7 +257,7 @@ def _merge_sketches(sketches: list[NumericSketch], bins: int) -> NumericSketch |
     below = np.round(cdf[positions] * total).astype(np.int64)
     counts = np.diff(np.concatenate(([0], below, [total])))
     mean = sum(s.mean * s.total for s in sketches) / total
-    variance = sum((s.std ** 2 + (s.mean - mean) ** 2) * s.total for s in sketches) / total
+    variance = sum((s.std**2 + (s.mean - mean) ** 2) * s.total for s in sketches) / total
     # Still discrete only if every part was and no value of the common grid was dropped.
     discrete = all(s.discrete for s in sketches) and len(edges) == len(grid)
     return NumericSketch(edges, np.maximum(counts, 0), float(mean), float(math.sqrt(variance)), discrete)
@@ -263,6 +271,7 @@ def _cdf_at(sketch: NumericSketch, points: np.ndarray) -> np.ndarray:
 
 # -- JSON documents (the store's reference_profiles.profile column) ---------------------------
 
+
 def reference_to_json(profile: ReferenceProfile) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
@@ -273,15 +282,28 @@ def reference_to_json(profile: ReferenceProfile) -> dict[str, Any]:
 
 
 def _column_to_json(column: ColumnReference) -> dict[str, Any]:
-    document: dict[str, Any] = {"kind": column.kind, "dtype": column.dtype, "count": column.count,
-                                "null_count": column.null_count, "non_finite_count": column.non_finite_count}
+    document: dict[str, Any] = {
+        "kind": column.kind,
+        "dtype": column.dtype,
+        "count": column.count,
+        "null_count": column.null_count,
+        "non_finite_count": column.non_finite_count,
+    }
     if column.numeric is not None:
         sketch = column.numeric
-        document["numeric"] = {"edges": [float(e) for e in sketch.edges], "counts": [int(c) for c in sketch.counts],
-                               "mean": sketch.mean, "std": sketch.std, "discrete": sketch.discrete}
+        document["numeric"] = {
+            "edges": [float(e) for e in sketch.edges],
+            "counts": [int(c) for c in sketch.counts],
+            "mean": sketch.mean,
+            "std": sketch.std,
+            "discrete": sketch.discrete,
+        }
     if column.categories is not None:
-        document["categories"] = {"counts": [[k, int(v)] for k, v in column.categories.counts.items()],
-                                  "other": column.categories.other, "distinct": column.categories.distinct}
+        document["categories"] = {
+            "counts": [[k, int(v)] for k, v in column.categories.counts.items()],
+            "other": column.categories.other,
+            "distinct": column.categories.distinct,
+        }
     return document
 
 
@@ -297,19 +319,30 @@ def reference_from_json(document: Mapping[str, Any], *, dataset: str | None = No
             dtype=column.get("dtype", "unknown"),
             count=count,
             null_count=None if column.get("null_count") is None else int(column["null_count"]),
-            numeric=None if not numeric else NumericSketch(
-                np.asarray(numeric["edges"], dtype="float64"), np.asarray(numeric["counts"], dtype="int64"),
-                float(numeric.get("mean", math.nan)), float(numeric.get("std", math.nan)),
+            numeric=None
+            if not numeric
+            else NumericSketch(
+                np.asarray(numeric["edges"], dtype="float64"),
+                np.asarray(numeric["counts"], dtype="int64"),
+                float(numeric.get("mean", math.nan)),
+                float(numeric.get("std", math.nan)),
                 bool(numeric.get("discrete", False)),  # absent in profiles stored before it was kept
             ),
-            categories=None if not categories else CategoryCounts(
-                {str(k): int(v) for k, v in categories.get("counts", [])}, int(categories.get("other") or 0),
+            categories=None
+            if not categories
+            else CategoryCounts(
+                {str(k): int(v) for k, v in categories.get("counts", [])},
+                int(categories.get("other") or 0),
                 int(categories.get("distinct") or len(categories.get("counts", []))),
             ),
             non_finite_count=int(column.get("non_finite_count") or 0),
         )
     created = document.get("created_at")
     return ReferenceProfile(
-        int(document.get("row_count") or 0), columns, dataset, version,
-        dt.datetime.fromisoformat(created) if created else None, int(document.get("format_version") or 0),
+        int(document.get("row_count") or 0),
+        columns,
+        dataset,
+        version,
+        dt.datetime.fromisoformat(created) if created else None,
+        int(document.get("format_version") or 0),
     )

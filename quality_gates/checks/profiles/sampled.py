@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from quality_gates.checks.profiles.model import QUANTILES
 
-SAMPLED_METRICS = frozenset({
-    *QUANTILES, "distinct_ratio", "top_value_share", *(f"time_of_day_{name}" for name in QUANTILES), "modal_date_share",
-})
+SAMPLED_METRICS = frozenset(
+    {
+        *QUANTILES,
+        "distinct_ratio",
+        "top_value_share",
+        *(f"time_of_day_{name}" for name in QUANTILES),
+        "modal_date_share",
+    }
+)

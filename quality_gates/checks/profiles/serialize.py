@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from quality_gates.checks.values import finite_or_none
 from quality_gates.checks.profiles.model import ColumnProfile, PartitionProfile
+from quality_gates.checks.values import finite_or_none
 
 FORMAT_VERSION = 1
 

@@ -31,18 +31,41 @@ PROBE_ROWS = 1_000
 
 # pg_type OIDs of built-in types; any other type is categorical, profiled through its text form.
 POSTGRES_TYPES: dict[int, TypeEngine] = {
-    16: sa.Boolean(), 20: sa.BigInteger(), 21: sa.SmallInteger(), 23: sa.Integer(), 700: sa.REAL(),
-    701: sa.Double(), 1700: sa.Numeric(), 1082: sa.Date(), 1114: sa.DateTime(), 1184: sa.DateTime(timezone=True),
-    25: sa.Text(), 1043: sa.String(), 1042: sa.String(), 19: sa.String(),
+    16: sa.Boolean(),
+    20: sa.BigInteger(),
+    21: sa.SmallInteger(),
+    23: sa.Integer(),
+    700: sa.REAL(),
+    701: sa.Double(),
+    1700: sa.Numeric(),
+    1082: sa.Date(),
+    1114: sa.DateTime(),
+    1184: sa.DateTime(timezone=True),
+    25: sa.Text(),
+    1043: sa.String(),
+    1042: sa.String(),
+    19: sa.String(),
 }
 OTHER_TYPE = NullType()
 # DuckDB reports each result column's type by name ("DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE").
 DUCKDB_TYPES: tuple[tuple[str, TypeEngine], ...] = (
-    ("BOOLEAN", sa.Boolean()), ("TIMESTAMP WITH TIME ZONE", sa.DateTime(timezone=True)), ("TIMESTAMP", sa.DateTime()),
-    ("DATE", sa.Date()), ("DECIMAL", sa.Numeric()), ("DOUBLE", sa.Double()), ("FLOAT", sa.REAL()),
-    ("HUGEINT", sa.BigInteger()), ("UBIGINT", sa.BigInteger()), ("BIGINT", sa.BigInteger()), ("UINTEGER", sa.BigInteger()),
-    ("INTEGER", sa.Integer()), ("USMALLINT", sa.Integer()), ("SMALLINT", sa.SmallInteger()), ("UTINYINT", sa.SmallInteger()),
-    ("TINYINT", sa.SmallInteger()), ("VARCHAR", sa.Text()),
+    ("BOOLEAN", sa.Boolean()),
+    ("TIMESTAMP WITH TIME ZONE", sa.DateTime(timezone=True)),
+    ("TIMESTAMP", sa.DateTime()),
+    ("DATE", sa.Date()),
+    ("DECIMAL", sa.Numeric()),
+    ("DOUBLE", sa.Double()),
+    ("FLOAT", sa.REAL()),
+    ("HUGEINT", sa.BigInteger()),
+    ("UBIGINT", sa.BigInteger()),
+    ("BIGINT", sa.BigInteger()),
+    ("UINTEGER", sa.BigInteger()),
+    ("INTEGER", sa.Integer()),
+    ("USMALLINT", sa.Integer()),
+    ("SMALLINT", sa.SmallInteger()),
+    ("UTINYINT", sa.SmallInteger()),
+    ("TINYINT", sa.SmallInteger()),
+    ("VARCHAR", sa.Text()),
 )
 ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?")
 
@@ -125,8 +148,7 @@ def _declared_types(selectable) -> dict[str, TypeEngine]:
     if not isinstance(selectable, (sa.Select, TextualSelect)):
         return {}
     return {
-        column.key: column.type for column in selectable.selected_columns
-        if column.key != "*" and not isinstance(column.type, NullType)
+        column.key: column.type for column in selectable.selected_columns if column.key != "*" and not isinstance(column.type, NullType)
     }
 
 

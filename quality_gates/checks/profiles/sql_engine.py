@@ -25,7 +25,13 @@ from sqlalchemy.sql.elements import TextClause
 from quality_gates.checks.errors import require_unique_column_names
 from quality_gates.checks.profiles.aggregates import exact_metrics, in_model_order
 from quality_gates.checks.profiles.model import (
-    BOOLEAN, CATEGORICAL, DATETIME, NUMERIC, SAMPLE_ROWS, ColumnProfile, PartitionProfile,
+    BOOLEAN,
+    CATEGORICAL,
+    DATETIME,
+    NUMERIC,
+    SAMPLE_ROWS,
+    ColumnProfile,
+    PartitionProfile,
 )
 from quality_gates.checks.profiles.pandas_engine import profile_column
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
@@ -39,7 +45,10 @@ SAMPLE_MARGIN_SIGMAS = 5
 
 
 def profile_sql(
-    connectable: Engine | Connection, selectable: sa.Select | TextClause, *, sample_rows: int = SAMPLE_ROWS,
+    connectable: Engine | Connection,
+    selectable: sa.Select | TextClause,
+    *,
+    sample_rows: int = SAMPLE_ROWS,
     data: str = "the query",
 ) -> PartitionProfile:
     """``data`` names the query in errors (e.g. "table orders (connection 'warehouse')")."""
@@ -108,12 +117,10 @@ def _with_std(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 
 def _batches(keys: list, size: int) -> Iterator[list]:
     for start in range(0, len(keys), size):
-        yield keys[start:start + size]
+        yield keys[start : start + size]
 
 
-def _duplicate_share(
-    connection: Connection, dialect: SqlDialect, columns: Sequence[SqlColumn], relation: sa.Subquery, rows: int
-) -> float:
+def _duplicate_share(connection: Connection, dialect: SqlDialect, columns: Sequence[SqlColumn], relation: sa.Subquery, rows: int) -> float:
     if rows < 2 or not columns:
         return 0.0 if rows else math.nan
     distinct = int(connection.execute(dialect.distinct_rows(list(columns), relation)).scalar_one())
@@ -124,7 +131,11 @@ def _duplicate_share(
 
 
 def _sample(
-    connection: Connection, dialect: SqlDialect, columns: Sequence[SqlColumn], relation: sa.Subquery, rows: int,
+    connection: Connection,
+    dialect: SqlDialect,
+    columns: Sequence[SqlColumn],
+    relation: sa.Subquery,
+    rows: int,
     sample_rows: int,
 ) -> pd.DataFrame:
     wanted = [column for column in columns if column.kind != BOOLEAN]  # booleans need no sample

@@ -36,9 +36,7 @@ class CheckDefinition:
 
 def _builtin(name: str, *aliases: str) -> CheckDefinition:
     signature = inspect.signature(getattr(pa.Check, name))
-    parameters = tuple(
-        p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    )
+    parameters = tuple(p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
     return CheckDefinition(name, parameters, aliases)
 
 

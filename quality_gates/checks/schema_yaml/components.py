@@ -142,7 +142,9 @@ def _column_tolerances(entry: tuple[Any, Where], checks: list[CheckSpec]) -> dic
         definition = check_definition(name)
         canonical = definition.name if definition else name
         if canonical not in declared and canonical not in BUILT_IN_CONSTRAINTS:
-            raise at.error(f"'{TOLERANCE_KEY}' names '{name}', which is neither a check of this column nor one of {', '.join(BUILT_IN_CONSTRAINTS)}")
+            raise at.error(
+                f"'{TOLERANCE_KEY}' names '{name}', which is neither a check of this column nor one of {', '.join(BUILT_IN_CONSTRAINTS)}"
+            )
         found[canonical] = values.fraction(value, at, canonical)
     return found
 
@@ -152,8 +154,10 @@ def parse_checks(checks: Any, where: Where, dtype: Any = None) -> list[CheckSpec
     if checks is None:
         return []
     if isinstance(checks, Mapping):
-        return [parse_check(_named_check(name, where.at(line_of_key(checks, name))), value, where.at(line_of_key(checks, name)), dtype)
-                for name, value in checks.items()]
+        return [
+            parse_check(_named_check(name, where.at(line_of_key(checks, name))), value, where.at(line_of_key(checks, name)), dtype)
+            for name, value in checks.items()
+        ]
     if not isinstance(checks, list):
         raise where.error("'checks' must be a list of checks or a mapping of check name to its value")
     return [parse_check_entry(entry, where.at(line_of_item(checks, number)), dtype) for number, entry in enumerate(checks)]

@@ -40,7 +40,9 @@ class DuplicateKeyError(yaml.YAMLError):
     @property
     def where(self) -> str:
         """Where the mapping is: ``columns.amount.in_range``, ``columns[2]`` (empty at the top)."""
-        return "".join(f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else f".{part}" for part in self.path).lstrip(".")
+        return "".join(f"[{part}]" if isinstance(part, int) and not isinstance(part, bool) else f".{part}" for part in self.path).lstrip(
+            "."
+        )
 
 
 class UnhashableKeyError(yaml.YAMLError):

@@ -73,7 +73,7 @@ def parse_freshness(value: Any, where: Where) -> dict[str, Any]:
     _keys(value, _FRESHNESS_KEYS, where, "freshness option")
     if "column" not in options:
         raise where.error("give the timestamp 'column'")
-    rule = {"column": values.text(options["column"], where.at(line_of_key(value, "column")))}
+    rule: dict[str, Any] = {"column": values.text(options["column"], where.at(line_of_key(value, "column")))}
     for key in ("warn_after", "error_after"):
         if key in options:
             rule[key] = duration(options[key], where.at(line_of_key(value, key)))

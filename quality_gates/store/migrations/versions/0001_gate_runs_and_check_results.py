@@ -36,7 +36,11 @@ def upgrade() -> None:
         sa.Column("summary", Json, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_gate_runs"),
         sa.UniqueConstraint(
-            "dag_id", "task_id", "run_id", "map_index", "try_number",
+            "dag_id",
+            "task_id",
+            "run_id",
+            "map_index",
+            "try_number",
             name="uq_gate_runs_dag_id_task_id_run_id_map_index_try_number",
         ),
     )
@@ -55,9 +59,7 @@ def upgrade() -> None:
         sa.Column("expected", sa.Text, nullable=True),
         sa.Column("details", Json, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_check_results"),
-        sa.ForeignKeyConstraint(
-            ["gate_run_id"], ["gate_runs.id"], ondelete="CASCADE", name="fk_check_results_gate_run_id_gate_runs"
-        ),
+        sa.ForeignKeyConstraint(["gate_run_id"], ["gate_runs.id"], ondelete="CASCADE", name="fk_check_results_gate_run_id_gate_runs"),
     )
     op.create_index("ix_check_results_gate_run_id", "check_results", ["gate_run_id"])
 

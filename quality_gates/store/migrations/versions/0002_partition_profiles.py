@@ -47,7 +47,10 @@ def upgrade() -> None:
         sa.Column("value", sa.Float(precision=53), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_partition_profiles"),
         sa.UniqueConstraint(
-            "dataset", "partition_key", "column_name", "metric",
+            "dataset",
+            "partition_key",
+            "column_name",
+            "metric",
             name="uq_partition_profiles_dataset_partition_key_column_name_metric",
         ),
         sa.ForeignKeyConstraint(

@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("error", sa.Text, nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_alert_deliveries"),
-        sa.ForeignKeyConstraint(
-            ["gate_run_id"], ["gate_runs.id"], ondelete="CASCADE", name="fk_alert_deliveries_gate_run_id_gate_runs"
-        ),
+        sa.ForeignKeyConstraint(["gate_run_id"], ["gate_runs.id"], ondelete="CASCADE", name="fk_alert_deliveries_gate_run_id_gate_runs"),
     )
     op.create_index("ix_alert_deliveries_gate_run_id", "alert_deliveries", ["gate_run_id"])
 
