@@ -32,7 +32,8 @@ def test_demo_blocks_the_broken_partition_and_explains_why(store_url, tmp_path):
     assert "expected: >= 0" in out
     assert (
         "Blocked, did not run: build_features, check_feature_skew, check_serving_drift, deploy_model, detect_trip_anomalies, "
-        "evaluate_candidate, gate_model, log_serving_features, profile_training_features, serve_predictions, train_model" in out
+        "evaluate_candidate, gate_model, log_serving_features, profile_training_features, reconcile_features, serve_predictions, train_model"
+        in out
     )
     good = out[out.index("scenario 'good'") : out.index("scenario 'broken'")]
     assert "deploy_model             success" in good
