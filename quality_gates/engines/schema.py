@@ -64,10 +64,17 @@ def polars_chunks(computation: PolarsFrame, chunk_size: int) -> Iterator[pd.Data
         yield frame.slice(start, chunk_size).to_pandas()
 
 
-def _require_pushdown(pushdown: str, name: str, capability: str) -> None:
+def check_pushdown_option(pushdown: str) -> None:
+    """Every engine's schema validation accepts the same ``pushdown`` values."""
     from quality_gates.checks.errors import PushdownError
 
     if pushdown not in PUSHDOWN:
         raise PushdownError(f"pushdown must be one of {', '.join(PUSHDOWN)}, not {pushdown!r}")
+
+
+def _require_pushdown(pushdown: str, name: str, capability: str) -> None:
+    from quality_gates.checks.errors import PushdownError
+
+    check_pushdown_option(pushdown)
     if pushdown == "require":
         raise PushdownError(f"{name}: pushdown='require', but {capability} data has no database to push the checks to")

@@ -25,7 +25,7 @@ from quality_gates.checks.json_safe import json_safe
 from quality_gates.checks.profiles.sql_columns import discover
 from quality_gates.checks.schema_validation import ChunkedSchemaValidator, SchemaValidation, validate_schema
 from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE, SqlQuery
-from quality_gates.engines.schema import PUSHDOWN
+from quality_gates.engines.schema import check_pushdown_option
 from quality_gates.engines.schema_sql import SchemaPlan, plan_schema
 from quality_gates.engines.sql_session import connect, read_error
 
@@ -39,8 +39,7 @@ def validate_sql(
     pushdown: str = "auto",
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> SchemaValidation:
-    if pushdown not in PUSHDOWN:
-        raise PushdownError(f"pushdown must be one of {', '.join(PUSHDOWN)}, not {pushdown!r}")
+    check_pushdown_option(pushdown)
     with connect(computation) as connection:
         try:
             if pushdown == "never":

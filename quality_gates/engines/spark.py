@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from quality_gates.checks.errors import PushdownError, require_unique_column_names
 from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE, SparkFrame
-from quality_gates.engines.schema import PUSHDOWN
+from quality_gates.engines.schema import check_pushdown_option
 from quality_gates.engines.spark_session import spark_error
 
 if TYPE_CHECKING:
@@ -150,8 +150,7 @@ def validate_spark(
     from quality_gates.checks.schema_validation import validate_schema
     from quality_gates.engines.spark_schema import measure
 
-    if pushdown not in PUSHDOWN:
-        raise PushdownError(f"pushdown must be one of {', '.join(PUSHDOWN)}, not {pushdown!r}")
+    check_pushdown_option(pushdown)
     frame = computation.frame
     require_unique_column_names((field.name for field in frame.schema.fields), computation.name)
     if pushdown == "never":
