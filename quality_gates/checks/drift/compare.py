@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from quality_gates.checks.drift.categorical import compare_categorical
-from quality_gates.checks.drift.details import check_details, format_statistic
+from quality_gates.checks.drift.details import check_details, format_statistic, no_rows_check
 from quality_gates.checks.drift.errors import DriftInputError
 from quality_gates.checks.drift.measurement import Measurement
 from quality_gates.checks.drift.multiple_testing import benjamini_hochberg
@@ -98,15 +98,7 @@ def compare_with_reference(
     structural, compared = _structure(reference, current, columns, where, current_name)
     settings.check_columns(compared)
     if len(current) == 0:
-        empty = CheckResult(
-            "not_empty",
-            None,
-            Status.FAILED,
-            Severity.ERROR,
-            "0 rows",
-            "at least 1 row",
-            check_details(f"{current_name} has 0 rows: nothing to compare with {where} ({reference.row_count:,} rows)"),
-        )
+        empty = no_rows_check(f"{current_name} has 0 rows: nothing to compare with {where} ({reference.row_count:,} rows)")
         return DriftReport((empty, *structural), tuple(compared), (), 0.0, True, 0)
 
     findings: list[_Finding] = []

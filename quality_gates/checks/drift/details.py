@@ -7,6 +7,12 @@ import decimal
 from typing import Any
 
 from quality_gates.checks.json_safe import json_safe
+from quality_gates.checks.results import CheckResult, Severity, Status
+
+
+def no_rows_check(explanation: str) -> CheckResult:
+    """The data to compare is empty: a failed ``not_empty`` check saying what it was compared with."""
+    return CheckResult("not_empty", None, Status.FAILED, Severity.ERROR, "0 rows", "at least 1 row", check_details(explanation))
 
 
 def check_details(explanation: str, **values: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from quality_gates.checks.drift.details import check_details
+from quality_gates.checks.drift.details import check_details, no_rows_check
 from quality_gates.checks.drift.errors import DriftInputError
 from quality_gates.checks.json_safe import format_value, json_safe
 from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status, worst_status
@@ -97,17 +97,7 @@ def compare_keyed(
             f"no feature to compare: {training_name} and {serving_name} share no column besides the key {', '.join(keys)}"
         )
     if len(serving) == 0:
-        checks.append(
-            CheckResult(
-                "not_empty",
-                None,
-                Status.FAILED,
-                Severity.ERROR,
-                "0 rows",
-                "at least 1 row",
-                check_details(f"{serving_name} has 0 rows: nothing to compare with {training_name}"),
-            )
-        )
+        checks.append(no_rows_check(f"{serving_name} has 0 rows: nothing to compare with {training_name}"))
         return SkewReport(tuple(checks), 0, ())
 
     sides = []
