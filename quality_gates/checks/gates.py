@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from quality_gates.checks.anomaly.detector import PartitionAnomalyDetector
     from quality_gates.checks.drift.thresholds import DriftSettings
+    from quality_gates.checks.profiles.binned import CurrentProfile
     from quality_gates.checks.profiles.model import PartitionProfile
     from quality_gates.checks.profiles.reference import ColumnReference, ReferenceProfile
     from quality_gates.engines import Computation
@@ -80,13 +81,19 @@ def anomaly_gate(
 
 
 def drift_gate(
-    reference: ReferenceProfile, current: pd.DataFrame, *, columns: Sequence[str] | None, settings: DriftSettings, current_name: str
+    reference: ReferenceProfile,
+    current: pd.DataFrame | CurrentProfile,
+    *,
+    columns: Sequence[str] | None,
+    settings: DriftSettings,
+    current_name: str,
 ) -> GateOutcome:
-    """Per column, the current data's distribution against the reference's."""
+    """Per column, the current data's distribution against the reference's (``current``: its
+    counts on the reference's edges, computed by the engine, or a frame)."""
     from quality_gates.checks.drift import compare_with_reference
 
     report = compare_with_reference(reference, current, columns=columns, settings=settings, current_name=current_name)
-    return GateOutcome(len(current), report.checks)
+    return GateOutcome(report.row_count, report.checks)
 
 
 def skew_gate(training: pd.DataFrame, serving: pd.DataFrame, key: str | Sequence[str], **options: Any) -> GateOutcome:

@@ -4,7 +4,6 @@ Jensen-Shannon, and the share of never-seen categories."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
@@ -12,23 +11,20 @@ from scipy.spatial.distance import jensenshannon
 
 from quality_gates.checks.drift.measurement import Measurement
 from quality_gates.checks.json_safe import truncate
+from quality_gates.checks.profiles.binned import CategoryTally, most_frequent_unseen
 from quality_gates.checks.profiles.reference import CategoryCounts
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 OTHER = "(other values)"
 SHOWN_NEW = 10
 
 
-def compare_categorical(reference: CategoryCounts, current: pd.Series) -> list[Measurement]:
-    """``current``: value counts of the current column's non-null values (as text)."""
+def compare_categorical(reference: CategoryCounts, current: CategoryTally) -> list[Measurement]:
+    """``current``: the current column's non-null values (as text) counted against the reference's categories."""
     known = list(reference.counts)
-    current_known = current.reindex(known, fill_value=0).to_numpy(dtype="float64")
-    unknown = current[~current.index.isin(known)]
+    current_known = np.array([current.known.get(value, 0) for value in known], dtype="float64")
     labels = [*known, OTHER]
     r = np.array([*reference.counts.values(), reference.other], dtype="float64")
-    c = np.append(current_known, float(unknown.sum()))
+    c = np.append(current_known, float(current.unseen_count))
     used = (r > 0) | (c > 0)
     labels, r, c = [label for label, u in zip(labels, used) if u], r[used], c[used]
     p, q = r / r.sum(), c / c.sum()
@@ -37,7 +33,7 @@ def compare_categorical(reference: CategoryCounts, current: pd.Series) -> list[M
         _chi_square(r, c, context),
         _l_infinity(labels, p, q, context),
         _jensen_shannon(p, q, context),
-        _unseen(reference, unknown, c.sum(), context),
+        _unseen(reference, current, c.sum(), context),
     ]
 
 
@@ -75,9 +71,9 @@ def _jensen_shannon(p, q, context) -> Measurement:
     return Measurement("jensen_shannon", distance, None, f"Jensen-Shannon distance {distance:.3f}", context)
 
 
-def _unseen(reference: CategoryCounts, unknown: pd.Series, current_total: float, context) -> Measurement:
-    share = float(unknown.sum() / current_total) if current_total else 0.0
-    examples = {truncate(str(k), 60): int(v) for k, v in unknown.sort_values(ascending=False).iloc[:SHOWN_NEW].items()}
+def _unseen(reference: CategoryCounts, current: CategoryTally, current_total: float, context) -> Measurement:
+    share = float(current.unseen_count / current_total) if current_total else 0.0
+    examples = {truncate(str(k), 60): int(v) for k, v in most_frequent_unseen(current, SHOWN_NEW)}
     shown = ", ".join(f"'{k}' ({v:,})" for k, v in examples.items())
     if reference.other == 0:
         summary = f"{share:.2%} of current values are categories the reference never had" + (f": {shown}" if examples else "")
@@ -94,5 +90,11 @@ def _unseen(reference: CategoryCounts, unknown: pd.Series, current_total: float,
         max(0.0, share - baseline),
         None,
         summary,
-        {**context, "unseen_share": share, "reference_other_share": baseline, "unseen": examples, "unseen_distinct": int(len(unknown))},
+        {
+            **context,
+            "unseen_share": share,
+            "reference_other_share": baseline,
+            "unseen": examples,
+            "unseen_distinct": int(current.unseen_distinct),
+        },
     )

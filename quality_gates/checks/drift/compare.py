@@ -14,11 +14,10 @@ drifts when the share of drifted columns (weighted by feature importance if give
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from scipy import stats
 
 from quality_gates.checks.drift.categorical import compare_categorical
@@ -29,15 +28,9 @@ from quality_gates.checks.drift.multiple_testing import benjamini_hochberg
 from quality_gates.checks.drift.numeric import compare_numeric
 from quality_gates.checks.drift.thresholds import P_VALUE_METHODS, DriftSettings
 from quality_gates.checks.json_safe import json_safe
+from quality_gates.checks.profiles.binned import CurrentColumn, CurrentProfile, count_frame
 from quality_gates.checks.profiles.model import NUMERIC
-from quality_gates.checks.profiles.reference import (
-    ColumnReference,
-    ReferenceProfile,
-    category_values,
-    column_kind,
-    comparable_kind,
-    numeric_values,
-)
+from quality_gates.checks.profiles.reference import ColumnReference, ReferenceProfile, comparable_kind
 from quality_gates.checks.results import CheckKind, CheckResult, Severity, Status
 
 if TYPE_CHECKING:
@@ -87,23 +80,27 @@ class DriftReport:
 
 def compare_with_reference(
     reference: ReferenceProfile,
-    current: pd.DataFrame,
+    current: pd.DataFrame | CurrentProfile,
     *,
     columns: Sequence[str] | None = None,
     settings: DriftSettings | None = None,
     current_name: str = "the current data",
 ) -> DriftReport:
+    """``current``: the current data's counts on the reference's edges (``CurrentProfile``, from
+    the engine where the data is), or a pandas frame, counted here."""
     settings = settings or DriftSettings()
     where = reference.describe()
-    structural, compared = _structure(reference, current, columns, where, current_name)
+    if not isinstance(current, CurrentProfile):
+        current = count_frame(reference, current, columns)
+    structural, compared = _structure(reference, current.types, columns, where, current_name)
     settings.check_columns(compared)
-    if len(current) == 0:
+    if current.row_count == 0:
         empty = no_rows_check(f"{current_name} has 0 rows: nothing to compare with {where} ({reference.row_count:,} rows)")
         return DriftReport((empty, *structural), tuple(compared), (), 0.0, True, 0)
 
     findings: list[_Finding] = []
     for name in compared:
-        findings += _measure_column(name, reference.columns[name], current[name], settings, current_name)
+        findings += _measure_column(name, reference.columns[name], current.columns[name], settings, current_name)
     for method in P_VALUE_METHODS:
         tested = [(f, f.measurement.p_value) for f in findings if f.measurement.method == method and f.measurement.p_value is not None]
         for (finding, _), adjusted in zip(tested, benjamini_hochberg([p for _, p in tested])):
@@ -115,12 +112,12 @@ def compare_with_reference(
     dataset_drifted = share > settings.drift_share
     checks = [_check(f, settings, dataset_drifted, where) for f in findings]
     checks.append(_dataset_check(findings, compared, drifted, share, dataset_drifted, settings, where))
-    return DriftReport((*structural, *checks), tuple(compared), tuple(drifted), share, dataset_drifted, len(current))
+    return DriftReport((*structural, *checks), tuple(compared), tuple(drifted), share, dataset_drifted, current.row_count)
 
 
-def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, where: str, current_name: str):
+def _structure(reference: ReferenceProfile, types: Mapping[str, tuple[str, str]], columns, where: str, current_name: str):
     """Columns present on one side only, or retyped, are findings of their own."""
-    current_columns = [str(c) for c in current.columns]
+    current_columns = list(types)
     checks: list[CheckResult] = []
     if columns is None:
         wanted = list(reference.columns)
@@ -172,7 +169,7 @@ def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, wher
                 )
             )
             continue
-        kind = column_kind(current[name])
+        kind, dtype = types[name]
         if comparable_kind(kind) != comparable_kind(expected.kind):
             checks.append(
                 CheckResult(
@@ -180,10 +177,10 @@ def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, wher
                     name,
                     Status.FAILED,
                     Severity.ERROR,
-                    f"{current[name].dtype} ({kind})",
+                    f"{dtype} ({kind})",
                     f"{expected.dtype} ({expected.kind})",
                     check_details(
-                        f"column '{name}' was {expected.dtype} ({expected.kind}) in {where} and is {current[name].dtype} ({kind}) "
+                        f"column '{name}' was {expected.dtype} ({expected.kind}) in {where} and is {dtype} ({kind}) "
                         f"in {current_name}: the distributions cannot be compared"
                     ),
                 )
@@ -193,34 +190,32 @@ def _structure(reference: ReferenceProfile, current: pd.DataFrame, columns, wher
     return checks, compared
 
 
-def _measure_column(name: str, reference: ColumnReference, series: pd.Series, settings: DriftSettings, current_name: str) -> list[_Finding]:
+def _measure_column(
+    name: str, reference: ColumnReference, current: CurrentColumn, settings: DriftSettings, current_name: str
+) -> list[_Finding]:
     numeric = comparable_kind(reference.kind) == NUMERIC
-    extra = {"dtype": reference.dtype if reference.dtype == str(series.dtype) else f"{reference.dtype} → {series.dtype}"}
+    extra = {"dtype": reference.dtype if reference.dtype == current.dtype else f"{reference.dtype} → {current.dtype}"}
     non_finite = None
+    present_count, null_count, rows = current.present, current.null_count, current.rows
+    measurements: list[Measurement] = []
     if numeric:
-        values = numeric_values(series, column_kind(series))
-        present = values[np.isfinite(values)]
-        measurements = compare_numeric(reference.numeric, present) if reference.numeric is not None and len(present) else []
-        present_count = len(present)
+        if reference.numeric is not None and current.numeric is not None and present_count:
+            measurements = compare_numeric(reference.numeric, current.numeric)
         # ±inf are neither null nor in the histogram, as in the reference profile (its non_finite_count).
-        null_count = int(np.isnan(values).sum())
-        non_finite = _non_finite_fraction(reference, len(series), int(np.isposinf(values).sum()), int(np.isneginf(values).sum()))
-    else:
-        counts = category_values(series).value_counts()
-        measurements = compare_categorical(reference.categories, counts) if reference.categories is not None and len(counts) else []
-        present_count = int(counts.sum())
-        null_count = len(series) - present_count
+        non_finite = _non_finite_fraction(reference, rows, current.positive_inf, current.negative_inf)
+    elif reference.categories is not None and current.categories is not None and present_count:
+        measurements = compare_categorical(reference.categories, current.categories)
     categories = 0 if numeric or reference.categories is None else len(reference.categories.counts) + bool(reference.categories.other)
     voters = settings.voting_methods(name, numeric, min(reference.present, present_count), categories)
     findings = []
-    null_change = _null_fraction(name, reference, series, present_count, null_count, current_name)
+    null_change = _null_fraction(name, reference, rows, present_count, null_count, current_name)
     if null_change is not None:
         findings.append(_Finding(name, null_change, settings.threshold(name, "null_fraction"), True, voters, extra))
     elif not present_count:
         findings.append(
             _Finding(
                 name,
-                Measurement("null_fraction", math.inf, None, _nothing_to_compare(current_name, len(series), null_count), {}),
+                Measurement("null_fraction", math.inf, None, _nothing_to_compare(current_name, rows, null_count), {}),
                 0.0,
                 True,
                 voters,
@@ -235,12 +230,10 @@ def _measure_column(name: str, reference: ColumnReference, series: pd.Series, se
     return findings
 
 
-def _null_fraction(
-    name: str, reference: ColumnReference, series: pd.Series, present: int, nulls: int, current_name: str
-) -> Measurement | None:
+def _null_fraction(name: str, reference: ColumnReference, rows: int, present: int, nulls: int, current_name: str) -> Measurement | None:
     if reference.null_count is None:
         return None  # stored before null counts were kept
-    n0, n1 = reference.count, len(series)
+    n0, n1 = reference.count, rows
     p0, p1, p_value = _two_proportions(reference.null_count, n0, nulls, n1)
     summary = f"null fraction {p0:.1%} → {p1:.1%} (change {p1 - p0:+.1%})"
     if not present and reference.present:
