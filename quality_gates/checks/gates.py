@@ -105,17 +105,22 @@ def skew_gate(training: pd.DataFrame, serving: pd.DataFrame, key: str | Sequence
     return GateOutcome(len(serving), report.checks)
 
 
-def reference_gate(frame: pd.DataFrame, *, columns: Sequence[str] | None, version: str, data_name: str) -> GateOutcome:
-    """Profile ``frame`` as reference ``version``: one check per column says what was profiled."""
+def reference_gate(data: Computation | pd.DataFrame, *, columns: Sequence[str] | None, version: str, data_name: str) -> GateOutcome:
+    """Profile ``data`` as reference ``version`` (a computation: where the data is, by the engine
+    registered for it; a frame: here): one check per column says what was profiled."""
     from quality_gates.checks.errors import DriftInputError
     from quality_gates.checks.profiles.reference import profile_reference
+    from quality_gates.engines import Computation, Family, compute
 
-    if len(frame) == 0:
-        raise DriftInputError(f"{data_name} has 0 rows: a reference profile needs data")
     try:
-        profile = profile_reference(frame, columns=columns)
+        if isinstance(data, Computation):
+            profile = compute(Family.REFERENCE_PROFILE, data, columns=columns)
+        else:
+            profile = profile_reference(data, columns=columns)
     except KeyError as exc:
         raise DriftInputError(f"{data_name}: {exc.args[0]}") from exc
+    if profile.row_count == 0:
+        raise DriftInputError(f"{data_name} has 0 rows: a reference profile needs data")
     checks = tuple(_reference_column_check(name, column) for name, column in profile.columns.items())
     return GateOutcome(profile.row_count, checks, (ReferenceProfileArtifact(profile, version),))
 

@@ -10,9 +10,12 @@ Implementation signatures, by family (``computation`` first, keyword options aft
 * ``SCHEMA``: ``(computation, schema, *, allow_empty, max_failure_cases, pushdown, chunk_size)``
   -> ``SchemaValidation``
 * ``PARTITION_PROFILE``: ``(computation, *, sample_rows)`` -> ``PartitionProfile``
+* ``REFERENCE_PROFILE``: ``(computation, *, columns)`` -> ``ReferenceProfile`` (histograms on the
+  data's quantile edges, top categories), computed where the data is
+* ``CURRENT_SKETCH``: ``(computation, reference, *, columns)`` -> ``CurrentProfile``: drift's current
+  side as counts on the reference's edges and categories (``checks/profiles/binned.py``)
 * ``COLUMN_VALUES``: ``(computation, *, columns)`` -> a pandas frame of only ``columns`` (all when
-  None), projected by the engine: the input of reference profiles, drift and skew, whose
-  statistics (exact quantile sketches, KS on every value) need the values themselves
+  None), projected by the engine: the input of the keyed skew join, which compares row by row
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class Family(StrEnum):
     SCHEMA = "schema checks"
     PARTITION_PROFILE = "partition profile"
     COLUMN_VALUES = "column values"
+    REFERENCE_PROFILE = "reference profile"
+    CURRENT_SKETCH = "drift's current side"
 
 
 # SQL dialects whose SQL is executed in the tests, and those whose SQL is compile-tested.
@@ -40,6 +45,8 @@ COMPILED_DIALECTS = ("snowflake", "bigquery", "trino", "databricks", "redshift")
 
 _PROFILE = "quality_gates.engines.profiles"
 _SCHEMA = "quality_gates.engines.schema"
+_FRAMES = "quality_gates.engines.reference_frames"
+_REFERENCE_SQL = "quality_gates.engines.reference_sql"
 _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.SCHEMA, Capability.PANDAS): f"{_SCHEMA}:validate_pandas",
     (Family.SCHEMA, Capability.POLARS): f"{_SCHEMA}:validate_polars",
@@ -53,6 +60,16 @@ _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.COLUMN_VALUES, Capability.POLARS): f"{_PROFILE}:column_values",
     (Family.COLUMN_VALUES, Capability.SQL): f"{_PROFILE}:column_values",
     (Family.COLUMN_VALUES, Capability.DUCKDB): f"{_PROFILE}:column_values",
+    (Family.REFERENCE_PROFILE, Capability.PANDAS): f"{_FRAMES}:reference_pandas",
+    (Family.REFERENCE_PROFILE, Capability.POLARS): f"{_FRAMES}:reference_polars",
+    (Family.REFERENCE_PROFILE, Capability.SQL): f"{_REFERENCE_SQL}:reference_sql",
+    (Family.REFERENCE_PROFILE, Capability.DUCKDB): f"{_REFERENCE_SQL}:reference_sql",
+    (Family.REFERENCE_PROFILE, Capability.SPARK): "quality_gates.engines.reference_spark:reference_spark",
+    (Family.CURRENT_SKETCH, Capability.PANDAS): f"{_FRAMES}:current_pandas",
+    (Family.CURRENT_SKETCH, Capability.POLARS): f"{_FRAMES}:current_polars",
+    (Family.CURRENT_SKETCH, Capability.SQL): f"{_REFERENCE_SQL}:current_sql",
+    (Family.CURRENT_SKETCH, Capability.DUCKDB): f"{_REFERENCE_SQL}:current_sql",
+    (Family.CURRENT_SKETCH, Capability.SPARK): "quality_gates.engines.reference_spark:current_spark",
     (Family.SCHEMA, Capability.SPARK): "quality_gates.engines.spark:validate_spark",
     (Family.PARTITION_PROFILE, Capability.SPARK): "quality_gates.engines.spark:profile_spark",
     (Family.COLUMN_VALUES, Capability.SPARK): "quality_gates.engines.spark:column_values",

@@ -19,6 +19,7 @@ from quality_gates.checks.results import CheckResult, GateOutcome, GateResult, S
 if TYPE_CHECKING:
     import pandas as pd
 
+    from quality_gates.checks.profiles.binned import CurrentProfile
     from quality_gates.checks.profiles.model import PartitionProfile
     from quality_gates.checks.profiles.reference import ReferenceProfile
 
@@ -187,6 +188,31 @@ def metrics_from_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None
             if len(sample):
                 entry["quantiles"] = dict(zip(PROFILE_QUANTILES.values(), map(float, np.quantile(sample, FRAME_QUANTILES))))
         metrics[str(name)] = _pruned(entry)
+    return metrics
+
+
+def metrics_from_current(current: CurrentProfile) -> dict[str, ColumnMetrics]:
+    """Column metrics of the drift gate's current side, from its counts on the reference's edges:
+    counts, min, max and sum exact; quantiles interpolated within the reference's bins (off by at
+    most one bin, 0.1% of the values); distinct counts of categorical columns (the reference's
+    categories seen, plus the never-seen ones)."""
+    import numpy as np
+
+    metrics: dict[str, ColumnMetrics] = {}
+    for name, column in current.columns.items():
+        entry: ColumnMetrics = {"nullCount": column.null_count, "count": column.rows - column.null_count}
+        binned = column.numeric
+        if binned is not None and binned.total:
+            entry.update(min=_number(binned.minimum), max=_number(binned.maximum), sum=_number(binned.mean * binned.total))
+            # The share below each edge, and 0 and 1 at the current minimum and maximum.
+            points = np.concatenate(([binned.minimum], binned.edges, [binned.maximum]))
+            shares = np.concatenate(([0.0], np.cumsum(binned.bin_counts)[:-1] / binned.total, [1.0]))
+            inside = (points >= binned.minimum) & (points <= binned.maximum)
+            values = np.interp(FRAME_QUANTILES, shares[inside], points[inside])
+            entry["quantiles"] = dict(zip(PROFILE_QUANTILES.values(), map(float, values)))
+        if column.categories is not None:
+            entry["distinctCount"] = sum(1 for n in column.categories.known.values() if n) + column.categories.unseen_distinct
+        metrics[name] = _pruned(entry)
     return metrics
 
 

@@ -72,26 +72,24 @@ class DriftGateOperator(BaseGateOperator):
         return (self.current, *(() if isinstance(self.reference, StoredReference) else (self.reference,)))
 
     def _load_reference(self, store: Any):
-        from quality_gates.checks.profiles.reference import profile_reference
         from quality_gates.engines import Family, compute
 
         if isinstance(self.reference, StoredReference):
             return store.references.get(self.reference.dataset, self.reference.version)
-        frame = compute(Family.COLUMN_VALUES, self.reference.compute(), columns=self.columns)
-        wanted = [c for c in self.columns if c in frame.columns] if self.columns is not None else None
-        return profile_reference(frame, columns=wanted).labelled(self.reference.describe(), "read now")
+        # Profiled where the reference data is; asked-for columns it lacks are findings of the comparison.
+        profile = compute(Family.REFERENCE_PROFILE, self.reference.compute(), columns=self.columns, skip_missing=True)
+        return profile.labelled(self.reference.describe(), "read now")
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import drift_gate
         from quality_gates.engines import Family, compute
         from quality_gates.lineage import lineage_enabled
-        from quality_gates.lineage.facts import metrics_from_frame
+        from quality_gates.lineage.facts import metrics_from_current
 
         reference = self._load_reference(store)
-        # Only the columns asked for are read (all when None: new columns are findings too).
-        current = compute(Family.COLUMN_VALUES, self.current.compute(), columns=self.columns)
+        # The current side is counted where the data is, on the reference's edges and categories.
+        current = compute(Family.CURRENT_SKETCH, self.current.compute(), reference, columns=self.columns)
         outcome = drift_gate(reference, current, columns=self.columns, settings=self.settings, current_name=self.current.describe())
-        if lineage_enabled():  # the current side's column metrics, for OpenLineage only: the drift tests do not need them
-            compared = [c for c in (self.columns or reference.columns) if c in reference.columns and c in current.columns]
-            outcome = dataclasses.replace(outcome, column_metrics=metrics_from_frame(current, compared))
+        if lineage_enabled():  # the current side's column metrics, for OpenLineage: from the same counts
+            outcome = dataclasses.replace(outcome, column_metrics=metrics_from_current(current))
         return outcome
