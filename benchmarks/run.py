@@ -19,6 +19,7 @@ BENCHMARKS = {
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",
     "engines": "benchmarks.engines",
+    "drift_engines": "benchmarks.drift_engines",
     "store_hardening": "benchmarks.store_hardening",
     "new_checks": "benchmarks.new_checks",
     "spark": "benchmarks.spark",

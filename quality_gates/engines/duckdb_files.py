@@ -34,7 +34,10 @@ def duckdb_engine() -> sa.Engine:
     # DuckDB runs inside the worker: its memory is the worker's. A limit makes its hash tables
     # (GROUP BY, DISTINCT) spill to disk instead of growing with the data (10M rows: 2 GB -> 740 MB).
     spill = Path(tempfile.gettempdir()) / "quality_gates_duckdb"
-    config = {"temp_directory": str(spill), "preserve_insertion_order": False}
+    # Statistics propagation is off: Parquet min/max statistics leave NaN out, and with the paths
+    # as a bound parameter DuckDB 2.0 then folds isnan(x) to false and "x < inf" to true, so NaN
+    # values counted as finite (a 5%-NaN column profiled as 0% missing).
+    config = {"temp_directory": str(spill), "preserve_insertion_order": False, "disabled_optimizers": "statistics_propagation"}
     if DUCKDB_MEMORY_LIMIT:
         config["memory_limit"] = DUCKDB_MEMORY_LIMIT
     return sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.SingletonThreadPool, connect_args={"config": config})

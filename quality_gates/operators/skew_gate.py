@@ -8,7 +8,7 @@ from typing import Any
 
 from quality_gates.checks.results import GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import Source, read_frame
+from quality_gates.sources.base import Source
 
 
 class SkewGateOperator(BaseGateOperator):
@@ -66,10 +66,15 @@ class SkewGateOperator(BaseGateOperator):
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import skew_gate
+        from quality_gates.engines import Family, compute
 
+        # The keyed comparison joins rows and compares values row by row: it needs the values, unlike
+        # drift (counts). Only the key and the compared features are read, projected by the engine.
+        keys = [self.key] if isinstance(self.key, str) else list(self.key)
+        wanted = None if self.columns is None else list(dict.fromkeys([*keys, *self.columns]))
         return skew_gate(
-            read_frame(self.training),
-            read_frame(self.serving),
+            compute(Family.COLUMN_VALUES, self.training.compute(), columns=wanted),
+            compute(Family.COLUMN_VALUES, self.serving.compute(), columns=wanted),
             self.key,
             columns=self.columns,
             max_mismatch_share=self.max_mismatch_share,

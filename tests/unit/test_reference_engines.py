@@ -158,3 +158,17 @@ def test_reference_and_current_side_statements_compile_to_the_warehouses_sql(nam
         assert sqlglot.parse_one(sql, read=name) is not None, label
     slots = str(statements["slots"].compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     assert slots.count("CASE WHEN") == 2 * len(edges)  # a binary search: one comparison per edge and one equality per slot
+
+
+def test_nan_stored_in_a_parquet_file_is_missing_not_a_value(tmp_path):
+    # pyarrow keeps NaN as a value (pandas' to_parquet turns it into null); DuckDB's Parquet
+    # statistics leave NaN out, which once made it count as finite.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = np.random.default_rng(0).normal(0, 1, 20_000)
+    values[::10] = np.nan
+    pq.write_table(pa.table({"x": values}), tmp_path / "nan.parquet")
+    reference = compute(Family.REFERENCE_PROFILE, DuckDBFiles.scan([str(tmp_path / "nan.parquet")], "parquet", "nan.parquet"), columns=None)
+    assert (reference.columns["x"].null_count, reference.columns["x"].numeric.total) == (2_000, 18_000)
+    assert reference.columns["x"].numeric.mean == pytest.approx(np.nanmean(values))
