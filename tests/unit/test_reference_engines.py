@@ -172,3 +172,20 @@ def test_nan_stored_in_a_parquet_file_is_missing_not_a_value(tmp_path):
     reference = compute(Family.REFERENCE_PROFILE, DuckDBFiles.scan([str(tmp_path / "nan.parquet")], "parquet", "nan.parquet"), columns=None)
     assert (reference.columns["x"].null_count, reference.columns["x"].numeric.total) == (2_000, 18_000)
     assert reference.columns["x"].numeric.mean == pytest.approx(np.nanmean(values))
+
+
+def test_lineage_metrics_of_the_current_side_come_from_its_counts():
+    from quality_gates.checks.profiles.binned import count_frame
+    from quality_gates.lineage.facts import metrics_from_current, metrics_from_frame
+
+    reference, current = profile_reference(trips(5_000, 0)), trips(3_000, 1, shift=0.5)
+    from_counts, from_values = metrics_from_current(count_frame(reference, current)), metrics_from_frame(current)
+    for name in ("fare", "passengers"):
+        exact = {k: from_values[name][k] for k in ("nullCount", "count", "min", "max")}
+        assert {k: from_counts[name][k] for k in exact} == exact
+        assert from_counts[name]["sum"] == pytest.approx(from_values[name]["sum"])
+    finite = current["fare"][np.isfinite(current["fare"])]
+    for key, q in zip(("0.05", "0.25", "0.5", "0.75", "0.95"), (0.05, 0.25, 0.5, 0.75, 0.95)):
+        # interpolated within the reference's bins: the share below it is within a bin's share (0.1%) + sampling
+        assert (finite < from_counts["fare"]["quantiles"][key]).mean() == pytest.approx(q, abs=0.005)
+    assert from_counts["zone"]["distinctCount"] == current["zone"].nunique()
