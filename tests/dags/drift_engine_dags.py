@@ -6,7 +6,7 @@ import datetime as dt
 
 from airflow.sdk import DAG
 
-from quality_gates.operators import DriftGateOperator, ReferenceProfileOperator, StoredReference
+from quality_gates.operators import DriftGateOperator, ReferenceProfileOperator, SkewGateOperator, StoredReference
 from quality_gates.sources import CallableSource, FileSource, SqlSource
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -14,14 +14,16 @@ COLUMNS = ["fare", "passengers", "zone", "paid", "pickup"]
 
 
 def trips(side: str = "reference", scenario: str = "good"):
-    """The reference (3,000 trips) or a current day (1,500 trips; "drifted": fares up, a new zone)."""
+    """The reference (3,000 trips) or the current day: every other reference trip, as serving logged
+    it ("drifted": fares up 40% and a new zone, a serving bug that skew and drift both catch)."""
     import numpy as np
     import pandas as pd
 
-    rows, seed = (3_000, 0) if side == "reference" else (1_500, 1)
-    rng = np.random.default_rng(seed)
+    rows = 3_000
+    rng = np.random.default_rng(0)
     frame = pd.DataFrame(
         {
+            "trip_id": np.arange(rows),
             "fare": rng.gamma(2.0, 6.0, rows).round(2),
             "passengers": rng.integers(1, 5, rows),
             "zone": rng.choice(["Downtown", "Airport", "Harbor"], rows, p=[0.6, 0.1, 0.3]),
@@ -30,6 +32,8 @@ def trips(side: str = "reference", scenario: str = "good"):
         }
     )
     frame.loc[:19, "fare"] = np.nan
+    if side == "current":
+        frame = frame.iloc[::2].reset_index(drop=True)
     if scenario == "drifted":
         frame["fare"] = frame["fare"] * 1.4
         frame.loc[20:200, "zone"] = "Stadium"
@@ -57,4 +61,8 @@ with DAG(
             reference=StoredReference(f"trips_{engine}", version="v1"),
             columns=COLUMNS,
             dataset=f"trips_{engine}",
+        )
+        # Keyed skew joins rows: it reads the key and the features it compares (COLUMN_VALUES).
+        SkewGateOperator(
+            task_id=f"skew_{engine}", training=reference, serving=current, key="trip_id", columns=COLUMNS, dataset=f"trips_{engine}"
         )
