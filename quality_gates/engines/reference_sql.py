@@ -160,9 +160,17 @@ def slot_query(column: ColumnSql, relation: sa.Subquery, edges: np.ndarray, shif
     ).group_by(slotted.c[SLOT])
 
 
-def edges_query(column: ColumnSql, relation: sa.Subquery, positions: np.ndarray) -> sa.Select:
+def edges_query(column: ColumnSql, relation: sa.Subquery, positions: np.ndarray, finite: int) -> sa.Select:
     """The finite values at 0-based ``positions`` in sorted order: the reference's exact edges."""
     value = column.value()
+    if column.dialect_name == "duckdb":
+        # DuckDB runs in the worker: its quantile aggregate keeps one column's values (8 bytes a
+        # row), a window over the sorted rows several times that. quantile_disc(q) is the value at
+        # 0-based rank ceil(q·n) - 1, so q = (rank + 0.5) / n picks each rank exactly.
+        shares = [(int(p) + 0.5) / finite for p in positions]
+        return (
+            sa.select(sa.func.quantile_disc(value, sa.literal(shares, sa.ARRAY(sa.Double())))).select_from(relation).where(column.finite())
+        )
     ranked = (
         sa.select(value.label("v"), sa.func.row_number().over(order_by=value).label("rank"))
         .select_from(relation)
@@ -226,7 +234,10 @@ class SqlCounting:
         return int(row["rows"]), counts
 
     def edges(self, name: str, positions: np.ndarray, finite: int) -> list[float]:
-        return [float(e) for e in self.connection.execute(edges_query(self.columns[name], self.relation, positions)).scalars()]
+        found = list(self.connection.execute(edges_query(self.columns[name], self.relation, positions, finite)).scalars())
+        if len(found) == 1 and isinstance(found[0], (list, tuple)):  # one aggregate returning every edge
+            found = list(found[0])
+        return [float(e) for e in found]
 
     def slots(self, name: str, edges: np.ndarray, shift: float) -> list[tuple]:
         return [tuple(row) for row in self.connection.execute(slot_query(self.columns[name], self.relation, edges, shift))]

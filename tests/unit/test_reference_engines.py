@@ -148,7 +148,7 @@ def test_reference_and_current_side_statements_compile_to_the_warehouses_sql(nam
         "counts": counts_query([fare, pickup, zone, paid], relation),
         "slots": slot_query(fare, relation, edges, 2.5),
         "datetime slots": slot_query(pickup, relation, edges, 2.5),
-        "edges": edges_query(fare, relation, np.array([0, 3, 9])),
+        "edges": edges_query(fare, relation, np.array([0, 3, 9]), 10),
         "top values": top_values_query(zone, relation, 1000),
         "unseen values": top_values_query(paid, relation, 100, excluded=["True"]),
         "known counts": known_counts_query(zone, relation, ["A", "B"]),
