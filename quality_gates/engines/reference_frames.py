@@ -156,7 +156,7 @@ class PolarsCounting:
         }
         return int(row["rows"]), counts
 
-    def _finite(self, name: str) -> Any:
+    def _finite_values(self, name: str) -> Any:
         import polars as pl
 
         return self.lazy.select(self._value(name).alias("v")).filter(pl.col("v").is_finite())
@@ -164,7 +164,7 @@ class PolarsCounting:
     def edges(self, name: str, positions: np.ndarray, finite: int) -> list[float]:
         import polars as pl
 
-        ordered = self._finite(name).select(pl.col("v").sort().gather(pl.lit(pl.Series(positions, dtype=pl.Int64))))
+        ordered = self._finite_values(name).select(pl.col("v").sort().gather(pl.lit(pl.Series(positions, dtype=pl.Int64))))
         return ordered.collect()["v"].to_list()
 
     def slots(self, name: str, edges: np.ndarray, shift: float) -> list[tuple]:
@@ -180,7 +180,7 @@ class PolarsCounting:
             slot = pl.lit(0, dtype=pl.Int64)
         shifted = value - shift
         grouped = (
-            self._finite(name)
+            self._finite_values(name)
             .group_by(slot.alias("slot"))
             .agg(pl.len(), shifted.sum(), (shifted * shifted).sum().alias("squares"), value.min().alias("min"), value.max().alias("max"))
         )

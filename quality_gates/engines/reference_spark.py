@@ -63,7 +63,7 @@ class SparkCounting:
             return F.unix_micros(ref(name).cast("timestamp")) / 1_000_000.0
         return present(field).cast("double")
 
-    def _finite(self, name: str) -> Any:
+    def _finite_rows(self, name: str) -> Any:
         from pyspark.sql import functions as F
 
         value = F.col(VALUE)
@@ -106,13 +106,13 @@ class SparkCounting:
         from pyspark.sql import functions as F
 
         shares = [float(p) / max(finite - 1, 1) for p in positions]
-        found = self._finite(name).agg(F.percentile_approx(F.col(VALUE), shares, QUANTILE_ACCURACY)).collect()[0][0]
+        found = self._finite_rows(name).agg(F.percentile_approx(F.col(VALUE), shares, QUANTILE_ACCURACY)).collect()[0][0]
         return [float(e) for e in found or []]
 
     def slots(self, name: str, edges: np.ndarray, shift: float) -> list[tuple]:
         from pyspark.sql import functions as F
 
-        values = self._finite(name)
+        values = self._finite_rows(name)
         value = F.col(VALUE)
         if len(edges):
             from pyspark.ml.feature import Bucketizer
