@@ -21,6 +21,7 @@ Everything is SQLAlchemy Core: identifiers quoted by SQLAlchemy, edges and categ
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,11 +144,33 @@ def slot_expression(value: ColumnElement, edges: np.ndarray) -> ColumnElement:
     return search(0, len(edges))
 
 
+def slotted_by_lifting(values: sa.Subquery, edges: np.ndarray) -> sa.Subquery:
+    """DuckDB: the slot by a branchless binary search over the edges as one bound list (padded
+    with +inf to a power of two): ``below += step · (v >= edges[below + step])`` for halving steps,
+    one subquery each. DuckDB evaluates the nested CASE of ``slot_expression`` row by row (61 s
+    for 10M rows); this takes a few vectorised operations per row."""
+    size = 1 << int(len(edges)).bit_length()  # > len(edges): the search may land on any count 0..len(edges)
+    padded = sa.literal([float(e) for e in edges] + [math.inf] * (size - len(edges)), sa.ARRAY(sa.Double()))
+    current = sa.select(values.c.v, sa.literal(0).label("below")).select_from(values).subquery("lifted_0")
+    step, level = size // 2, 0
+    while step:
+        level += 1
+        reached = sa.cast(current.c.v >= sa.func.list_extract(padded, current.c.below + step), sa.Integer())
+        current = sa.select(current.c.v, (current.c.below + step * reached).label("below")).subquery(f"lifted_{level}")
+        step //= 2
+    at_edge = sa.and_(current.c.below > 0, current.c.v == sa.func.list_extract(padded, current.c.below))
+    slot = sa.case((at_edge, 2 * current.c.below - 1), else_=2 * current.c.below)
+    return sa.select(slot.label(SLOT), current.c.v).subquery("slotted")
+
+
 def slot_query(column: ColumnSql, relation: sa.Subquery, edges: np.ndarray, shift: float) -> sa.Select:
     finite = sa.select(column.value().label("v")).select_from(relation).where(column.finite()).subquery("finite_values")
-    # The slot is computed in a subquery and grouped by name: a GROUP BY repeating the CASE would
-    # bind its edges a second time, and PostgreSQL would not see the two as one expression.
-    slotted = sa.select(slot_expression(finite.c.v, edges).label(SLOT), finite.c.v).subquery("slotted")
+    if column.dialect_name == "duckdb" and len(edges):
+        slotted = slotted_by_lifting(finite, edges)
+    else:
+        # The slot is computed in a subquery and grouped by name: a GROUP BY repeating the CASE would
+        # bind its edges a second time, and PostgreSQL would not see the two as one expression.
+        slotted = sa.select(slot_expression(finite.c.v, edges).label(SLOT), finite.c.v).subquery("slotted")
     value = slotted.c.v
     shifted = value - sa.literal(shift, sa.Double())
     return sa.select(
