@@ -37,16 +37,18 @@ def duckdb_engine() -> sa.Engine:
     # Statistics propagation is off: Parquet min/max statistics leave NaN out, and with the paths
     # as a bound parameter DuckDB 2.0 then folds isnan(x) to false and "x < inf" to true, so NaN
     # values counted as finite (a 5%-NaN column profiled as 0% missing).
-    # No progress bar: DuckDB prints it to stdout (the task log) for any query longer than 2 s.
-    config = {
-        "temp_directory": str(spill),
-        "preserve_insertion_order": False,
-        "disabled_optimizers": "statistics_propagation",
-        "enable_progress_bar": False,
-    }
+    config = {"temp_directory": str(spill), "preserve_insertion_order": False, "disabled_optimizers": "statistics_propagation"}
     if DUCKDB_MEMORY_LIMIT:
         config["memory_limit"] = DUCKDB_MEMORY_LIMIT
-    return sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.SingletonThreadPool, connect_args={"config": config})
+    engine = sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.SingletonThreadPool, connect_args={"config": config})
+
+    @sa.event.listens_for(engine, "connect")
+    def _quiet(dbapi_connection, _record) -> None:
+        # DuckDB prints a progress bar to stdout (the task log) for any query over 2 s; it is a
+        # per-connection setting, not a startup option.
+        dbapi_connection.execute("SET enable_progress_bar = false")
+
+    return engine
 
 
 def scan_function(paths: Sequence[str], file_format: str) -> sa.TableValuedAlias:
