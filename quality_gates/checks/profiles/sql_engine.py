@@ -1,26 +1,37 @@
-"""Profiles computed where the data lives: PostgreSQL or SQLite, through SQLAlchemy Core.
+"""Profiles computed where the data lives (PostgreSQL, SQLite, DuckDB, the warehouses), through
+SQLAlchemy Core.
 
-Three queries, whatever the number of columns:
+Two scans, whatever the number of columns:
 
 1. one aggregate scan for the exact metrics of every column (split in several scans only
-   beyond ``MAX_AGGREGATES_PER_SCAN`` expressions, a limit of the databases' select lists);
-2. the count of distinct rows, for the duplicate-row share (a query of its own, so that the
-   aggregate scan stays parallel on PostgreSQL: a DISTINCT aggregate would make it serial);
-3. a uniform sample of at most ``sample_rows`` rows (every row when there are no more),
-   fetched into pandas, where the pandas engine computes the sample-based metrics.
+   beyond ``MAX_AGGREGATES_PER_SCAN`` expressions, a limit of the databases' select lists).
+   A dialect may use cheaper aggregates that are exact unless the data holds something rare
+   (NaN or infinities, multi-byte characters); the columns that do get a second, exact pass;
+2. the rows whose 64-bit row hash falls in the lowest ``f`` of the hash range, with
+   ``f·rows`` just above ``sample_rows`` (every row when there are no more). Each distinct row
+   is in that bucket with probability ``f`` and both copies of a duplicate are in it together,
+   so the bucket gives the duplicate-row share (exact when every row is read; otherwise an
+   estimate, see ``checks/profiles/model.py`` for its bound) and, of its rows with the lowest
+   hashes, the sample of at most ``sample_rows`` rows on which the pandas engine computes the
+   sample-based metrics. It is one parallel scan on PostgreSQL (random() is not parallel-safe),
+   and the sample does not change between runs over the same rows.
+
+A database without a hash function (SQLite) counts distinct rows exactly and draws a Bernoulli
+sample instead, as does any table so duplicated that its bucket comes out empty or too large.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 
 from quality_gates.checks.errors import require_unique_column_names
 from quality_gates.checks.profiles.aggregates import exact_metrics, in_model_order
@@ -42,6 +53,13 @@ MAX_AGGREGATES_PER_SCAN = 1_000
 # Bernoulli sampling asks for this many standard deviations more rows than needed, then keeps
 # a random sample_rows of them: a shortfall (a slightly smaller sample) has probability ~3e-7.
 SAMPLE_MARGIN_SIGMAS = 5
+# A hash bucket more than this many times smaller or larger than expected stands for too few
+# distinct rows: the Bernoulli sample and the exact distinct count are used instead.
+BUCKET_OVERFLOW = 4
+# The pre-filter on one column's hash keeps this many times the bucket's share of rows; the
+# bucket's rows must then hold at least this share of distinct key values per distinct row.
+KEY_SPREAD = 10
+KEY_VALUES_PER_ROW = 0.9
 
 
 def profile_sql(
@@ -67,7 +85,12 @@ def _profile(connection: Connection, selectable: sa.Select | TextClause, sample_
     columns, relation = discover(connection, selectable)
     require_unique_column_names((column.name for column in columns), data)
     rows, aggregates = _aggregate(connection, dialect, columns, relation)
-    sample = _sample(connection, dialect, columns, relation, rows, sample_rows)
+    bucket = _hash_bucket(connection, dialect, columns, relation, rows, sample_rows, aggregates)
+    if bucket is None:
+        sample = _sample(connection, dialect, columns, relation, rows, sample_rows)
+        duplicate_share = _duplicate_share(connection, dialect, columns, relation, rows)
+    else:
+        sample, duplicate_share = bucket
     profiles = {}
     for column in columns:
         metrics = exact_metrics(column.kind, aggregates[column.name], rows)
@@ -79,7 +102,7 @@ def _profile(connection: Connection, selectable: sa.Select | TextClause, sample_
             metrics |= {name: value for name, value in sampled.metrics.items() if name in SAMPLED_METRICS}
             top_values = sampled.top_values
         profiles[column.name] = ColumnProfile(column.kind, in_model_order(column.kind, metrics), top_values)
-    table = {"row_count": float(rows), "duplicate_row_share": _duplicate_share(connection, dialect, columns, relation, rows)}
+    table = {"row_count": float(rows), "duplicate_row_share": duplicate_share}
     return PartitionProfile(rows, profiles, table, len(sample))
 
 
@@ -93,16 +116,32 @@ def _aggregate(
     expressions = {(None, "rows"): sa.func.count()}
     for index, column in enumerate(columns):
         expressions |= {(index, name): expression for name, expression in dialect.aggregates(column).items()}
+    found = _scan(connection, relation, expressions)
+    rows = int(found[(None, "rows")])
+    settled = {
+        index: dialect.settle(column, {name: value for (at, name), value in found.items() if at == index})
+        for index, column in enumerate(columns)
+    }
+    unsettled = [index for index, values in settled.items() if values is None]
+    if unsettled:  # NaN, infinities, multi-byte text: the exact aggregates of those columns
+        exact = _scan(
+            connection,
+            relation,
+            {(index, name): expression for index in unsettled for name, expression in dialect.exact_aggregates(columns[index]).items()},
+        )
+        settled |= {index: {name: value for (at, name), value in exact.items() if at == index} for index in unsettled}
+    aggregates = {column.name: _with_std(column.kind, dict(settled[index] or {})) for index, column in enumerate(columns)}
+    return rows, aggregates
+
+
+def _scan(
+    connection: Connection, relation: sa.Subquery, expressions: dict[tuple[int | None, str], Any]
+) -> dict[tuple[int | None, str], Any]:
     found: dict[tuple[int | None, str], Any] = {}
     for batch in _batches(list(expressions), MAX_AGGREGATES_PER_SCAN):
         labelled = [expressions[key].label(f"a{position}") for position, key in enumerate(batch)]
         found |= zip(batch, connection.execute(sa.select(*labelled).select_from(relation)).one())
-    rows = int(found[(None, "rows")])
-    aggregates = {
-        column.name: _with_std(column.kind, {name: value for (at, name), value in found.items() if at == index})
-        for index, column in enumerate(columns)
-    }
-    return rows, aggregates
+    return found
 
 
 def _with_std(kind: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +166,76 @@ def _duplicate_share(connection: Connection, dialect: SqlDialect, columns: Seque
     return (rows - distinct) / rows
 
 
+# ---- the hash bucket: duplicate-row share and sample in one scan ----------------------------
+
+
+def _hash_bucket(
+    connection: Connection,
+    dialect: SqlDialect,
+    columns: Sequence[SqlColumn],
+    relation: sa.Subquery,
+    rows: int,
+    sample_rows: int,
+    aggregates: dict[str, dict[str, Any]],
+) -> tuple[pd.DataFrame, float] | None:
+    """The sample and the duplicate-row share from the rows of the lowest hashes; None when the
+    database has no row hash or the bucket cannot stand for the rows (heavy duplication)."""
+    hashed = dialect.row_hash(list(columns)) if rows >= 2 and columns else None
+    if hashed is None:
+        return None
+    wanted = [column for column in columns if column.kind != BOOLEAN]
+    query = sa.select(hashed.label("row_hash"), *_fetched(dialect, wanted)).select_from(relation)
+    if rows <= sample_rows:
+        return _from_bucket(wanted, connection.execute(query).all(), sample_rows)
+    expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
+    fraction = expected / rows
+    # Duplicated rows come in or stay out together: a bucket far off its expected size means a
+    # few rows repeated very often, which a bucket cannot stand for; the limit bounds the fetch.
+    limit = int(BUCKET_OVERFLOW * expected)
+    key = _prefilter_key(dialect, wanted, aggregates, rows) if fraction * KEY_SPREAD < 1 else None
+    if key is not None:
+        # The row hash costs most of this scan: computed only where a cheap hash of one column
+        # (no nulls, of a type with many distinct values) falls in the lowest KEY_SPREAD·f of its
+        # range, then kept in the lowest 1/KEY_SPREAD of its own. A row is still in with
+        # probability f and duplicates stay together, but rows sharing a key value are in or out
+        # together: valid only if the bucket's rows have about as many key values as distinct
+        # rows, checked below (else the scan is done again without the key).
+        position, key_hash = key
+        keyed = query.where(dialect.in_bucket(key_hash, fraction * KEY_SPREAD), dialect.in_bucket(hashed, 1 / KEY_SPREAD))
+        fetched = connection.execute(keyed.limit(limit + 1)).all()
+        if sample_rows // BUCKET_OVERFLOW <= len(fetched) <= limit:
+            distinct_rows = len({row[0] for row in fetched})
+            if len({row[1 + position] for row in fetched}) >= KEY_VALUES_PER_ROW * distinct_rows:
+                return _from_bucket(wanted, fetched, sample_rows)
+    fetched = connection.execute(query.where(dialect.in_bucket(hashed, fraction)).limit(limit + 1)).all()
+    if not sample_rows // BUCKET_OVERFLOW <= len(fetched) <= limit:
+        return None
+    return _from_bucket(wanted, fetched, sample_rows)
+
+
+def _prefilter_key(
+    dialect: SqlDialect, wanted: Sequence[SqlColumn], aggregates: dict[str, dict[str, Any]], rows: int
+) -> tuple[int, ColumnElement] | None:
+    """(position in ``wanted``, hash) of the best column to pre-filter the bucket on."""
+    candidates = []
+    for position, column in enumerate(wanted):
+        ranked = dialect.key_hash(column)
+        if ranked is not None and int(aggregates[column.name]["non_null"] or 0) == rows:  # a NULL has no hash
+            candidates.append((ranked[0], position, ranked[1]))
+    if not candidates:
+        return None
+    _, position, key_hash = min(candidates, key=lambda candidate: candidate[:2])
+    return position, key_hash
+
+
+def _from_bucket(wanted: Sequence[SqlColumn], fetched: Sequence[Sequence[Any]], sample_rows: int) -> tuple[pd.DataFrame, float]:
+    """The sample (the rows of the lowest hashes) and the duplicate-row share of the bucket."""
+    hashes = [row[0] for row in fetched]
+    duplicate_share = (len(hashes) - len(set(hashes))) / len(hashes) if hashes else 0.0
+    lowest = sorted(fetched, key=itemgetter(0))[:sample_rows]
+    return _frame(wanted, [row[1:] for row in lowest]), duplicate_share
+
+
 # ---- the sample, read into pandas ------------------------------------------------------------
 
 
@@ -141,16 +250,23 @@ def _sample(
     wanted = [column for column in columns if column.kind != BOOLEAN]  # booleans need no sample
     if not wanted or not rows:
         return pd.DataFrame({column.name: _sample_series(column, []) for column in wanted}, index=pd.RangeIndex(0))
-    # Untyped columns: the driver's own values, parsed below the same way for every database.
-    fetched = [dialect.text(column).label(column.raw().name) if column.kind == CATEGORICAL else column.raw() for column in wanted]
-    query = sa.select(*fetched).select_from(relation)
+    query = sa.select(*_fetched(dialect, wanted)).select_from(relation)
     if rows > sample_rows:
         # Bernoulli sampling reads every row but sorts none; a random sample_rows of the rows it
         # keeps is then a uniform sample. (LIMIT alone would favour the rows scanned first.)
         expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
         kept = query.where(dialect.bernoulli(min(1.0, expected / rows))).subquery("bernoulli")
         query = sa.select(*(kept.c[column.name] for column in wanted)).order_by(sa.func.random()).limit(sample_rows)
-    values = list(zip(*connection.execute(query).all())) or [() for _ in wanted]
+    return _frame(wanted, connection.execute(query).all())
+
+
+def _fetched(dialect: SqlDialect, wanted: Sequence[SqlColumn]) -> list[sa.ColumnElement]:
+    # Untyped columns: the driver's own values, parsed below the same way for every database.
+    return [dialect.text(column).label(column.raw().name) if column.kind == CATEGORICAL else column.raw() for column in wanted]
+
+
+def _frame(wanted: Sequence[SqlColumn], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    values = list(zip(*rows)) or [() for _ in wanted]
     return pd.DataFrame({column.name: _sample_series(column, list(column_values)) for column, column_values in zip(wanted, values)})
 
 
@@ -169,10 +285,16 @@ def _sample_series(column: SqlColumn, values: list) -> pd.Series:
         # (PostgreSQL allows them) stay out of the sample-based metrics.
         in_range = stamps.between(pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
         return stamps.where(in_range).astype("datetime64[ns, UTC]")
+    if all(value is None or isinstance(value, str) for value in values):
+        return pd.Series(values, dtype="str")  # what the pandas engine would turn them into
     return pd.Series(values, dtype=object)
 
 
 def _floats(values: list) -> np.ndarray:
+    try:
+        return np.array(values, dtype="float64")  # None becomes NaN; Decimal and int convert
+    except (TypeError, ValueError):
+        pass
     out = np.full(len(values), np.nan)
     for position, value in enumerate(values):
         if value is not None:
