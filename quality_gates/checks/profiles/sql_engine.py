@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -186,12 +185,16 @@ def _hash_bucket(
     wanted = [column for column in columns if column.kind != BOOLEAN]
     query = sa.select(hashed.label("row_hash"), *_fetched(dialect, wanted)).select_from(relation)
     if rows <= sample_rows:
-        return _from_bucket(wanted, connection.execute(query).all(), sample_rows)
+        return _from_bucket(dialect, wanted, _columns_of(connection, query, len(wanted) + 1), sample_rows)
     expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
     fraction = expected / rows
     # Duplicated rows come in or stay out together: a bucket far off its expected size means a
     # few rows repeated very often, which a bucket cannot stand for; the limit bounds the fetch.
     limit = int(BUCKET_OVERFLOW * expected)
+
+    def fits(fetched: list[tuple]) -> bool:
+        return sample_rows // BUCKET_OVERFLOW <= len(fetched[0]) <= limit
+
     key = _prefilter_key(dialect, wanted, aggregates, rows) if fraction * KEY_SPREAD < 1 else None
     if key is not None:
         # The row hash costs most of this scan: computed only where a cheap hash of one column
@@ -202,15 +205,11 @@ def _hash_bucket(
         # rows, checked below (else the scan is done again without the key).
         position, key_hash = key
         keyed = query.where(dialect.in_bucket(key_hash, fraction * KEY_SPREAD), dialect.in_bucket(hashed, 1 / KEY_SPREAD))
-        fetched = connection.execute(keyed.limit(limit + 1)).all()
-        if sample_rows // BUCKET_OVERFLOW <= len(fetched) <= limit:
-            distinct_rows = len({row[0] for row in fetched})
-            if len({row[1 + position] for row in fetched}) >= KEY_VALUES_PER_ROW * distinct_rows:
-                return _from_bucket(wanted, fetched, sample_rows)
-    fetched = connection.execute(query.where(dialect.in_bucket(hashed, fraction)).limit(limit + 1)).all()
-    if not sample_rows // BUCKET_OVERFLOW <= len(fetched) <= limit:
-        return None
-    return _from_bucket(wanted, fetched, sample_rows)
+        fetched = _columns_of(connection, keyed.limit(limit + 1), len(wanted) + 1)
+        if fits(fetched) and len(set(fetched[1 + position])) >= KEY_VALUES_PER_ROW * len(set(fetched[0])):
+            return _from_bucket(dialect, wanted, fetched, sample_rows)
+    fetched = _columns_of(connection, query.where(dialect.in_bucket(hashed, fraction)).limit(limit + 1), len(wanted) + 1)
+    return _from_bucket(dialect, wanted, fetched, sample_rows) if fits(fetched) else None
 
 
 def _prefilter_key(
@@ -228,12 +227,24 @@ def _prefilter_key(
     return position, key_hash
 
 
-def _from_bucket(wanted: Sequence[SqlColumn], fetched: Sequence[Sequence[Any]], sample_rows: int) -> tuple[pd.DataFrame, float]:
+def _columns_of(connection: Connection, query: sa.Select, width: int) -> list[tuple]:
+    """The result's columns (the driver's values, no row objects: 100,000 rows are read often)."""
+    result = connection.execute(query)
+    try:
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+    return list(zip(*rows)) or [() for _ in range(width)]
+
+
+def _from_bucket(dialect: SqlDialect, wanted: Sequence[SqlColumn], fetched: list[tuple], sample_rows: int) -> tuple[pd.DataFrame, float]:
     """The sample (the rows of the lowest hashes) and the duplicate-row share of the bucket."""
-    hashes = [row[0] for row in fetched]
-    duplicate_share = (len(hashes) - len(set(hashes))) / len(hashes) if hashes else 0.0
-    lowest = sorted(fetched, key=itemgetter(0))[:sample_rows]
-    return _frame(wanted, [row[1:] for row in lowest]), duplicate_share
+    hashes = np.array(fetched[0], dtype="uint64" if dialect.hash_low >= 0 else "int64")
+    if not len(hashes):
+        return _frame(wanted, fetched[1:]), 0.0
+    duplicate_share = (len(hashes) - len(np.unique(hashes))) / len(hashes)
+    lowest = np.argsort(hashes, kind="stable")[:sample_rows]
+    return _frame(wanted, [np.array(values, dtype=object)[lowest] for values in fetched[1:]]), duplicate_share
 
 
 # ---- the sample, read into pandas ------------------------------------------------------------
@@ -257,7 +268,7 @@ def _sample(
         expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
         kept = query.where(dialect.bernoulli(min(1.0, expected / rows))).subquery("bernoulli")
         query = sa.select(*(kept.c[column.name] for column in wanted)).order_by(sa.func.random()).limit(sample_rows)
-    return _frame(wanted, connection.execute(query).all())
+    return _frame(wanted, _columns_of(connection, query, len(wanted)))
 
 
 def _fetched(dialect: SqlDialect, wanted: Sequence[SqlColumn]) -> list[sa.ColumnElement]:
@@ -265,9 +276,8 @@ def _fetched(dialect: SqlDialect, wanted: Sequence[SqlColumn]) -> list[sa.Column
     return [dialect.text(column).label(column.raw().name) if column.kind == CATEGORICAL else column.raw() for column in wanted]
 
 
-def _frame(wanted: Sequence[SqlColumn], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    values = list(zip(*rows)) or [() for _ in wanted]
-    return pd.DataFrame({column.name: _sample_series(column, list(column_values)) for column, column_values in zip(wanted, values)})
+def _frame(wanted: Sequence[SqlColumn], columns: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    return pd.DataFrame({column.name: _sample_series(column, list(values)) for column, values in zip(wanted, columns)})
 
 
 def _sample_series(column: SqlColumn, values: list) -> pd.Series:
@@ -285,9 +295,7 @@ def _sample_series(column: SqlColumn, values: list) -> pd.Series:
         # (PostgreSQL allows them) stay out of the sample-based metrics.
         in_range = stamps.between(pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
         return stamps.where(in_range).astype("datetime64[ns, UTC]")
-    if all(value is None or isinstance(value, str) for value in values):
-        return pd.Series(values, dtype="str")  # what the pandas engine would turn them into
-    return pd.Series(values, dtype=object)
+    return pd.Series(values, dtype="str")  # fetched as text: what the pandas engine turns values into
 
 
 def _floats(values: list) -> np.ndarray:
