@@ -231,7 +231,13 @@ def _columns_of(connection: Connection, query: sa.Select, width: int) -> list[tu
     """The result's columns (the driver's values, no row objects: 100,000 rows are read often)."""
     result = connection.execute(query)
     try:
-        rows = result.cursor.fetchall() if result.cursor is not None else []
+        cursor = result.cursor
+        if cursor is None:
+            return [() for _ in range(width)]
+        fetch_numpy = getattr(cursor, "fetchnumpy", None)
+        if fetch_numpy is not None:  # DuckDB: whole columns, 10x faster than rows (masked -> None)
+            return [array.tolist() for array in fetch_numpy().values()]
+        rows = cursor.fetchall()
     finally:
         result.close()
     return list(zip(*rows)) or [() for _ in range(width)]
