@@ -147,9 +147,15 @@ class SqlDialect:
         """A condition true for each row independently with the given probability."""
         raise NotImplementedError
 
+    def random(self) -> ColumnElement:
+        """A random value per row, to order rows by."""
+        return sa.func.random()
+
     def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
-        """The number of distinct rows (NULLs equal, NaN as NULL)."""
-        raise NotImplementedError
+        """The number of distinct rows (NULLs equal, NaN as NULL): DISTINCT compares whole rows."""
+        present = (self.present(column).label(column.name) for column in columns)
+        distinct = sa.select(*present).select_from(relation).distinct().subquery("distinct_rows")
+        return sa.select(sa.func.count()).select_from(distinct)
 
     def row_hash(self, columns: list[SqlColumn]) -> ColumnElement | None:
         """A 64-bit hash of the whole row (equal rows, equal hashes; NULLs equal, NaN as NULL),
@@ -395,19 +401,17 @@ class Duckdb(SqlDialect):
         # 0.0 hash alike, as they group alike.
         return sa.func.hash(*(self.present(column) for column in columns))
 
-    def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
-        # DuckDB's hash aggregate over whole rows is exact and fast; NULLs group together.
-        distinct = sa.select(*(self.present(column) for column in columns)).select_from(relation).distinct().subquery("distinct_rows")
-        return sa.select(sa.func.count()).select_from(distinct)
 
-
-DIALECTS = {"postgresql": Postgres, "sqlite": Sqlite, "duckdb": Duckdb}
+DIALECTS: dict[str, type[SqlDialect]] = {"postgresql": Postgres, "sqlite": Sqlite, "duckdb": Duckdb}
 
 
 def dialect_for(name: str, server_version: tuple | None = None) -> SqlDialect:
+    from quality_gates.checks.profiles.sql_warehouses import WAREHOUSES
+
+    dialects = {**DIALECTS, **WAREHOUSES}
     try:
-        return DIALECTS[name](server_version)
+        return dialects[name](server_version)
     except KeyError:
         raise UnsupportedDialectError(
-            f"SQL profiling runs on {', '.join(DIALECTS)}, not {name}: read the data into pandas or polars instead"
+            f"SQL profiling runs on {', '.join(dialects)}, not {name}: read the data into pandas or polars instead"
         ) from None

@@ -112,10 +112,7 @@ def _aggregate(
     connection: Connection, dialect: SqlDialect, columns: Sequence[SqlColumn], relation: sa.Subquery
 ) -> tuple[int, dict[str, dict[str, Any]]]:
     """Row count, and per column the aggregates of ``AGGREGATES_BY_KIND``."""
-    expressions = {(None, "rows"): sa.func.count()}
-    for index, column in enumerate(columns):
-        expressions |= {(index, name): expression for name, expression in dialect.aggregates(column).items()}
-    found = _scan(connection, relation, expressions)
+    found = _scan(connection, relation, _expressions(dialect, columns))
     rows = int(found[(None, "rows")])
     settled = {
         index: dialect.settle(column, {name: value for (at, name), value in found.items() if at == index})
@@ -123,24 +120,54 @@ def _aggregate(
     }
     unsettled = [index for index, values in settled.items() if values is None]
     if unsettled:  # NaN, infinities, multi-byte text: the exact aggregates of those columns
-        exact = _scan(
-            connection,
-            relation,
-            {(index, name): expression for index in unsettled for name, expression in dialect.exact_aggregates(columns[index]).items()},
-        )
+        exact = _scan(connection, relation, _expressions(dialect, columns, exact=unsettled))
         settled |= {index: {name: value for (at, name), value in exact.items() if at == index} for index in unsettled}
     aggregates = {column.name: _with_std(column.kind, dict(settled[index] or {})) for index, column in enumerate(columns)}
     return rows, aggregates
 
 
-def _scan(
-    connection: Connection, relation: sa.Subquery, expressions: dict[tuple[int | None, str], Any]
-) -> dict[tuple[int | None, str], Any]:
-    found: dict[tuple[int | None, str], Any] = {}
+Expressions = dict[tuple[int | None, str], ColumnElement]
+
+
+def _expressions(dialect: SqlDialect, columns: Sequence[SqlColumn], exact: Sequence[int] = ()) -> Expressions:
+    """The first scan's aggregates keyed by (column index, name); with ``exact``, the exact pass's
+    aggregates of those columns."""
+    if exact:
+        return {(index, name): expression for index in exact for name, expression in dialect.exact_aggregates(columns[index]).items()}
+    expressions: Expressions = {(None, "rows"): sa.func.count()}
+    for index, column in enumerate(columns):
+        expressions |= {(index, name): expression for name, expression in dialect.aggregates(column).items()}
+    return expressions
+
+
+def _scan_queries(relation: sa.Subquery, expressions: Expressions) -> Iterator[tuple[list, sa.Select]]:
     for batch in _batches(list(expressions), MAX_AGGREGATES_PER_SCAN):
         labelled = [expressions[key].label(f"a{position}") for position, key in enumerate(batch)]
-        found |= zip(batch, connection.execute(sa.select(*labelled).select_from(relation)).one())
+        yield batch, sa.select(*labelled).select_from(relation)
+
+
+def _scan(connection: Connection, relation: sa.Subquery, expressions: Expressions) -> dict[tuple[int | None, str], Any]:
+    found: dict[tuple[int | None, str], Any] = {}
+    for batch, query in _scan_queries(relation, expressions):
+        found |= zip(batch, connection.execute(query).one())
     return found
+
+
+def profile_statements(
+    dialect: SqlDialect, columns: Sequence[SqlColumn], relation: sa.Subquery, *, rows: int, sample_rows: int
+) -> dict[str, sa.Select]:
+    """Every statement a profile of ``rows`` rows may run, built as they run, for compile tests of
+    dialects that cannot be executed here (the warehouses)."""
+    statements = {"aggregate": next(_scan_queries(relation, _expressions(dialect, columns)))[1]}
+    statements["exact pass"] = next(_scan_queries(relation, _expressions(dialect, columns, exact=range(len(columns)))))[1]
+    wanted = [column for column in columns if column.kind != BOOLEAN]
+    hashed = dialect.row_hash(list(columns))
+    if hashed is not None:
+        fraction, limit = _bucket_size(rows, sample_rows)
+        statements["bucket"] = _bucket_query(dialect, wanted, relation, hashed).where(dialect.in_bucket(hashed, fraction)).limit(limit + 1)
+    statements["bernoulli sample"] = _sample_query(dialect, wanted, relation, rows, sample_rows)
+    statements["distinct rows"] = dialect.distinct_rows(list(columns), relation)
+    return statements
 
 
 def _with_std(kind: str, values: dict[str, Any]) -> dict[str, Any]:
@@ -183,14 +210,10 @@ def _hash_bucket(
     if hashed is None:
         return None
     wanted = [column for column in columns if column.kind != BOOLEAN]
-    query = sa.select(hashed.label("row_hash"), *_fetched(dialect, wanted)).select_from(relation)
+    query = _bucket_query(dialect, wanted, relation, hashed)
     if rows <= sample_rows:
         return _from_bucket(dialect, wanted, _columns_of(connection, query, len(wanted) + 1), sample_rows)
-    expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
-    fraction = expected / rows
-    # Duplicated rows come in or stay out together: a bucket far off its expected size means a
-    # few rows repeated very often, which a bucket cannot stand for; the limit bounds the fetch.
-    limit = int(BUCKET_OVERFLOW * expected)
+    fraction, limit = _bucket_size(rows, sample_rows)
 
     def fits(fetched: list[tuple]) -> bool:
         return sample_rows // BUCKET_OVERFLOW <= len(fetched[0]) <= limit
@@ -210,6 +233,18 @@ def _hash_bucket(
             return _from_bucket(dialect, wanted, fetched, sample_rows)
     fetched = _columns_of(connection, query.where(dialect.in_bucket(hashed, fraction)).limit(limit + 1), len(wanted) + 1)
     return _from_bucket(dialect, wanted, fetched, sample_rows) if fits(fetched) else None
+
+
+def _bucket_query(dialect: SqlDialect, wanted: Sequence[SqlColumn], relation: sa.Subquery, hashed: ColumnElement) -> sa.Select:
+    return sa.select(hashed.label("row_hash"), *_fetched(dialect, wanted)).select_from(relation)
+
+
+def _bucket_size(rows: int, sample_rows: int) -> tuple[float, int]:
+    """The bucket's share of the hash range, and the most rows it may hold. Duplicated rows come
+    in or stay out together: a bucket far off its expected size means a few rows repeated very
+    often, which a bucket cannot stand for; the limit also bounds what is fetched."""
+    expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
+    return min(1.0, expected / rows), int(BUCKET_OVERFLOW * expected)
 
 
 def _prefilter_key(
@@ -267,14 +302,18 @@ def _sample(
     wanted = [column for column in columns if column.kind != BOOLEAN]  # booleans need no sample
     if not wanted or not rows:
         return pd.DataFrame({column.name: _sample_series(column, []) for column in wanted}, index=pd.RangeIndex(0))
+    return _frame(wanted, _columns_of(connection, _sample_query(dialect, wanted, relation, rows, sample_rows), len(wanted)))
+
+
+def _sample_query(dialect: SqlDialect, wanted: Sequence[SqlColumn], relation: sa.Subquery, rows: int, sample_rows: int) -> sa.Select:
     query = sa.select(*_fetched(dialect, wanted)).select_from(relation)
-    if rows > sample_rows:
-        # Bernoulli sampling reads every row but sorts none; a random sample_rows of the rows it
-        # keeps is then a uniform sample. (LIMIT alone would favour the rows scanned first.)
-        expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
-        kept = query.where(dialect.bernoulli(min(1.0, expected / rows))).subquery("bernoulli")
-        query = sa.select(*(kept.c[column.name] for column in wanted)).order_by(sa.func.random()).limit(sample_rows)
-    return _frame(wanted, _columns_of(connection, query, len(wanted)))
+    if rows <= sample_rows:
+        return query
+    # Bernoulli sampling reads every row but sorts none; a random sample_rows of the rows it
+    # keeps is then a uniform sample. (LIMIT alone would favour the rows scanned first.)
+    expected = sample_rows + SAMPLE_MARGIN_SIGMAS * math.sqrt(sample_rows) + 10
+    kept = query.where(dialect.bernoulli(min(1.0, expected / rows))).subquery("bernoulli")
+    return sa.select(*(kept.c[column.name] for column in wanted)).order_by(dialect.random()).limit(sample_rows)
 
 
 def _fetched(dialect: SqlDialect, wanted: Sequence[SqlColumn]) -> list[sa.ColumnElement]:
