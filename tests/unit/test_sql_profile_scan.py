@@ -138,3 +138,19 @@ def test_sqlite_keeps_the_exact_count_and_bernoulli_sample(tmp_path):
     assert profile.table_metrics["duplicate_row_share"] == pytest.approx(
         profile_frame(frame).table_metrics["duplicate_row_share"], rel=1e-12
     )
+
+
+def test_a_statement_timeout_during_a_profile_is_a_retryable_error_naming_the_source(postgres_database):
+    from quality_gates.checks.errors import QueryTimeoutError, RetryableError
+    from quality_gates.engines import SqlQuery
+
+    engine = write_table(postgres_database, "slow_orders", orders(100))
+    slow = sa.text("SELECT o.* FROM slow_orders o, pg_sleep(2)")
+    data = SqlQuery(engine, slow, "query (connection 'warehouse')", timeout_seconds=0.2)
+    with pytest.raises(QueryTimeoutError) as error:
+        compute(Family.PARTITION_PROFILE, data, sample_rows=1_000)
+    assert isinstance(error.value, RetryableError)
+    assert str(error.value) == (
+        "query (connection 'warehouse'): the query was cancelled after the statement timeout of 0.2 s; "
+        "raise timeout_seconds or narrow the partition"
+    )
