@@ -281,20 +281,20 @@ class Postgres(SqlDialect):
 
     def key_hash(self, column: SqlColumn) -> tuple[int, ColumnElement] | None:
         # The type's own hash function: a third of the cost of hash_record_extended of one field.
-        type_ = column.type
+        # The cast is a no-op on a column of that type, and makes a declared type that differs
+        # from the table's (Integer for a bigint) still call an existing function.
         functions = (
-            (sa.REAL, "hashfloat4extended"),
-            (sa.Float, "hashfloat8extended"),
-            (sa.DateTime, None if column.has_time_zone else "timestamp_hash_extended"),
-            (sa.BigInteger, "hashint8extended"),
-            (sa.SmallInteger, "hashint2extended"),
-            (sa.Integer, "hashint4extended"),
-            (sa.Numeric, "hash_numeric_extended"),
-            (sa.String, "hashtextextended"),
+            (sa.Float, "hashfloat8extended", sa.Double()),
+            (sa.DateTime, None if column.has_time_zone else "timestamp_hash_extended", sa.DateTime()),
+            (sa.Integer, "hashint8extended", sa.BigInteger()),
+            (sa.Numeric, "hash_numeric_extended", sa.Numeric()),
+            (sa.String, "hashtextextended", sa.Text()),
         )
-        for rank, (kind, function) in enumerate(functions):
-            if isinstance(type_, kind):
-                return None if function is None else (rank, getattr(sa.func, function)(column.ref(), KEY_HASH_SEED))
+        for rank, (kind, function, argument) in enumerate(functions):
+            if isinstance(column.type, kind):
+                if function is None:
+                    return None
+                return rank, getattr(sa.func, function)(sa.cast(column.ref(), argument), KEY_HASH_SEED)
         return None
 
     def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
