@@ -154,3 +154,13 @@ def test_a_statement_timeout_during_a_profile_is_a_retryable_error_naming_the_so
         "query (connection 'warehouse'): the query was cancelled after the statement timeout of 0.2 s; "
         "raise timeout_seconds or narrow the partition"
     )
+
+
+def test_a_declared_type_narrower_than_the_table_still_pre_filters(postgres_database):
+    """Integer declared for a bigint column: the pre-filter key's hash casts to its own type."""
+    frame = pd.DataFrame({"n": np.arange(30_000, dtype="int64") + 2**40})
+    engine = write_table(postgres_database, "wide_ids", frame)
+    query = sa.select(sa.column("n", sa.Integer)).select_from(sa.table("wide_ids"))
+    profile = profile_sql(engine, query, sample_rows=1_000)
+    assert profile.sample_rows == 1_000 and profile.table_metrics["duplicate_row_share"] == 0.0
+    assert profile.columns["n"].metrics["min"] == 2**40
