@@ -14,8 +14,9 @@ Approximate aggregates (``APPROX_PERCENTILE``, ``APPROX_QUANTILES``, ``approx_co
 HyperLogLog) are not used, on purpose: quantiles, top values and distinct ratios come from the
 same uniform sample as on every other engine (bounds in ``checks/profiles/model.py``), so that
 one table profiled on two engines agrees within those bounds; and a HyperLogLog distinct count
-(about ±1.6% on Snowflake, ±2% on Redshift, ±0.4% at best on Trino) cannot tell a 1% replay of
-rows from none, where the hash bucket's exact count of ~100,000 rows can (docs/engines.md).
+at its usual precision (about ±1.6% on Snowflake, ±2% on Redshift, ±0.4% at best on Trino)
+cannot tell a 1% replay of rows from none, where the hash bucket's exact count of ~100,000 rows
+can (docs/engines.md).
 """
 
 from __future__ import annotations
