@@ -132,3 +132,29 @@ def test_reference_from_a_table_and_drift_of_a_parquet_file_read_only_their_colu
     assert states["gate"] == "success"
     [stored] = gate_store.recent(dag_id="engines_drift_parquet")
     assert {c.column for c in stored.result.checks} >= {"amount", "status"}
+
+
+def test_profile_statement_timeout_is_recorded_with_the_source(gate_store, warehouse, run_dag):
+    if not warehouse.startswith("postgresql"):
+        pytest.skip("statement timeouts are PostgreSQL's")
+    _, states = run_dag("engines_profile_timeout")
+    assert states["gate"] == "failed"
+    stored = gate_store.recent(dag_id="engines_profile_timeout")
+    assert {s.result.status for s in stored} == {"error"}
+    assert stored[0].result.error == (
+        "query (connection 'warehouse'): the query was cancelled after the statement timeout of "
+        "0.5 s; raise timeout_seconds or narrow the partition"
+    )
+
+
+def test_profile_on_an_unsupported_dialect_is_a_recorded_configuration_error(gate_store, run_dag, capfd):
+    _, states = run_dag("engines_profile_unsupported_dialect")
+    assert states["gate"] == "failed"
+    message = (
+        "table orders (connection 'mysql'): SQL dialect 'mysql' is not supported for partition profile "
+        "(supported: postgresql, sqlite, duckdb, snowflake, bigquery, trino, databricks, redshift)"
+    )
+    [stored] = gate_store.recent(dag_id="engines_profile_unsupported_dialect")  # a configuration error: not retried
+    assert stored.result.status == "error"
+    assert stored.result.error == message
+    assert message in _output(capfd)

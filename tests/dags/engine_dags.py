@@ -71,3 +71,14 @@ engines_drift_parquet = _dag(
     current=PARQUET,
     columns=["amount", "status"],
 )
+# Partition profiles (the anomaly gate) on the same bad inputs: a statement timeout, a dialect
+# no engine handles.
+engines_profile_timeout = _dag(
+    "engines_profile_timeout",
+    PartitionAnomalyGateOperator,
+    source=SqlSource("warehouse", sql="SELECT order_id, amount, status FROM orders, pg_sleep(2)", timeout_seconds=0.5),
+    partition="2024-01-05",
+)
+engines_profile_unsupported_dialect = _dag(
+    "engines_profile_unsupported_dialect", PartitionAnomalyGateOperator, source=MySqlSource(), partition="2024-01-05"
+)

@@ -13,8 +13,10 @@ get the very same argument, which lets PostgreSQL share one running state betwee
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import ColumnElement
 
 from quality_gates.checks.errors import UnsupportedDialectError
@@ -25,6 +27,7 @@ INFINITY = sa.literal(math.inf, sa.Double())
 MS_PER_DAY = 86_400_000
 UNIX_EPOCH_JULIAN_DAY = 2_440_587.5
 ROW_HASH_SEED = 0x5DEECE66D  # any value but 0 (see Postgres.distinct_rows)
+KEY_HASH_SEED = 0x2545F491  # another seed: the key's bucket independent of the row's
 
 
 class SqlDialect:
@@ -35,12 +38,29 @@ class SqlDialect:
     def __init__(self, server_version: tuple | None = None):
         self.server_version = server_version or ()
 
+    # The row hash's range (see ``row_hash``): signed 64-bit unless a dialect says otherwise.
+    hash_low = -(2**63)
+    hash_span = 2**64
+
     def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        """The aggregates of one scan. A dialect may return cheaper, optimistic ones that
+        ``settle`` checks; the portable ones are exact."""
+        return self.exact_aggregates(column)
+
+    def settle(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
+        """The aggregates of ``AGGREGATES_BY_KIND`` from what ``aggregates`` returned, or None
+        when this column needs a second pass with ``exact_aggregates``."""
+        return values
+
+    def count_where(self, condition: ColumnElement) -> ColumnElement:
+        return sa.func.count(sa.case((condition, 1)))
+
+    def exact_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         """The aggregates of ``AGGREGATES_BY_KIND`` (std as ``spread``, see ``spread_to_std``)."""
         if column.kind == NUMERIC:
             return self.numeric_aggregates(column)
         if column.kind == BOOLEAN:
-            return {"non_null": sa.func.count(column.ref()), "trues": sa.func.count(sa.case((column.ref(), 1)))}
+            return {"non_null": sa.func.count(column.ref()), "trues": self.count_where(column.ref())}
         if column.kind == CATEGORICAL:
             return self.text_aggregates(column)
         return {"non_null": sa.func.count(column.ref()), **self.datetime_aggregates(column)}
@@ -62,17 +82,40 @@ class SqlDialect:
             integers = sa.func.count(value)
         else:
             finite = sa.case((self.finite_condition(column), value))
-            integers = sa.func.count(sa.case((sa.func.round(finite) == finite, 1)))
+            integers = self.count_where(sa.func.round(finite) == finite)
         return {
             "non_null": sa.func.count(self.present(column)),
             "mean": sa.func.avg(finite),
             **self.spread(finite),
             "min": sa.func.min(finite),
             "max": sa.func.max(finite),
-            "zeros": sa.func.count(sa.case((value == 0, 1))),  # zero is finite; NaN = 0 is false
-            "negatives": sa.func.count(sa.case((finite < 0, 1))),
+            "zeros": self.count_where(value == 0),  # zero is finite; NaN = 0 is false
+            "negatives": self.count_where(finite < 0),
             "integers": integers,
         }
+
+    def raw_numeric_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        """Moments and extremes of the raw values, for databases where NaN sorts above +Infinity
+        (PostgreSQL, DuckDB): exact unless the column holds NaN or an infinity, which then shows
+        in min (-Infinity) or max (NaN, Infinity); ``settle_raw_numeric`` checks."""
+        value = column.ref()
+        moments = sa.cast(value, sa.Double()) if column.is_integer else value
+        return {
+            "non_null": sa.func.count(value),
+            "mean": sa.func.avg(moments),
+            **self.spread(moments),  # the same argument as avg: PostgreSQL shares one state
+            "min": sa.func.min(value),
+            "max": sa.func.max(value),
+            "zeros": self.count_where(value == 0),
+            "negatives": self.count_where(value < 0),
+            "integers": sa.func.count(value) if column.is_integer else self.count_where(sa.func.round(value) == value),
+        }
+
+    def settle_raw_numeric(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
+        if column.is_integer:
+            return values
+        extremes = [values["min"], values["max"]]
+        return values if all(value is None or math.isfinite(float(value)) for value in extremes) else None
 
     def spread(self, values: ColumnElement) -> dict[str, ColumnElement]:
         """Aggregates from which ``spread_to_std`` gets the population standard deviation."""
@@ -93,7 +136,7 @@ class SqlDialect:
             **{f"length_{name}": expression for name, expression in self.spread(moments).items()},
             "length_min": sa.func.min(lengths),
             "length_max": sa.func.max(lengths),
-            "empties": sa.func.count(sa.case((text == "", 1))),
+            "empties": self.count_where(text == ""),
         }
 
     def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
@@ -104,9 +147,39 @@ class SqlDialect:
         """A condition true for each row independently with the given probability."""
         raise NotImplementedError
 
+    def random(self) -> ColumnElement:
+        """A random value per row, to order rows by."""
+        return sa.func.random()
+
     def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
-        """The number of distinct rows (NULLs equal, NaN as NULL)."""
-        raise NotImplementedError
+        """The number of distinct rows (NULLs equal, NaN as NULL): DISTINCT compares whole rows."""
+        present = (self.present(column).label(column.name) for column in columns)
+        distinct = sa.select(*present).select_from(relation).distinct().subquery("distinct_rows")
+        return sa.select(sa.func.count()).select_from(distinct)
+
+    def row_hash(self, columns: list[SqlColumn]) -> ColumnElement | None:
+        """A 64-bit hash of the whole row (equal rows, equal hashes; NULLs equal, NaN as NULL),
+        in ``[hash_low, hash_low + hash_span)``; None where the database has no hash function."""
+        return None
+
+    def key_hash(self, column: SqlColumn) -> tuple[int, ColumnElement] | None:
+        """A hash of one column's values much cheaper than ``row_hash``, and its rank among the
+        columns to try (lower first: the types with the most distinct values); None where the
+        database has none for the column's type. See ``sql_engine._hash_bucket``."""
+        return None
+
+    def in_bucket(self, hashed: ColumnElement, fraction: float) -> ColumnElement:
+        """Rows whose hash falls in the lowest ``fraction`` of the hash range: both copies of a
+        duplicate row together, each distinct row with probability ``fraction``."""
+        cut = self.hash_low + math.ceil(fraction * self.hash_span)
+        # The lower bound is always true, but a range is estimated to keep few rows (PostgreSQL:
+        # 0.5%) where "hash < cut" alone would be a third: the sample's LIMIT then keeps the scan
+        # parallel. Second, so that it is evaluated on the bucket's rows only.
+        return sa.and_(hashed < self._bound(cut), hashed >= self._bound(self.hash_low))
+
+    @staticmethod
+    def _bound(value: int) -> ColumnElement:
+        return sa.literal(value, sa.BigInteger() if value < 2**63 else sa.Numeric(20, 0))
 
 
 def spread_to_std(spread: dict[str, object]) -> float:
@@ -156,8 +229,73 @@ class Postgres(SqlDialect):
             "time_of_day_mean": sa.func.avg(time_of_day),
         }
 
+    # ---- the one scan: cheap aggregates, checked by settle (see the module docstring)
+
+    def count_where(self, condition: ColumnElement) -> ColumnElement:
+        return sa.func.count().filter(condition)  # FILTER skips the transition call: cheaper than CASE
+
+    def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        if column.kind == NUMERIC:
+            return self.raw_numeric_aggregates(column)
+        if column.kind == CATEGORICAL:
+            # Characters are counted once per value (length() walks the string); extremes come
+            # from byte lengths, which equal character lengths when the byte and character sums
+            # agree (a byte length is never below its character length).
+            text = self.text(column)
+            characters = sa.cast(sa.func.length(text), sa.Double())
+            octets = sa.func.octet_length(text)
+            return {
+                "non_null": sa.func.count(text),
+                "length_mean": sa.func.avg(characters),
+                "length_std": sa.func.stddev_pop(characters),
+                "octets_min": sa.func.min(octets),
+                "octets_max": sa.func.max(octets),
+                "octets_sum": sa.func.sum(octets),
+                "empties": self.count_where(text == ""),
+            }
+        return self.exact_aggregates(column)
+
+    def settle(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
+        if column.kind == NUMERIC:
+            return self.settle_raw_numeric(column, values)
+        if column.kind == CATEGORICAL:
+            octets_min, octets_max, octets_sum = (values.pop(name) for name in ("octets_min", "octets_max", "octets_sum"))
+            non_null = int(values["non_null"] or 0)
+            if non_null and int(octets_sum) != round(float(values["length_mean"]) * non_null):
+                return None  # some value has multi-byte characters
+            return values | {"length_min": octets_min, "length_max": octets_max}
+        return values
+
     def bernoulli(self, probability: float) -> ColumnElement:
         return sa.func.random() < probability
+
+    def row_hash(self, columns: list[SqlColumn]) -> ColumnElement | None:
+        fields = [self.text(column) if column.kind == CATEGORICAL else self.present(column) for column in columns]
+        if self.server_version >= (14,):
+            # See distinct_rows: a 64-bit hash of the row's values, seeded.
+            return sa.func.hash_record_extended(sa.func.row(*fields), ROW_HASH_SEED)
+        # The first 64 bits of the md5 of the row's text form, as a signed bigint.
+        digest = sa.func.md5(sa.cast(sa.func.row(*(self.present(column) for column in columns)), sa.Text()))
+        bits = sa.cast(sa.literal("x") + sa.func.substr(digest, 1, 16), postgresql.BIT(64))
+        return sa.cast(bits, sa.BigInteger())
+
+    def key_hash(self, column: SqlColumn) -> tuple[int, ColumnElement] | None:
+        # The type's own hash function: a third of the cost of hash_record_extended of one field.
+        # The cast is a no-op on a column of that type, and makes a declared type that differs
+        # from the table's (Integer for a bigint) still call an existing function.
+        functions = (
+            (sa.Float, "hashfloat8extended", sa.Double()),
+            (sa.DateTime, None if column.has_time_zone else "timestamp_hash_extended", sa.DateTime()),
+            (sa.Integer, "hashint8extended", sa.BigInteger()),
+            (sa.Numeric, "hash_numeric_extended", sa.Numeric()),
+            (sa.String, "hashtextextended", sa.Text()),
+        )
+        for rank, (kind, function, argument) in enumerate(functions):
+            if isinstance(column.type, kind):
+                if function is None:
+                    return None
+                return rank, getattr(sa.func, function)(sa.cast(column.ref(), argument), KEY_HASH_SEED)
+        return None
 
     def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
         # Rows are grouped by a hash of the whole row rather than by their columns: a 10M-row
@@ -239,19 +377,41 @@ class Duckdb(SqlDialect):
     def bernoulli(self, probability: float) -> ColumnElement:
         return sa.func.random() < probability
 
-    def distinct_rows(self, columns: list[SqlColumn], relation: sa.Subquery) -> sa.Select:
-        # DuckDB's hash aggregate over whole rows is exact and fast; NULLs group together.
-        distinct = sa.select(*(self.present(column) for column in columns)).select_from(relation).distinct().subquery("distinct_rows")
-        return sa.select(sa.func.count()).select_from(distinct)
+    hash_low = 0  # hash() is an unsigned 64-bit integer
+    hash_span = 2**64
+
+    def count_where(self, condition: ColumnElement) -> ColumnElement:
+        return sa.func.count_if(condition)  # half the cost of FILTER or CASE in DuckDB 2.0
+
+    def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
+        return self.raw_numeric_aggregates(column) if column.kind == NUMERIC else self.exact_aggregates(column)
+
+    def settle(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
+        return self.settle_raw_numeric(column, values) if column.kind == NUMERIC else values
+
+    def key_hash(self, column: SqlColumn) -> tuple[int, ColumnElement] | None:
+        # The bucket's scan decodes every column only for the rows the key lets through.
+        for rank, kind in enumerate((sa.Float, sa.DateTime, sa.Integer, sa.Numeric, sa.String)):
+            if isinstance(column.type, kind):
+                return rank, sa.func.hash(column.ref(), KEY_HASH_SEED)  # a second argument: another hash
+        return None
+
+    def row_hash(self, columns: list[SqlColumn]) -> ColumnElement | None:
+        # Vectorised and cheap: no need for a pre-filter key. NULL hashes to a constant; -0.0 and
+        # 0.0 hash alike, as they group alike.
+        return sa.func.hash(*(self.present(column) for column in columns))
 
 
-DIALECTS = {"postgresql": Postgres, "sqlite": Sqlite, "duckdb": Duckdb}
+DIALECTS: dict[str, type[SqlDialect]] = {"postgresql": Postgres, "sqlite": Sqlite, "duckdb": Duckdb}
 
 
 def dialect_for(name: str, server_version: tuple | None = None) -> SqlDialect:
+    from quality_gates.checks.profiles.sql_warehouses import WAREHOUSES
+
+    dialects = {**DIALECTS, **WAREHOUSES}
     try:
-        return DIALECTS[name](server_version)
+        return dialects[name](server_version)
     except KeyError:
         raise UnsupportedDialectError(
-            f"SQL profiling runs on {', '.join(DIALECTS)}, not {name}: read the data into pandas or polars instead"
+            f"SQL profiling runs on {', '.join(dialects)}, not {name}: read the data into pandas or polars instead"
         ) from None
