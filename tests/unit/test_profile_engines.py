@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from quality_gates.checks.profiles import ColumnProfile, PartitionProfile, profile_partition
 from quality_gates.checks.profiles.model import BOOLEAN, DATETIME, NUMERIC, QUANTILES
-from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, profile_frame
-from quality_gates.checks.profiles.polars_engine import profile_polars
+from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, profile_frame, sample_positions
+from quality_gates.checks.profiles.polars_engine import SAMPLED_IN_POLARS, profile_polars
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
 from quality_gates.checks.profiles.sql_engine import profile_sql
 
@@ -116,7 +116,9 @@ def same(expected: float, actual: float, relative: float, absolute: float = 1e-1
     return math.isclose(expected, actual, rel_tol=relative, abs_tol=absolute)
 
 
-def assert_exact_metrics_agree(expected: PartitionProfile, actual: PartitionProfile, *, sqlite: bool = False) -> None:
+def assert_exact_metrics_agree(
+    expected: PartitionProfile, actual: PartitionProfile, *, sqlite: bool = False, from_sample: frozenset[str] = frozenset()
+) -> None:
     assert actual.row_count == expected.row_count
     assert list(actual.columns) == list(expected.columns)
     assert same(expected.table_metrics["duplicate_row_share"], actual.table_metrics["duplicate_row_share"], EXACT_RELATIVE)
@@ -125,7 +127,7 @@ def assert_exact_metrics_agree(expected: PartitionProfile, actual: PartitionProf
         assert other.kind == column.kind, name
         assert list(other.metrics) == list(column.metrics), name
         for metric, value in column.metrics.items():
-            if metric not in SAMPLED_METRICS:
+            if metric not in SAMPLED_METRICS | from_sample:
                 relative, absolute = tolerance(metric, column.kind, sqlite)
                 assert same(value, other.metrics[metric], relative, absolute), (name, metric, value, other.metrics[metric])
 
@@ -250,10 +252,16 @@ def test_sql_agrees_with_pandas(sql_url):
 def test_polars_samples_the_rows_pandas_samples():
     frame = orders(50_000)
     expected = profile_frame(frame, sample_rows=2_000)
-    actual = profile_polars(pl.from_pandas(frame).lazy(), sample_rows=2_000)
-    assert expected.sample_rows == 2_000
-    assert_exact_metrics_agree(expected, actual)
-    assert_sampled_metrics_equal(expected, actual)
+    for data in (pl.from_pandas(frame), pl.from_pandas(frame).lazy()):
+        actual = profile_polars(data, sample_rows=2_000)
+        assert expected.sample_rows == 2_000
+        assert_exact_metrics_agree(expected, actual, from_sample=SAMPLED_IN_POLARS)
+        assert_sampled_metrics_equal(expected, actual)
+        # The metrics polars takes from the sample are the pandas engine's, on the sampled rows.
+        of_sample = profile_frame(frame.iloc[sample_positions(len(frame), 2_000)])
+        for name, column in actual.columns.items():
+            for metric in SAMPLED_IN_POLARS & set(column.metrics):
+                assert same(of_sample.columns[name].metrics[metric], column.metrics[metric], EXACT_RELATIVE), (name, metric)
 
 
 def test_sql_sample_estimates_are_within_the_stated_bounds(sql_url):
