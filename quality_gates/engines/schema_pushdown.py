@@ -26,7 +26,7 @@ from quality_gates.checks.profiles.sql_columns import discover
 from quality_gates.checks.schema_validation import ChunkedSchemaValidator, SchemaValidation, validate_schema
 from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE, SqlQuery
 from quality_gates.engines.schema import check_pushdown_option
-from quality_gates.engines.schema_sql import SchemaPlan, plan_schema
+from quality_gates.engines.schema_sql import Residual, SchemaPlan, plan_schema
 from quality_gates.engines.sql_session import connect, read_error
 
 
@@ -120,26 +120,30 @@ def _run_residual(
     validator.merge(residual, keys)
 
 
-def _residual_schema(schema: Any, plan: SchemaPlan) -> tuple[Any, dict]:
+def _residual_schema(schema: Any, plan: Any) -> tuple[Any, dict]:
+    return residual_schema(schema, plan.residual)
+
+
+def residual_schema(schema: Any, residual: Residual) -> tuple[Any, dict]:
     """A schema of only the residual checks, and its tally keys -> the full schema's keys."""
     import pandera.pandas as pa
 
     keys: dict = {}
     columns = {}
-    for label in dict.fromkeys([*plan.residual.column_checks, *plan.residual.dtypes]):
+    for label in dict.fromkeys([*residual.column_checks, *residual.dtypes]):
         declared = schema.columns[label]
         column = copy.deepcopy(declared)
-        numbers = plan.residual.column_checks.get(label, [])
+        numbers = residual.column_checks.get(label, [])
         column.checks = [declared.checks[n] for n in numbers]
         column.nullable, column.unique = True, False
-        if label in plan.residual.dtypes:
+        if label in residual.dtypes:
             keys[("dtype", label)] = ("dtype", label)
         else:
             column.dtype = None
         keys |= {("check", label, mine): ("check", label, theirs) for mine, theirs in enumerate(numbers)}
         columns[label] = column
-    checks = [schema.checks[n] for n in plan.residual.frame_checks]
-    keys |= {("frame", mine): ("frame", theirs) for mine, theirs in enumerate(plan.residual.frame_checks)}
+    checks = [schema.checks[n] for n in residual.frame_checks]
+    keys |= {("frame", mine): ("frame", theirs) for mine, theirs in enumerate(residual.frame_checks)}
     return pa.DataFrameSchema(columns, checks=checks, coerce=schema.coerce), keys
 
 

@@ -148,6 +148,12 @@ def test_pushdown_require_names_the_check_without_a_sql_form(load):
     data = load(orders())
     with pytest.raises(PushdownError) as error:
         validate(data, schema, pushdown="require")
+    if load.backend == "duckdb":  # Parquet files: checked by one polars select over a scan
+        assert str(error.value) == (
+            f"{data.name}: pushdown='require', but check 'positive' on column 'amount' has no polars form; "
+            "use pushdown='auto' to run it on slices of its columns"
+        )
+        return
     assert str(error.value) == (
         f"{data.name}: pushdown='require', but check 'positive' on column 'amount' cannot run as SQL; "
         "use pushdown='auto' to run it on streamed chunks of its columns"
@@ -178,7 +184,9 @@ def test_dtype_against_the_tables_column_types(load):
     wrong = checks[("dtype", "order_id")]
     assert wrong.status == "failed"
     assert wrong.details["failing_rows"] == 200
-    assert wrong.observed.startswith("bigint; 200 of 200 rows (100.00%) fail") or wrong.observed.startswith("integer; 200")
+    # PostgreSQL's and SQLite's column types; Parquet's (through polars) as pandas names them
+    assert wrong.observed.split(";")[0] in ("bigint", "integer", "int64")
+    assert wrong.observed.endswith("; 200 of 200 rows (100.00%) fail")
 
 
 def test_empty_table_fails_not_empty(load):
