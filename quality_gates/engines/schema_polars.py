@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 from pandera import dtypes as pandera_dtypes
 
 from quality_gates.checks.errors import PushdownError, require_unique_column_names
 from quality_gates.checks.json_safe import json_safe
 from quality_gates.checks.schema_validation import ChunkedSchemaValidator, SchemaValidation
+from quality_gates.checks.uniqueness import _repeated_values, _rows_in_repeats
 from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE, DuckDBFiles, PolarsFrame
 from quality_gates.engines.schema import check_pushdown_option
 from quality_gates.engines.schema_sql import BUILTIN_MODULE, Residual
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
 
 Key = tuple[Any, ...]
 ROW = "__quality_gates_row__"  # the row number column of failure samples
+ENGINE = os.environ.get("QG_POLARS_ENGINE", "streaming")
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def validate_polars(
 def _measure(lazy: pl.LazyFrame, plan: PolarsPlan, validator: ChunkedSchemaValidator, limit: int) -> None:
     counts = lazy.select(
         pl.len().alias("rows"), *(check.failing.sum().alias(f"c{number}") for number, check in enumerate(plan.row_checks))
-    ).collect()
+    ).collect(engine=ENGINE)
     rows = int(counts.item(0, "rows"))
     validator.counted(rows)
     failing_checks = []
@@ -142,7 +146,7 @@ def _measure(lazy: pl.LazyFrame, plan: PolarsPlan, validator: ChunkedSchemaValid
             .head(limit)
             for check, _ in failing_checks
         ]
-        for (check, failing), sample in zip(failing_checks, pl.collect_all(queries)):
+        for (check, failing), sample in zip(failing_checks, pl.collect_all(queries, engine=ENGINE)):
             nan = check.key[0] == "nullable" and check.column in plan.nan_columns  # as pandas holds NULL there
             cases = [
                 {"row": plan.row_name(row), "value": json_safe(math.nan) if nan else json_safe(row[keys])} for row in sample.iter_rows()
@@ -160,21 +164,41 @@ def _measure(lazy: pl.LazyFrame, plan: PolarsPlan, validator: ChunkedSchemaValid
 
 def _duplicates(lazy: pl.LazyFrame, plan: PolarsPlan, columns: tuple[str, ...], limit: int) -> tuple[int, list[dict]]:
     """Rows in duplicated groups (every occurrence counts, nulls are not values), and samples."""
+    # 64-bit hashes of the values, sorted: 8 bytes per row, where a hash table of 10M distinct
+    # ids takes 600 MB (the pandas path's UniquenessTracker counts the same way).
     values = [plan.present[name].alias(name) for name in columns]
+    hashed = _values_hash(columns).alias("hash")
     present = lazy.select(values).drop_nulls()
-    groups = present.group_by(list(columns)).agg(pl.len().alias("occurrences")).filter(pl.col("occurrences") > 1)
-    failing = int(groups.select(pl.col("occurrences").sum()).collect().item() or 0)
+    hashes = _sorted(present.select(hashed).collect(engine=ENGINE).to_series())
+    failing = _rows_in_repeats(hashes)
     if not failing or not limit:
         return failing, []
+    repeated = pl.Series(_repeated_values(hashes)[:limit], dtype=pl.UInt64)
+    del hashes
     keys = len(plan.row_columns)
     numbered = lazy.with_row_index(ROW).select(*(pl.col(c).alias(f"k{i}") for i, c in enumerate(plan.row_columns)), *values)
-    duplicated = groups.select(list(columns)).head(limit)
-    sample = numbered.join(duplicated, on=list(columns), how="semi").head(limit).collect()
+    sample = numbered.drop_nulls(list(columns)).filter(hashed.is_in(repeated.implode())).head(limit).collect(engine=ENGINE)
     cases = []
     for row in sample.iter_rows():
         value: Any = json_safe(row[keys]) if len(columns) == 1 else {name: json_safe(v) for name, v in zip(columns, row[keys:])}
         cases.append({"row": plan.row_name(row), "value": value})
     return failing, cases
+
+
+def _sorted(hashes: pl.Series) -> np.ndarray:
+    """The hashes as a sorted numpy array, holding at most two copies at any time."""
+    array = hashes.to_numpy()  # a copy when the streamed result has several chunks
+    del hashes
+    if not array.flags.writeable:
+        array = array.copy()
+    array.sort()
+    return array
+
+
+def _values_hash(columns: tuple[str, ...]) -> pl.Expr:
+    """A 64-bit hash of each row's values (each column with its own seed, summed wrapping)."""
+    hashes = [pl.col(name).hash(seed=seed) for seed, name in enumerate(columns)]
+    return hashes[0] if len(hashes) == 1 else pl.sum_horizontal(hashes)
 
 
 def _pandas_slices(lazy: pl.LazyFrame, columns: list[str] | None, chunk_size: int) -> Iterator[pd.DataFrame]:
@@ -318,8 +342,8 @@ _BUILTINS: dict[str, Callable[..., pl.Expr]] = {
     "less_than": lambda v, max_value: v < max_value,
     "less_than_or_equal_to": lambda v, max_value: v <= max_value,
     "in_range": _in_range,
-    "isin": lambda v, allowed_values: v.is_in(_values(allowed_values)),
-    "notin": lambda v, forbidden_values: ~v.is_in(_values(forbidden_values)),
+    "isin": lambda v, allowed_values: v.is_in(_values(allowed_values).implode()),
+    "notin": lambda v, forbidden_values: ~v.is_in(_values(forbidden_values).implode()),
     "str_length": _str_length,
     "str_matches": _regex(anchored=True),
     "str_contains": _regex(anchored=False),
