@@ -241,6 +241,7 @@ def plan_polars(schema: Any, frame_schema: pl.Schema) -> PolarsPlan:
                 continue
             failing = present.is_not_null() & ~condition if check.ignore_na else present.is_null() | ~condition
             plan.row_checks.append(PolarsRowCheck(("check", label, number), label, failing))
+    _leave_to_pandera_what_polars_cannot_evaluate(plan, frame_schema)
     plan.residual.frame_checks.extend(range(len(schema.checks)))
     if schema.strict is True:
         plan.strict = True
@@ -250,6 +251,27 @@ def plan_polars(schema: Any, frame_schema: pl.Schema) -> PolarsPlan:
         if all(name in frame_schema for name in unique):
             plan.unique_checks.append((("unique", tuple(unique)), tuple(unique)))
     return plan
+
+
+def _leave_to_pandera_what_polars_cannot_evaluate(plan: PolarsPlan, frame_schema: pl.Schema) -> None:
+    """Checks whose statistics polars cannot compare with the column (a naive timestamp against
+    a zoned column, a number against text) run with pandera, which reports them as pandas does.
+    Tried on an empty frame of the same schema: once for all checks, one by one if that fails."""
+    empty = pl.DataFrame(schema=frame_schema).lazy()
+
+    def evaluates(checks: list[PolarsRowCheck]) -> bool:
+        try:
+            empty.select(check.failing.sum().alias(f"c{n}") for n, check in enumerate(checks)).collect()
+        except pl.exceptions.PolarsError:
+            return False
+        return True
+
+    if evaluates(plan.row_checks):
+        return
+    for check in [check for check in plan.row_checks if not evaluates([check])]:
+        plan.row_checks.remove(check)
+        if check.key[0] == "check":
+            plan.residual.column_checks.setdefault(check.key[1], []).append(check.key[2])
 
 
 def _present(name: str, dtype: pl.DataType) -> pl.Expr:

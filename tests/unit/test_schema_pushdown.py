@@ -277,3 +277,12 @@ def test_parquet_files_with_different_schemas_are_named(tmp_path):
         f"{tmp_path / 'b.parquet'}: column 'quantity' is double, but int64 in {tmp_path / 'a.parquet'}: "
         "the files of one source must share a schema"
     )
+
+
+def test_checks_polars_cannot_evaluate_give_the_pandas_paths_rows():
+    """A naive bound against a zoned column, a number against text: pandera decides, as on pandas."""
+    frame = pd.DataFrame({"at": pd.to_datetime(["2024-01-01", "2024-02-01"]).tz_localize("UTC"), "n": ["1", "x"]})
+    schema = pa.DataFrameSchema({"at": pa.Column(checks=pa.Check.ge(pd.Timestamp("2024-01-15"))), "n": pa.Column(checks=pa.Check.ge(3))})
+    expected = validate(PandasChunks.of(frame), schema)
+    assert {c.status for c in expected.checks if c.check_name == "greater_than_or_equal_to"} == {"error"}
+    assert comparable(validate(PolarsFrame(pl.from_pandas(frame), "the polars frame"), schema)) == comparable(expected)
