@@ -443,3 +443,34 @@ def test_pandas_and_polars_agree_on_any_small_frame(rows):
     actual = profile_polars(pl.from_pandas(frame))
     assert_exact_metrics_agree(expected, actual)
     assert_sampled_metrics_equal(expected, actual)
+
+
+# ---- polars: duplicate rows estimated above DUPLICATE_SUBSET_ROWS ------------------------------
+
+
+def test_polars_estimates_the_duplicate_share_of_large_frames_within_its_bound():
+    from quality_gates.checks.profiles.pandas_engine import duplicate_row_share
+    from quality_gates.checks.profiles.polars_engine import DUPLICATE_SUBSET_ROWS
+
+    rng = np.random.default_rng(3)
+    rows = 2 * DUPLICATE_SUBSET_ROWS
+    unique = pd.DataFrame({"id": np.arange(rows), "kind": rng.choice(["a", "b"], rows), "x": rng.normal(0, 1, rows).round(1)})
+    replayed = pd.concat([unique, unique.sample(frac=0.05, random_state=1)], ignore_index=True)
+    for frame in (unique, replayed):
+        exact = duplicate_row_share(frame)
+        for data in (pl.from_pandas(frame), pl.from_pandas(frame).lazy()):
+            estimate = profile_polars(data, sample_rows=2_000).table_metrics["duplicate_row_share"]
+            if exact == 0:
+                assert estimate == 0.0  # kept rows have no repeat either: no false alarm
+            else:  # standard error sqrt(share * 2 / kept) ~ 0.0005; 8 of them
+                assert abs(estimate - exact) < 8 * math.sqrt(exact * 2 / DUPLICATE_SUBSET_ROWS)
+
+
+def test_polars_counts_every_row_when_no_column_set_is_distinct_enough():
+    from quality_gates.checks.profiles.pandas_engine import duplicate_row_share
+    from quality_gates.checks.profiles.polars_engine import DUPLICATE_SUBSET_ROWS
+
+    rng = np.random.default_rng(4)
+    rows = DUPLICATE_SUBSET_ROWS + 1_000
+    frame = pd.DataFrame({"a": rng.random(rows) < 0.5, "b": rng.integers(0, 3, rows)})
+    assert profile_polars(pl.from_pandas(frame), sample_rows=2_000).table_metrics["duplicate_row_share"] == duplicate_row_share(frame)

@@ -87,14 +87,14 @@ def profile_polars(frame: pl.DataFrame | pl.LazyFrame, *, sample_rows: int = SAM
     sample = _sample(frame, list(schema), positions)
     if positions is None:  # every row is in the sample: one read of the data, not two
         frame, lazy = sample, sample.lazy()
-    key = _duplicate_key(sample, schema, rows)
     light = positions is not None
+    every_row_duplicates = rows <= DUPLICATE_SUBSET_ROWS  # counted in the one pass over all rows
     # The pass over all rows runs (in polars' threads) while this thread works on the sample.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        all_rows = pool.submit(_exact_aggregates, lazy, schema, kinds, every_row_duplicates=key[1] == 1, light=light)
+        all_rows = pool.submit(_exact_aggregates, lazy, schema, kinds, every_row_duplicates=every_row_duplicates, light=light)
         sampled = {name: _SAMPLED_BY_KIND[kind](sample.get_column(name)) for name, kind in kinds.items() if kind != BOOLEAN}
         of_sample = _exact_aggregates(sample.lazy(), schema, kinds, every_row_duplicates=False, light=False) if light else {}
-        duplicates = _kept_rows_duplicates(frame, schema, key) if key[1] > 1 else None
+        duplicates = None if every_row_duplicates else _kept_rows_duplicates(frame, schema, _duplicate_key(sample, schema, rows))
         exact = all_rows.result()
     if duplicates is not None:
         exact[DUPLICATES] = duplicates
@@ -280,6 +280,8 @@ def _kept_rows_duplicates(frame: pl.DataFrame | pl.LazyFrame, schema: pl.Schema,
     """The kept rows' count and distinct rows: only they are hashed in full (10M rows, about
     300k kept: a third of one moments pass instead of twice one)."""
     columns, buckets = key
+    if buckets == 1:  # no key found: every row
+        return frame.lazy().select(_row_hash(schema).n_unique().alias("distinct"), pl.len().alias("kept")).collect().row(0, named=True)
     kept = _row_hash(schema, columns) < pl.lit(2**64 // buckets, dtype=pl.UInt64)  # a comparison: half a modulo's cost
     if isinstance(frame, pl.DataFrame):  # positions, then gather: much faster than filter on a wide frame
         subset = frame[frame.select(kept.arg_true()).to_series()].lazy()
