@@ -142,7 +142,7 @@ def _measure(lazy: pl.LazyFrame, plan: PolarsPlan, validator: ChunkedSchemaValid
         keys = len(plan.row_columns)
         queries = [
             numbered.filter(check.failing)
-            .select(*(pl.col(c).alias(f"k{i}") for i, c in enumerate(plan.row_columns)), pl.col(check.column))
+            .select(*(pl.col(c).alias(f"{ROW}key{i}") for i, c in enumerate(plan.row_columns)), pl.col(check.column))
             .head(limit)
             for check, _ in failing_checks
         ]
@@ -176,7 +176,7 @@ def _duplicates(lazy: pl.LazyFrame, plan: PolarsPlan, columns: tuple[str, ...], 
     repeated = pl.Series(_repeated_values(hashes)[:limit], dtype=pl.UInt64)
     del hashes
     keys = len(plan.row_columns)
-    numbered = lazy.with_row_index(ROW).select(*(pl.col(c).alias(f"k{i}") for i, c in enumerate(plan.row_columns)), *values)
+    numbered = lazy.with_row_index(ROW).select(*(pl.col(c).alias(f"{ROW}key{i}") for i, c in enumerate(plan.row_columns)), *values)
     sample = numbered.drop_nulls(list(columns)).filter(hashed.is_in(repeated.implode())).head(limit).collect(engine=ENGINE)
     cases = []
     for row in sample.iter_rows():
