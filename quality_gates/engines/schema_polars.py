@@ -111,7 +111,7 @@ def validate_polars(
             "has no polars form; use pushdown='auto' to run it on slices of its columns"
         )
     validator = ChunkedSchemaValidator(schema, allow_empty=allow_empty, max_failure_cases=max_failure_cases, data=computation.name)
-    _measure(lazy, plan, validator, max_failure_cases)
+    _measure(lazy, plan, validator, max_failure_cases, per_column=isinstance(computation.frame, pl.LazyFrame))
     if plan.residual:
         from quality_gates.engines.schema_pushdown import residual_schema
 
@@ -124,15 +124,32 @@ def validate_polars(
     return validator.finish()
 
 
-def _measure(lazy: pl.LazyFrame, plan: PolarsPlan, validator: ChunkedSchemaValidator, limit: int) -> None:
-    counts = lazy.select(
-        pl.len().alias("rows"), *(check.failing.sum().alias(f"c{number}") for number, check in enumerate(plan.row_checks))
-    ).collect(engine=ENGINE)
-    rows = int(counts.item(0, "rows"))
+def _counts(lazy: pl.LazyFrame, plan: PolarsPlan, *, per_column: bool) -> dict[str, int]:
+    """The row count ("rows") and each row check's failing rows ("c<number>").
+
+    In memory, one select. Over a file scan, one select per column, one after the other: a scan
+    decodes whole row groups, so one select of every column holds every column of the row groups
+    in flight (10M rows in row groups of 1M: 615 MB), one select per column only that column's
+    (450 MB for the whole gate), and is no slower (each column is decoded once either way).
+    """
+    by_column: dict[Any, list[pl.Expr]] = {}
+    for number, check in enumerate(plan.row_checks):
+        by_column.setdefault(check.column if per_column else None, []).append(check.failing.sum().alias(f"c{number}"))
+    selects = list(by_column.values()) or [[]]
+    counts: dict[str, int] = {}
+    for number, expressions in enumerate(selects):
+        rows = [pl.len().alias("rows")] if number == 0 else []
+        counts |= {k: int(v or 0) for k, v in lazy.select(*rows, *expressions).collect(engine=ENGINE).row(0, named=True).items()}
+    return counts
+
+
+def _measure(lazy: pl.LazyFrame, plan: PolarsPlan, validator: ChunkedSchemaValidator, limit: int, *, per_column: bool) -> None:
+    counts = _counts(lazy, plan, per_column=per_column)
+    rows = counts["rows"]
     validator.counted(rows)
     failing_checks = []
     for number, check in enumerate(plan.row_checks):
-        failing = int(counts.item(0, f"c{number}") or 0)
+        failing = counts[f"c{number}"]
         if failing and limit:
             failing_checks.append((check, failing))
         else:
