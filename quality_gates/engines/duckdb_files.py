@@ -69,7 +69,7 @@ def check_same_schema(paths: Sequence[str]) -> None:
             schema = pq.read_schema(path)
         except FileNotFoundError:
             raise SourceError(f"file not found: {path}") from None
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # pyarrow: ArrowInvalid (a ValueError) for a file that is not Parquet
             raise SourceError(f"cannot read {path}: {exc}") from exc
         # DuckDB would rename a repeated column and polars refuses it with its own error: name them.
         require_unique_column_names(schema.names, f"file {path}")

@@ -49,9 +49,9 @@ _FRAMES = "quality_gates.engines.reference_frames"
 _REFERENCE_SQL = "quality_gates.engines.reference_sql"
 _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.SCHEMA, Capability.PANDAS): f"{_SCHEMA}:validate_pandas",
-    (Family.SCHEMA, Capability.POLARS): f"{_SCHEMA}:validate_polars",
+    (Family.SCHEMA, Capability.POLARS): "quality_gates.engines.schema_polars:validate_polars",
     (Family.SCHEMA, Capability.SQL): "quality_gates.engines.schema_pushdown:validate_sql",
-    (Family.SCHEMA, Capability.DUCKDB): "quality_gates.engines.schema_pushdown:validate_sql",
+    (Family.SCHEMA, Capability.DUCKDB): "quality_gates.engines.schema_polars:validate_files",
     (Family.PARTITION_PROFILE, Capability.PANDAS): f"{_PROFILE}:profile_pandas",
     (Family.PARTITION_PROFILE, Capability.POLARS): f"{_PROFILE}:profile_polars",
     (Family.PARTITION_PROFILE, Capability.SQL): f"{_PROFILE}:profile_sql",

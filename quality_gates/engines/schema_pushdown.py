@@ -26,7 +26,7 @@ from quality_gates.checks.profiles.sql_columns import discover
 from quality_gates.checks.schema_validation import ChunkedSchemaValidator, SchemaValidation, validate_schema
 from quality_gates.engines.computation import DEFAULT_CHUNK_SIZE, SqlQuery
 from quality_gates.engines.schema import check_pushdown_option
-from quality_gates.engines.schema_sql import SchemaPlan, plan_schema
+from quality_gates.engines.schema_sql import Residual, SchemaPlan, plan_schema
 from quality_gates.engines.sql_session import connect, read_error
 
 
@@ -71,13 +71,19 @@ def _measure(connection: sa.Connection, plan: SchemaPlan, validator: ChunkedSche
     counts = connection.execute(plan.aggregate_query()).one()
     rows = int(counts[0])
     validator.counted(rows)
-    for check, failing in zip(plan.row_checks, counts[1:]):
+    checks = len(plan.row_checks)
+    for check, failing in zip(plan.row_checks, counts[1 : 1 + checks]):
         failing = int(failing or 0)
         samples = _samples(connection.execute(plan.sample_query(check, limit)).all(), plan, 1) if failing and limit else []
         if check.key[0] == "nullable" and check.column in plan.nan_columns:
             samples = [{**case, "value": json_safe(math.nan)} for case in samples]  # as pandas holds NULL there
         validator.measured(check.key, failing, samples)
+    distinct = counts[1 + checks :]
+    no_duplicates = {check.key for n, check in enumerate(plan.distinct_checks) if distinct[2 * n] == distinct[2 * n + 1]}
     for check in plan.unique_checks:
+        if check.key in no_duplicates:  # as many distinct values as values: a grouped scan would find nothing
+            validator.measured(check.key, 0, [])
+            continue
         failing = int(connection.execute(plan.unique_query(check)).scalar_one() or 0)
         samples = []
         if failing and limit:
@@ -120,26 +126,30 @@ def _run_residual(
     validator.merge(residual, keys)
 
 
-def _residual_schema(schema: Any, plan: SchemaPlan) -> tuple[Any, dict]:
+def _residual_schema(schema: Any, plan: Any) -> tuple[Any, dict]:
+    return residual_schema(schema, plan.residual)
+
+
+def residual_schema(schema: Any, residual: Residual) -> tuple[Any, dict]:
     """A schema of only the residual checks, and its tally keys -> the full schema's keys."""
     import pandera.pandas as pa
 
     keys: dict = {}
     columns = {}
-    for label in dict.fromkeys([*plan.residual.column_checks, *plan.residual.dtypes]):
+    for label in dict.fromkeys([*residual.column_checks, *residual.dtypes]):
         declared = schema.columns[label]
         column = copy.deepcopy(declared)
-        numbers = plan.residual.column_checks.get(label, [])
+        numbers = residual.column_checks.get(label, [])
         column.checks = [declared.checks[n] for n in numbers]
         column.nullable, column.unique = True, False
-        if label in plan.residual.dtypes:
+        if label in residual.dtypes:
             keys[("dtype", label)] = ("dtype", label)
         else:
             column.dtype = None
         keys |= {("check", label, mine): ("check", label, theirs) for mine, theirs in enumerate(numbers)}
         columns[label] = column
-    checks = [schema.checks[n] for n in plan.residual.frame_checks]
-    keys |= {("frame", mine): ("frame", theirs) for mine, theirs in enumerate(plan.residual.frame_checks)}
+    checks = [schema.checks[n] for n in residual.frame_checks]
+    keys |= {("frame", mine): ("frame", theirs) for mine, theirs in enumerate(residual.frame_checks)}
     return pa.DataFrameSchema(columns, checks=checks, coerce=schema.coerce), keys
 
 

@@ -100,9 +100,18 @@ class SchemaPlan:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
     def aggregate_query(self) -> sa.Select:
-        """One scan: the row count, then a filtered count per row check, in ``row_checks`` order."""
+        """One scan: the row count, a filtered count per row check (``row_checks`` order), then
+        per single-column uniqueness check its values and distinct values (``distinct_checks``
+        order): equal counts prove there is no duplicate, without a GROUP BY of every value."""
         counts = [self.count(check.failing).label(f"c{number}") for number, check in enumerate(self.row_checks)]
+        for number, check in enumerate(self.distinct_checks):
+            value = self.present[check.columns[0]]
+            counts += [sa.func.count(value).label(f"v{number}"), sa.func.count(sa.distinct(value)).label(f"d{number}")]
         return sa.select(sa.func.count().label("row_count"), *counts).select_from(self.relation)
+
+    @property
+    def distinct_checks(self) -> list[UniqueCheck]:
+        return [check for check in self.unique_checks if len(check.columns) == 1]
 
     def _keys(self) -> list[ColumnElement]:
         return [ref(name) for name in self.key_columns]

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 
 from quality_gates.checks.profiles import ColumnProfile, PartitionProfile, profile_partition
 from quality_gates.checks.profiles.model import BOOLEAN, DATETIME, NUMERIC, QUANTILES
-from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, profile_frame
-from quality_gates.checks.profiles.polars_engine import profile_polars
+from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, profile_frame, sample_positions
+from quality_gates.checks.profiles.polars_engine import SAMPLED_IN_POLARS, profile_polars
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
 from quality_gates.checks.profiles.sql_engine import profile_sql
 
@@ -118,10 +118,15 @@ def same(expected: float, actual: float, relative: float, absolute: float = 1e-1
 
 
 def assert_exact_metrics_agree(
-    expected: PartitionProfile, actual: PartitionProfile, *, sqlite: bool = False, duplicates_from: int = 0
+    expected: PartitionProfile,
+    actual: PartitionProfile,
+    *,
+    sqlite: bool = False,
+    duplicates_from: int = 0,
+    from_sample: frozenset[str] = frozenset(),
 ) -> None:
     """``duplicates_from``: the number of rows the SQL engine's duplicate-row share was estimated
-    from (0: every row, exact)."""
+    from (0: every row, exact); ``from_sample``: metrics the engine takes from its sample."""
     assert actual.row_count == expected.row_count
     assert list(actual.columns) == list(expected.columns)
     if duplicates_from:
@@ -135,7 +140,7 @@ def assert_exact_metrics_agree(
         assert other.kind == column.kind, name
         assert list(other.metrics) == list(column.metrics), name
         for metric, value in column.metrics.items():
-            if metric not in SAMPLED_METRICS:
+            if metric not in SAMPLED_METRICS | from_sample:
                 relative, absolute = tolerance(metric, column.kind, sqlite)
                 assert same(value, other.metrics[metric], relative, absolute), (name, metric, value, other.metrics[metric])
 
@@ -267,10 +272,16 @@ def test_sql_agrees_with_pandas(sql_url):
 def test_polars_samples_the_rows_pandas_samples():
     frame = orders(50_000)
     expected = profile_frame(frame, sample_rows=2_000)
-    actual = profile_polars(pl.from_pandas(frame).lazy(), sample_rows=2_000)
-    assert expected.sample_rows == 2_000
-    assert_exact_metrics_agree(expected, actual)
-    assert_sampled_metrics_equal(expected, actual)
+    for data in (pl.from_pandas(frame), pl.from_pandas(frame).lazy()):
+        actual = profile_polars(data, sample_rows=2_000)
+        assert expected.sample_rows == 2_000
+        assert_exact_metrics_agree(expected, actual, from_sample=SAMPLED_IN_POLARS)
+        assert_sampled_metrics_equal(expected, actual)
+        # The metrics polars takes from the sample are the pandas engine's, on the sampled rows.
+        of_sample = profile_frame(frame.iloc[sample_positions(len(frame), 2_000)])
+        for name, column in actual.columns.items():
+            for metric in SAMPLED_IN_POLARS & set(column.metrics):
+                assert same(of_sample.columns[name].metrics[metric], column.metrics[metric], EXACT_RELATIVE), (name, metric)
 
 
 def test_sql_sample_estimates_are_within_the_stated_bounds(sql_url):
@@ -453,3 +464,34 @@ def test_pandas_and_polars_agree_on_any_small_frame(rows):
     actual = profile_polars(pl.from_pandas(frame))
     assert_exact_metrics_agree(expected, actual)
     assert_sampled_metrics_equal(expected, actual)
+
+
+# ---- polars: duplicate rows estimated above DUPLICATE_SUBSET_ROWS ------------------------------
+
+
+def test_polars_estimates_the_duplicate_share_of_large_frames_within_its_bound():
+    from quality_gates.checks.profiles.pandas_engine import duplicate_row_share
+    from quality_gates.checks.profiles.polars_engine import DUPLICATE_SUBSET_ROWS
+
+    rng = np.random.default_rng(3)
+    rows = 2 * DUPLICATE_SUBSET_ROWS
+    unique = pd.DataFrame({"id": np.arange(rows), "kind": rng.choice(["a", "b"], rows), "x": rng.normal(0, 1, rows).round(1)})
+    replayed = pd.concat([unique, unique.sample(frac=0.05, random_state=1)], ignore_index=True)
+    for frame in (unique, replayed):
+        exact = duplicate_row_share(frame)
+        for data in (pl.from_pandas(frame), pl.from_pandas(frame).lazy()):
+            estimate = profile_polars(data, sample_rows=2_000).table_metrics["duplicate_row_share"]
+            if exact == 0:
+                assert estimate == 0.0  # kept rows have no repeat either: no false alarm
+            else:  # standard error sqrt(share * 2 / kept) ~ 0.0005; 8 of them
+                assert abs(estimate - exact) < 8 * math.sqrt(exact * 2 / DUPLICATE_SUBSET_ROWS)
+
+
+def test_polars_counts_every_row_when_no_column_set_is_distinct_enough():
+    from quality_gates.checks.profiles.pandas_engine import duplicate_row_share
+    from quality_gates.checks.profiles.polars_engine import DUPLICATE_SUBSET_ROWS
+
+    rng = np.random.default_rng(4)
+    rows = DUPLICATE_SUBSET_ROWS + 1_000
+    frame = pd.DataFrame({"a": rng.random(rows) < 0.5, "b": rng.integers(0, 3, rows)})
+    assert profile_polars(pl.from_pandas(frame), sample_rows=2_000).table_metrics["duplicate_row_share"] == duplicate_row_share(frame)

@@ -1,15 +1,32 @@
 """Profiles of polars DataFrames and LazyFrames, with the pandas engine's definitions.
 
-Exact metrics of every column come from one query: one pass over the data, spread over all
-cores, whose final ``select`` holds every aggregate of every column. Sample-based metrics come
-from the rows the pandas engine would sample (``sample_positions``), computed the same way, so
-on the same frame both engines agree exactly.
+Over all rows, in one query (one pass, every aggregate of every column in its final select):
+the row count, null fractions, mean, std, min and max, zero, empty-string and true fractions,
+datetime spans. The sample-based metrics come from the rows the pandas engine samples
+(``sample_positions``), computed the same way, so both engines agree exactly on them.
+
+Above ``sample_rows`` rows, ``SAMPLED_IN_POLARS`` (negative and integer fractions, string
+length statistics, mean time of day) also come from those sampled rows: each costs a pass as
+dear as all the moments (the characters of every string, the floor of every float), and a
+profile must stay within twice a moments-only select (10M x 15: make bench). They equal the
+pandas engine's values on the sampled rows; against all rows, with n sampled rows, a fraction
+or a mean scaled to [0, 1] by the column's length range is within sqrt(ln(2/delta) / 2n)
+with probability 1 - delta (Hoeffding: n = 100,000, delta = 0.05: 0.0043). Sampled length
+extremes can miss rare values (the exact min and max of a string column's length are only
+computed up to sample_rows rows).
+
+Duplicate rows are counted exactly up to ``DUPLICATE_SUBSET_ROWS`` rows; above, among the rows
+kept by a hash of key columns (``_duplicate_key``): all copies of a row are kept or dropped
+together, so the share among kept rows estimates the share among all rows, with a standard
+error of about sqrt(share * g / kept) for key groups of about g rows (g <= 2 for a key as
+distinct as an id: 200,000 kept rows and a 3% share give +-0.0005), and 0 stays 0.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -32,7 +49,19 @@ from quality_gates.checks.profiles.model import (
 )
 from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, hour_of_day_shares, modal_date_share, sample_positions
 
-ROWS, DISTINCT_ROWS = "rows", "distinct_rows"
+ROWS = "rows"
+# Above sample_rows rows, these come from the sampled rows (the rows the pandas engine samples),
+# not from all rows: each costs as much as all moments together (characters of every string,
+# the floor of every float, time of day of every stamp). Bounds: see the module docstring.
+SAMPLED_IN_POLARS = frozenset(
+    {"negative_fraction", "integer_fraction", "length_mean", "length_std", "length_min", "length_max", "time_of_day_mean"}
+)
+LIGHT_SKIPPED = frozenset({"negatives", "length_mean", "length_std", "length_min", "length_max", "time_of_day_mean"})  # their aggregates
+# Duplicate rows are counted exactly up to this many rows; above, on about this many rows kept
+# by a hash of key columns (all copies of a row together), see ``_duplicate_key``.
+DUPLICATE_SUBSET_ROWS = 200_000
+KEY_GROUP_SHARE = 0.001  # no key value may hold more of the sample than this
+STD_ONE_PASS_RATIO = 1e5  # |mean| / std above which std is recomputed in two passes
 
 # Types whose cast to String gives the text a user expects; other types (binary, nested,
 # objects) become text through Python's str(), as in the pandas engine.
@@ -53,20 +82,36 @@ def profile_polars(frame: pl.DataFrame | pl.LazyFrame, *, sample_rows: int = SAM
     lazy = frame.lazy()
     schema = lazy.collect_schema()
     kinds = {name: column_kind(dtype) for name, dtype in schema.items()}
-    exact = _exact_query(lazy, schema, kinds).collect().row(0, named=True)
-    rows = int(exact[ROWS])
+    rows = frame.height if isinstance(frame, pl.DataFrame) else int(lazy.select(pl.len()).collect().item())
     positions = sample_positions(rows, sample_rows)
-    sample = _sample(frame, [name for name, kind in kinds.items() if kind != BOOLEAN], positions)  # booleans need none
+    sample = _sample(frame, list(schema), positions)
+    if positions is None:  # every row is in the sample: one read of the data, not two
+        frame, lazy = sample, sample.lazy()
+    light = positions is not None
+    every_row_duplicates = rows <= DUPLICATE_SUBSET_ROWS  # counted in the one pass over all rows
+    # The pass over all rows runs (in polars' threads) while this thread works on the sample.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        all_rows = pool.submit(_exact_aggregates, lazy, schema, kinds, every_row_duplicates=every_row_duplicates, light=light)
+        sampled = {name: _SAMPLED_BY_KIND[kind](sample.get_column(name)) for name, kind in kinds.items() if kind != BOOLEAN}
+        of_sample = _exact_aggregates(sample.lazy(), schema, kinds, every_row_duplicates=False, light=False) if light else {}
+        duplicates = None if every_row_duplicates else _kept_rows_duplicates(frame, schema, _duplicate_key(sample, schema, rows))
+        exact = all_rows.result()
+    if duplicates is not None:
+        exact[DUPLICATES] = duplicates
     columns = {}
     for index, (name, kind) in enumerate(kinds.items()):
-        aggregates = {key.partition(":")[2]: value for key, value in exact.items() if key.startswith(f"{index}:")}
-        metrics = exact_metrics(kind, aggregates, rows)
-        top_values: tuple[tuple[str, float], ...] = ()
+        metrics = exact_metrics(kind, exact[index], rows)
+        if light:
+            from_sample = exact_metrics(kind, of_sample[index], sample.height)
+            # An integer column's integer fraction is 1 (or NaN without values): no need for the sample.
+            replaced = SAMPLED_IN_POLARS - {"integer_fraction"} if schema[name].is_integer() else SAMPLED_IN_POLARS
+            metrics |= {metric: from_sample[metric] for metric in replaced if metric in from_sample}
+        top_values: TopValues = ()
         if kind != BOOLEAN:
-            sampled_metrics, top_values = _SAMPLED_BY_KIND[kind](sample.get_column(name))
+            sampled_metrics, top_values = sampled[name]
             metrics |= sampled_metrics
         columns[name] = ColumnProfile(kind, in_model_order(kind, metrics), top_values)
-    table = {"row_count": float(rows), "duplicate_row_share": _duplicate_share(exact, rows, len(schema))}
+    table = {"row_count": float(rows), "duplicate_row_share": _duplicate_share(exact.get(DUPLICATES, {}), rows, len(schema))}
     return PartitionProfile(rows, columns, table, rows if positions is None else len(positions))
 
 
@@ -86,8 +131,11 @@ def _sample(frame: pl.DataFrame | pl.LazyFrame, columns: list[str], positions: n
 
 def _values(name: str, dtype: pl.DataType) -> pl.Expr:
     """The column as pandas sees it: NaN is missing, like None."""
-    column = pl.col(name)
-    return column.fill_nan(None) if dtype.is_float() else column
+    return _as_pandas_sees(pl.col(name), dtype)
+
+
+def _as_pandas_sees(values: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    return values.fill_nan(None) if dtype.is_float() else values
 
 
 def _text(name: str, dtype: pl.DataType) -> pl.Expr:
@@ -100,32 +148,146 @@ def _epoch_ns(name: str) -> pl.Expr:
     return pl.col(name).dt.epoch("ns")  # UTC for zoned datetimes, midnight UTC for dates
 
 
-def _exact_query(lazy: pl.LazyFrame, schema: pl.Schema, kinds: dict[str, str]) -> pl.LazyFrame:
-    """One pass, two steps: values derived from each column (finite numbers, text lengths,
-    epoch nanoseconds, row hashes) are computed once, then every aggregate of every column in
-    one select. Polars does not share a subexpression between aggregates, so deriving inside
-    each aggregate would repeat the work: 2.5x slower on 10M rows."""
+def _exact_aggregates(
+    lazy: pl.LazyFrame, schema: pl.Schema, kinds: dict[str, str], *, every_row_duplicates: bool, light: bool
+) -> dict[Any, dict[str, Any]]:
+    """Each column's aggregates (by position) and the duplicate count (under ``DUPLICATES``);
+    ``light``: without the aggregates of ``SAMPLED_IN_POLARS`` (None in their place).
+
+    One query over all rows; then, only for float columns holding NaN or infinities (or whose
+    spread is tiny next to their mean), a second query over those columns alone. Most columns
+    need no mask and polars' one-pass std: the common case costs one pass, not three.
+    """
+    found = _by_column(
+        _exact_query(lazy, schema, kinds, every_row_duplicates=every_row_duplicates, masked=set(), light=light).collect().row(0, named=True)
+    )
+    redo = {name for index, name in enumerate(schema) if _needs_mask(found[index])}
+    if redo:
+        subset = pl.Schema({name: dtype for name, dtype in schema.items() if name in redo})
+        again = _by_column(
+            _exact_query(lazy.select(list(subset)), subset, kinds, every_row_duplicates=False, masked=redo, light=light)
+            .collect()
+            .row(0, named=True)
+        )
+        positions = {name: index for index, name in enumerate(schema)}
+        for index, name in enumerate(subset):
+            found[positions[name]] = again[index]
+    return found
+
+
+def _by_column(row: dict[str, Any]) -> dict[Any, dict[str, Any]]:
+    found: dict[Any, dict[str, Any]] = {}
+    for key, value in row.items():
+        column, _, aggregate = key.partition(":")
+        found.setdefault(int(column) if column.isdigit() else column, {})[aggregate] = value
+    return found
+
+
+def _needs_mask(aggregates: dict[str, Any]) -> bool:
+    """Whether a numeric column's one-pass moments differ from the pandas engine's: NaN or
+    infinities made the mean non-finite, or the mean is so large next to the spread that the
+    one-pass std loses digits (polars' std is within 1e-12 relative up to |mean| = 1e6 std)."""
+    if "std" not in aggregates or aggregates["mean"] is None:
+        return False  # not numeric, or no value at all
+    mean, std = aggregates["mean"], aggregates["std"]
+    if not math.isfinite(mean):
+        return True
+    if aggregates["min"] == aggregates["max"]:
+        aggregates["std"] = 0.0  # one value: exactly no spread, whatever the rounding of one pass
+        return False
+    return abs(mean) > STD_ONE_PASS_RATIO * std
+
+
+def _exact_query(
+    lazy: pl.LazyFrame, schema: pl.Schema, kinds: dict[str, str], *, every_row_duplicates: bool, masked: set[str], light: bool
+) -> pl.LazyFrame:
+    """One pass, two steps: values derived from each column (text lengths, epoch stamps, the
+    duplicate key's bucket) are computed once, then every aggregate of every column in one
+    select. Polars does not share a subexpression between aggregates, so deriving inside each
+    aggregate would repeat the work: 2.5x slower on 10M rows."""
     derived: dict[str, pl.Expr] = {}
     aggregates = [pl.len().alias(ROWS)]
     for index, (name, dtype) in enumerate(schema.items()):
-        column_derived, column_aggregates = _EXACT_BY_KIND[kinds[name]](name, dtype, lambda role, i=index: f"{i}:{role}")
+        exact = _numeric_masked if name in masked else _EXACT_BY_KIND[kinds[name]]
+        column_derived, column_aggregates = exact(name, dtype, lambda role, i=index: f"{i}:{role}")
+        if light:  # the sample's values stand in for these: no pass over all rows for them
+            skipped = LIGHT_SKIPPED if dtype.is_integer() else LIGHT_SKIPPED | {"integers"}
+            column_aggregates = {a: pl.lit(None) if a in skipped else e for a, e in column_aggregates.items()}
+            column_derived = {k: e for k, e in column_derived.items() if not k.endswith(":length")}
         derived |= column_derived
         aggregates += [expression.alias(f"{index}:{aggregate}") for aggregate, expression in column_aggregates.items()]
-    if schema:
-        derived[DISTINCT_ROWS] = _row_hashes(schema)
-        aggregates.append(pl.col(DISTINCT_ROWS).n_unique())
-    return lazy.select([expression.alias(key) for key, expression in derived.items()]).select(aggregates)
+    if every_row_duplicates and schema:
+        duplicate_derived, duplicate_aggregates = _every_row_duplicates(schema)
+        derived |= duplicate_derived
+        aggregates += duplicate_aggregates
+    return lazy.select([expression.alias(name) for name, expression in derived.items()]).select(aggregates)
 
 
-def _row_hashes(schema: pl.Schema) -> pl.Expr:
-    """A 64-bit hash per row, NaN hashing as null (pandas does not tell them apart).
+# ---- duplicate rows: exact up to DUPLICATE_SUBSET_ROWS rows, estimated above ------------------
+
+DuplicateKey = tuple[tuple[str, ...], int]  # (key columns, buckets): 1 bucket keeps every row
+DUPLICATES = "duplicates"
+
+
+def _duplicate_key(sample: pl.DataFrame, schema: pl.Schema, rows: int) -> DuplicateKey:
+    """Which columns decide whether a row is kept for the duplicate count, and how many buckets.
+
+    Every copy of a row has the same values in every column, so keeping the rows whose key
+    columns hash into one of ``buckets`` buckets keeps all copies of each kept row together:
+    the share of repeats among the kept rows estimates the share among all rows (and is 0 when
+    there is none). The key is the fewest columns (most distinct first) none of whose values
+    holds more than ``KEY_GROUP_SHARE`` of the sample: kept rows then come in small groups, as
+    in a uniform sample. Without such columns, or at most ``DUPLICATE_SUBSET_ROWS`` rows, every
+    row is counted.
+    """
+    buckets = -(-rows // DUPLICATE_SUBSET_ROWS)
+    names = list(schema)
+    if buckets <= 1 or not sample.height:
+        return tuple(names), 1
+    hashes = sample.select([_values(name, dtype).hash(seed=i).alias(name) for i, (name, dtype) in enumerate(schema.items())])
+    by_distinct = sorted(names, key=lambda name: -hashes.get_column(name).n_unique())
+    largest_group = max(1, int(KEY_GROUP_SHARE * sample.height))
+    for size in range(1, len(names)):
+        key = by_distinct[:size]
+        if int(hashes.select(pl.sum_horizontal(key).value_counts(sort=True).struct.field("count").first()).item()) <= largest_group:
+            return tuple(key), buckets
+    return tuple(names), 1
+
+
+def _row_hash(schema: pl.Schema, columns: tuple[str, ...] | None = None) -> pl.Expr:
+    """A 64-bit hash per row (of ``columns``, all by default), NaN hashing as null.
 
     The wrapping sum of each column's hash, every column with its own seed so that swapping
     values between columns changes the sum: three times faster than hashing a struct of the
     row. Like the pandas engine's 64-bit hashes, two distinct rows collide with probability
     ~2^-64 (10M rows: ~3e-6 expected false duplicates).
     """
-    return pl.sum_horizontal([_values(name, dtype).hash(seed=i) for i, (name, dtype) in enumerate(schema.items())])
+    wanted = set(schema) if columns is None else set(columns)
+    hashes = [_values(name, dtype).hash(seed=i) for i, (name, dtype) in enumerate(schema.items()) if name in wanted]
+    return hashes[0] if len(hashes) == 1 else pl.sum_horizontal(hashes)
+
+
+def _every_row_duplicates(schema: pl.Schema) -> tuple[dict[str, pl.Expr], list[pl.Expr]]:
+    """Derived row hashes and the aggregates counting them, for the one exact query."""
+    hashes = pl.col(f"{DUPLICATES}:hash")
+    return {f"{DUPLICATES}:hash": _row_hash(schema)}, [
+        hashes.n_unique().alias(f"{DUPLICATES}:distinct"),
+        pl.len().alias(f"{DUPLICATES}:kept"),
+    ]
+
+
+def _kept_rows_duplicates(frame: pl.DataFrame | pl.LazyFrame, schema: pl.Schema, key: DuplicateKey) -> dict[str, Any]:
+    """The kept rows' count and distinct rows: only they are hashed in full (10M rows, about
+    300k kept: a third of one moments pass instead of twice one)."""
+    columns, buckets = key
+    if buckets == 1:  # no key found: every row
+        return frame.lazy().select(_row_hash(schema).n_unique().alias("distinct"), pl.len().alias("kept")).collect().row(0, named=True)
+    kept = _row_hash(schema, columns) < pl.lit(2**64 // buckets, dtype=pl.UInt64)  # a comparison: half a modulo's cost
+    if isinstance(frame, pl.DataFrame):  # positions, then gather: much faster than filter on a wide frame
+        subset = frame[frame.select(kept.arg_true()).to_series()].lazy()
+    else:
+        subset = frame.filter(kept)
+    return subset.select(_row_hash(schema).n_unique().alias("distinct"), pl.len().alias("kept")).collect().row(0, named=True)
 
 
 Exact = tuple[dict[str, pl.Expr], dict[str, pl.Expr]]  # (derived columns, aggregates over them)
@@ -133,6 +295,25 @@ Key = Callable[[str], str]  # the name of one of the column's derived values
 
 
 def _numeric_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
+    """Unmasked moments and polars' one-pass std: right unless the column holds NaN or
+    infinities or its spread is tiny next to its mean (``_needs_mask`` then redoes it)."""
+    value = pl.col(key("value"))
+    source = pl.col(name) if dtype.is_integer() or dtype == pl.Float64 else pl.col(name).cast(pl.Float64)
+    return {key("value"): source}, {
+        "non_null": value.count(),
+        "mean": value.mean(),
+        "std": value.std(ddof=0),
+        "min": value.min(),
+        "max": value.max(),
+        "zeros": (value == 0).sum(),
+        "negatives": (value < 0).sum(),
+        "integers": value.count() if dtype.is_integer() else (value == value.floor()).sum(),
+    }
+
+
+def _numeric_masked(name: str, dtype: pl.DataType, key: Key) -> Exact:
+    """The pandas engine's definitions, step by step: NaN is missing, infinities are present
+    but outside the moments, std in two passes."""
     value = pl.col(key("value"))
     if dtype.is_integer():  # every value finite and integer-valued: no masks, no floor
         return {key("value"): pl.col(name)}, {
@@ -174,13 +355,15 @@ def _boolean_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
 
 def _categorical_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
     lengths = pl.col(key("length"))
-    return {key("length"): _text(name, dtype).str.len_chars()}, {  # characters, as Python's len()
-        "non_null": lengths.count(),
+    text = _text(name, dtype)
+    derived = {key("length"): text.str.len_chars(), key("empty"): text.str.len_bytes() == 0}  # characters, as Python's len()
+    return derived, {
+        "non_null": pl.col(key("empty")).count(),
         "length_mean": lengths.mean(),
         "length_std": lengths.std(ddof=0),
         "length_min": lengths.min(),
         "length_max": lengths.max(),
-        "empties": (lengths == 0).sum(),
+        "empties": pl.col(key("empty")).sum(),
     }
 
 
@@ -200,10 +383,13 @@ def _datetime_exact(name: str, dtype: pl.DataType, key: Key) -> Exact:
 _EXACT_BY_KIND = {NUMERIC: _numeric_exact, BOOLEAN: _boolean_exact, CATEGORICAL: _categorical_exact, DATETIME: _datetime_exact}
 
 
-def _duplicate_share(exact: dict[str, Any], rows: int, width: int) -> float:
+def _duplicate_share(counts: dict[str, Any], rows: int, width: int) -> float:
+    """Share of rows repeating an earlier row, among the rows kept for the count (all rows up
+    to ``DUPLICATE_SUBSET_ROWS``)."""
     if rows < 2 or not width:
         return 0.0 if rows else math.nan
-    return (rows - int(exact[DISTINCT_ROWS])) / rows
+    kept = int(counts["kept"])
+    return safe_ratio(kept - int(counts["distinct"]), kept)
 
 
 # ---- sample-based metrics, on at most sample_rows rows ---------------------------------------
@@ -253,15 +439,13 @@ def _top(present: pl.Series) -> tuple[float, float, TopValues]:
     total = len(present)
     if not total:
         return math.nan, math.nan, ()
-    counts = (
-        present.to_frame("value")
-        .group_by("value", maintain_order=True)
-        .len(name="count")
-        .sort("count", descending=True, maintain_order=True)
-    )
+    # Each value's count and first position, then only the most frequent sorted: three times
+    # faster than an order-keeping group_by and a sort of every distinct value.
+    counts = present.to_frame("value").with_row_index("first").group_by("value").agg(pl.len().alias("count"), pl.col("first").min())
+    top_rows = counts.top_k(TOP_VALUES, by=["count", "first"], reverse=[False, True]).sort(["count", "first"], descending=[True, False])
     as_text = _value_text(present.dtype)
-    top = tuple((truncate(as_text(value), 200), count / total) for value, count in counts.head(TOP_VALUES).iter_rows())
-    return counts.height / total, counts.item(0, "count") / total, top
+    top = tuple((truncate(as_text(value), 200), count / total) for value, count in top_rows.select("value", "count").iter_rows())
+    return counts.height / total, top_rows.item(0, "count") / total, top
 
 
 def _value_text(dtype: pl.DataType):
