@@ -13,6 +13,8 @@ Implementation signatures, by family (``computation`` first, keyword options aft
 * ``COLUMN_VALUES``: ``(computation, *, columns)`` -> a pandas frame of only ``columns`` (all when
   None), projected by the engine: the input of reference profiles, drift and skew, whose
   statistics (exact quantile sketches, KS on every value) need the values themselves
+* ``MODEL_EVALUATION``: ``(computation, spec)`` -> ``Evaluation`` of the model gate; the SQL and
+  Spark engines return only sums (``checks/model_metrics/grouped.py``)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Family(StrEnum):
     SCHEMA = "schema checks"
     PARTITION_PROFILE = "partition profile"
     COLUMN_VALUES = "column values"
+    MODEL_EVALUATION = "model evaluation"
 
 
 # SQL dialects whose SQL is executed in the tests, and those whose SQL is compile-tested.
@@ -40,6 +43,7 @@ COMPILED_DIALECTS = ("snowflake", "bigquery", "trino", "databricks", "redshift")
 
 _PROFILE = "quality_gates.engines.profiles"
 _SCHEMA = "quality_gates.engines.schema"
+_MODEL_FRAMES = "quality_gates.engines.model_sums_frames"
 _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.SCHEMA, Capability.PANDAS): f"{_SCHEMA}:validate_pandas",
     (Family.SCHEMA, Capability.POLARS): f"{_SCHEMA}:validate_polars",
@@ -56,6 +60,11 @@ _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.SCHEMA, Capability.SPARK): "quality_gates.engines.spark:validate_spark",
     (Family.PARTITION_PROFILE, Capability.SPARK): "quality_gates.engines.spark:profile_spark",
     (Family.COLUMN_VALUES, Capability.SPARK): "quality_gates.engines.spark:column_values",
+    (Family.MODEL_EVALUATION, Capability.PANDAS): f"{_MODEL_FRAMES}:evaluate_pandas",
+    (Family.MODEL_EVALUATION, Capability.POLARS): f"{_MODEL_FRAMES}:evaluate_polars",
+    (Family.MODEL_EVALUATION, Capability.SQL): "quality_gates.engines.model_sums_sql:evaluate_sql",
+    (Family.MODEL_EVALUATION, Capability.DUCKDB): "quality_gates.engines.model_sums_sql:evaluate_sql",
+    (Family.MODEL_EVALUATION, Capability.SPARK): "quality_gates.engines.model_sums_spark:evaluate_spark",
 }
 
 
