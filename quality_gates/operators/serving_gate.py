@@ -218,10 +218,21 @@ class ServingMetricGateOperator(BaseGateOperator):
             return self._aggregate_sources(window)
         engine = SqlSource(self.conn_id, table=self.tables.predictions_table).engine()
         try:
-            for qualified in (self.tables.predictions_table, self.tables.labels_table):
+            for qualified, clause in (
+                (self.tables.predictions_table, self.tables.predictions()),
+                (self.tables.labels_table, self.tables.labels()),
+            ):
                 schema, _, name = qualified.rpartition(".")
-                if not inspect(engine).has_table(name, schema=schema or None):
+                inspector = inspect(engine)
+                if not inspector.has_table(name, schema=schema or None):
                     raise SourceError(f"table {qualified} does not exist (connection '{self.conn_id}')")
+                found = [column["name"] for column in inspector.get_columns(name, schema=schema or None)]
+                missing = [column.name for column in clause.columns if column.name not in found]
+                if missing:  # the author's mistake, not the database's: not retried
+                    raise SourceConfigurationError(
+                        f"table {qualified} (connection '{self.conn_id}'): column(s) {', '.join(map(repr, missing))} missing "
+                        f"(columns: {', '.join(found)})"
+                    )
             with engine.connect() as connection:
                 return aggregate_delayed_labels(
                     connection,

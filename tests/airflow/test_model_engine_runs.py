@@ -90,3 +90,16 @@ def test_the_serving_gate_judges_alike_on_frames_parquet_files_and_postgresql(da
     expected = _checks(results["serving_gate_on_frames"])
     assert _checks(results["serving_gate_on_parquet"]) == expected
     assert _checks(results["serving_gate_on_postgres"]) == expected
+
+
+def test_a_missing_label_column_in_the_serving_tables_is_a_recorded_configuration_error(dagbag, gate_store, model_db):
+    predictions, labels = serving_log("2024-06-01")
+    with model_db.begin() as connection:
+        predictions.to_sql("served_predictions", connection, index=False, if_exists="replace")
+        labels.drop(columns="label").to_sql("arrived_labels", connection, index=False, if_exists="replace")
+    model_db.dispose()
+    day = dt.datetime(2024, 6, 1, tzinfo=dt.UTC) + dt.timedelta(days=next(_DAYS) + 200)
+    _, states = run_dag_on(dagbag, "serving_gate_on_postgres", day)
+    result = gate_store.recent(dag_id="serving_gate_on_postgres")[0].result
+    assert states["serving_gate"] == "failed" and result.status == "error"
+    assert "table arrived_labels (connection 'model_db'): column(s) 'label' missing (columns: prediction_id, labeled_at)" in result.error

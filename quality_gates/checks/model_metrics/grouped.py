@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ def evaluation_from_sums(sums: EngineSums, spec: EvaluationSpec) -> Evaluation:
         raise EvaluationDataError(
             f"the evaluation data has {sums.rows} rows but {why} ('{spec.label_column}', '{spec.prediction_column or spec.score_column}')"
         )
-    findings = dict(
+    findings: dict[str, Any] = dict(
         rows=sums.rows,
         evaluated_rows=sums.usable,
         unlabelled_rows=sums.rows - sums.labelled,
