@@ -130,7 +130,8 @@ def run_child(script: str, *args: str) -> dict:
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=os.environ.copy(), check=False)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    # DuckDB may draw its progress bar on stdout: the result is the last JSON line.
+    return json.loads(next(line for line in reversed(done.stdout.splitlines()) if line.startswith("{")))
 
 
 def main() -> str:

@@ -30,6 +30,7 @@ POSITION = "qg_position"
 # Dialects whose row_number() needs an ORDER BY; Spark SQL (and Databricks) numbers rows its own way.
 ORDERED_ROW_NUMBER = ("snowflake", "redshift")
 SPARK_SQL = ("databricks", "spark")
+FINITE_BY_RANGE = ("postgresql", "duckdb", "sqlite")
 
 
 def evaluate_sql(computation: SqlQuery, spec: EvaluationSpec) -> Evaluation:
@@ -100,9 +101,6 @@ class ModelStatements:
                 threshold = sa.literal(float(spec.decision_threshold), sa.Float())
                 predicted = sa.case((c[str(spec.score_column)] >= threshold, 1), else_=0)
             extra.append(predicted.label("qg_predicted"))
-        if spec.score_column is not None:
-            scale = sa.literal(10.0**SCORE_DECIMALS, sa.Float())
-            extra.append(sa.func.round(c[spec.score_column] * scale).label("qg_score_key"))
         self.base = sa.select(*c, *extra).subquery("evaluated")
         self.position = self.base.c[POSITION]
         self.slices = [self.base.c[name] for name in spec.slice_columns]
@@ -115,9 +113,14 @@ class ModelStatements:
 
         def present(name: str) -> sa.ColumnElement[bool]:
             column = columns[name]
-            if name in self.floats:
-                return sa.func.coalesce(column - column, sa.literal(1.0, sa.Float())) == sa.literal(0.0, sa.Float())
-            return column.is_not(None)
+            if name not in self.floats:
+                return column.is_not(None)
+            if self.dialect in FINITE_BY_RANGE:
+                # NaN sorts above +∞ here (SQLite stores it as NULL): one range, which the planner
+                # estimates from the column's statistics (PostgreSQL then hashes the GROUP BY).
+                infinity = sa.literal(float("inf"), sa.Float())
+                return sa.and_(column.is_not(None), column > -infinity, column < infinity)  # never NULL
+            return sa.func.coalesce(column - column, sa.literal(1.0, sa.Float())) == sa.literal(0.0, sa.Float())
 
         labelled = present(spec.label_column)
         return labelled, sa.and_(labelled, *(present(n) for n in (spec.prediction_column, spec.score_column) if n))
@@ -185,7 +188,19 @@ class ModelStatements:
         return -sa.func.ln(clipped)
 
     def score_groups(self) -> sa.Select:
-        c = self.base.c
+        """Counts per rounded score: no position needed, so the database may scan in parallel."""
+        spec, c = self.spec, self.columns
         _, usable = self._conditions(c)
-        keys = [*self.slices, c.qg_score_key, c[self.spec.label_column]]
-        return sa.select(*keys, sa.func.count()).where(usable).group_by(*keys)
+        scale = sa.literal(10.0**SCORE_DECIMALS, sa.Float())
+        keyed = (
+            sa.select(
+                *(c[name].label(name) for name in spec.slice_columns),
+                sa.func.round(c[str(spec.score_column)] * scale).label("qg_score_key"),
+                c[spec.label_column].label(spec.label_column),
+            )
+            .select_from(self.relation)
+            .where(usable)
+            .subquery("scored")
+        )
+        keys = [*(keyed.c[name] for name in spec.slice_columns), keyed.c.qg_score_key, keyed.c[spec.label_column]]
+        return sa.select(*keys, sa.func.count()).group_by(*keys)
