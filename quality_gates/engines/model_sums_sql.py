@@ -85,7 +85,8 @@ def model_sums(
 
 class ModelStatements:
     """The statements of one evaluation, built once. ``evaluated`` adds to each row its position,
-    bucket, predicted class and score key, so that every GROUP BY is on plain columns."""
+    bootstrap bucket and predicted class, so that every GROUP BY is on plain columns (a bound
+    value inside a grouped expression would not match the same expression in the SELECT)."""
 
     def __init__(self, relation: sa.FromClause, columns: Mapping[str, Any], floats: Collection[str], spec: EvaluationSpec, dialect: str):
         self.spec, self.dialect, self.floats = spec, dialect, floats
