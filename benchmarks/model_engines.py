@@ -130,8 +130,9 @@ def run_child(script: str, *args: str) -> dict:
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=os.environ.copy(), check=False)
     if done.returncode:
         raise RuntimeError(done.stderr[-2000:])
-    # DuckDB may draw its progress bar on stdout: the result is the last JSON line.
-    return json.loads(next(line for line in reversed(done.stdout.splitlines()) if line.startswith("{")))
+    # DuckDB may draw its progress bar on stdout (with carriage returns): the result is the last JSON object.
+    text = done.stdout
+    return json.loads(text[text.rfind('{"seconds"') :].splitlines()[0])
 
 
 def main() -> str:
