@@ -15,6 +15,7 @@ BENCHMARKS = {
     "detection_quality": "benchmarks.detection_quality",
     "ui_pages": "benchmarks.ui_pages",
     "model_metrics": "benchmarks.model_metrics",
+    "model_engines": "benchmarks.model_engines",
     "drift": "benchmarks.drift",
     "record_path": "benchmarks.record_path",
     "schema_yaml": "benchmarks.schema_yaml",

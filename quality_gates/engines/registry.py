@@ -16,6 +16,8 @@ Implementation signatures, by family (``computation`` first, keyword options aft
   side as counts on the reference's edges and categories (``checks/profiles/binned.py``)
 * ``COLUMN_VALUES``: ``(computation, *, columns)`` -> a pandas frame of only ``columns`` (all when
   None), projected by the engine: the input of the keyed skew join, which compares row by row
+* ``MODEL_EVALUATION``: ``(computation, spec)`` -> ``Evaluation`` of the model gate; the SQL and
+  Spark engines return only sums (``checks/model_metrics/grouped.py``)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Family(StrEnum):
     COLUMN_VALUES = "column values"
     REFERENCE_PROFILE = "reference profile"
     CURRENT_SKETCH = "drift's current side"
+    MODEL_EVALUATION = "model evaluation"
 
 
 # SQL dialects whose SQL is executed in the tests, and those whose SQL is compile-tested.
@@ -47,6 +50,7 @@ _PROFILE = "quality_gates.engines.profiles"
 _SCHEMA = "quality_gates.engines.schema"
 _FRAMES = "quality_gates.engines.reference_frames"
 _REFERENCE_SQL = "quality_gates.engines.reference_sql"
+_MODEL_FRAMES = "quality_gates.engines.model_sums_frames"
 _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.SCHEMA, Capability.PANDAS): f"{_SCHEMA}:validate_pandas",
     (Family.SCHEMA, Capability.POLARS): "quality_gates.engines.schema_polars:validate_polars",
@@ -73,6 +77,11 @@ _IMPLEMENTATIONS: dict[tuple[Family, Capability], str | Callable[..., Any]] = {
     (Family.SCHEMA, Capability.SPARK): "quality_gates.engines.spark:validate_spark",
     (Family.PARTITION_PROFILE, Capability.SPARK): "quality_gates.engines.spark:profile_spark",
     (Family.COLUMN_VALUES, Capability.SPARK): "quality_gates.engines.spark:column_values",
+    (Family.MODEL_EVALUATION, Capability.PANDAS): f"{_MODEL_FRAMES}:evaluate_pandas",
+    (Family.MODEL_EVALUATION, Capability.POLARS): f"{_MODEL_FRAMES}:evaluate_polars",
+    (Family.MODEL_EVALUATION, Capability.SQL): "quality_gates.engines.model_sums_sql:evaluate_sql",
+    (Family.MODEL_EVALUATION, Capability.DUCKDB): "quality_gates.engines.model_sums_sql:evaluate_sql",
+    (Family.MODEL_EVALUATION, Capability.SPARK): "quality_gates.engines.model_sums_spark:evaluate_spark",
 }
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from quality_gates.checks.results import COLD_START_STATUS, GateKind, GateOutcome
 from quality_gates.operators.base import SUMMARY_XCOM_KEY, BaseGateOperator
-from quality_gates.sources.base import Source, read_frame
+from quality_gates.sources.base import Source
 
 
 class ModelMetricGateOperator(BaseGateOperator):
@@ -116,17 +116,17 @@ class ModelMetricGateOperator(BaseGateOperator):
         from quality_gates.checks.artifacts import ModelPromotionArtifact
         from quality_gates.checks.gates import model_gate
 
-        frame = read_frame(self.source)
+        computation = self.source.compute()  # summed where the rows are: only sums reach the worker
         production = store.model_baselines.current(dataset) if self.compare_with_production else None
         self.log.info(
-            "Evaluating model %s on %s (%s rows); production baseline: %s",
+            "Evaluating model %s on %s (%s engine); production baseline: %s",
             dataset,
             self.source.describe(),
-            f"{len(frame):,}",
+            computation.capability,
             f"version {production.version}" if production else "none",
         )
         promotion = ModelPromotionArtifact(self.model_version or partition, self.task_id) if self.promote_on_pass else None
-        return model_gate(frame, self.spec, self.rule, production, data_name=self.source.describe(), promotion=promotion)
+        return model_gate(computation, self.spec, self.rule, production, data_name=self.source.describe(), promotion=promotion)
 
 
 def promote_model_baseline(

@@ -9,19 +9,21 @@ from typing import Any
 
 from quality_gates.checks.results import COLD_START_STATUS, CheckResult, GateKind, GateOutcome
 from quality_gates.operators.base import BaseGateOperator
-from quality_gates.sources.base import Source, SourceConfigurationError, SourceError, read_frame
+from quality_gates.sources.base import Source, SourceConfigurationError, SourceError
 
 
 class ServingMetricGateOperator(BaseGateOperator):
     """Serving gate: join logged predictions with the labels that arrived since, over a time
-    window, in the database (PostgreSQL or SQLite), and judge the model's metrics there.
+    window, in the database (PostgreSQL, SQLite, DuckDB, Snowflake, BigQuery, Trino, Databricks,
+    Redshift), and judge the model's metrics there.
 
     :param conn_id: Airflow SQL connection of the database holding both tables.
     :param predictions_table: ``[schema.]table`` names; keyed by ``id_column``.
     :param labels_table: see ``predictions_table``.
-    :param predictions_source: instead of ``conn_id``, any two sources (files,
-        callables; templated): they are loaded into an in-memory SQLite database and joined by the
-        very same SQL. For data of a size that fits in memory; big logs belong in a database.
+    :param predictions_source: instead of ``conn_id``, any two sources (templated): two
+        ``SparkSource`` are joined in Spark; anything else (Parquet or CSV files, callables) is
+        joined by DuckDB in the worker with the very same SQL, files scanned in place and frames
+        scanned without a copy. Only sums come back either way.
     :param labels_source: see ``predictions_source``.
     :param predicted_at_column: timestamps; the window applies to
         ``predicted_at``, and only labels with ``labeled_at <= as_of`` are known.
@@ -216,10 +218,21 @@ class ServingMetricGateOperator(BaseGateOperator):
             return self._aggregate_sources(window)
         engine = SqlSource(self.conn_id, table=self.tables.predictions_table).engine()
         try:
-            for qualified in (self.tables.predictions_table, self.tables.labels_table):
+            for qualified, clause in (
+                (self.tables.predictions_table, self.tables.predictions()),
+                (self.tables.labels_table, self.tables.labels()),
+            ):
                 schema, _, name = qualified.rpartition(".")
-                if not inspect(engine).has_table(name, schema=schema or None):
+                inspector = inspect(engine)
+                if not inspector.has_table(name, schema=schema or None):
                     raise SourceError(f"table {qualified} does not exist (connection '{self.conn_id}')")
+                found = [column["name"] for column in inspector.get_columns(name, schema=schema or None)]
+                missing = [column.name for column in clause.columns if column.name not in found]
+                if missing:  # the author's mistake, not the database's: not retried
+                    raise SourceConfigurationError(
+                        f"table {qualified} (connection '{self.conn_id}'): column(s) {', '.join(map(repr, missing))} missing "
+                        f"(columns: {', '.join(found)})"
+                    )
             with engine.connect() as connection:
                 return aggregate_delayed_labels(
                     connection,
@@ -236,34 +249,13 @@ class ServingMetricGateOperator(BaseGateOperator):
             ) from exc
 
     def _aggregate_sources(self, window):
-        """Both sources into an in-memory SQLite database, then the same join as for tables."""
-        import sqlalchemy as sa
-        from sqlalchemy.pool import StaticPool
+        """Two sources: joined in Spark when both are Spark DataFrames, else by DuckDB in the
+        worker (files scanned in place, frames scanned without a copy)."""
+        from quality_gates.engines.serving_join import join_sources
 
-        from quality_gates.checks.model_metrics.serving_sql import aggregate_delayed_labels
-
-        tables = self.tables
-        engine = sa.create_engine("sqlite://", poolclass=StaticPool)
-        with engine.connect() as connection:
-            for source, table, table_clause in (
-                (self.predictions_source, tables.predictions_table, tables.predictions()),
-                (self.labels_source, tables.labels_table, tables.labels()),
-            ):
-                frame = read_frame(source)
-                missing = [c.name for c in table_clause.columns if c.name not in frame.columns]
-                if missing:
-                    raise SourceConfigurationError(
-                        f"{source.describe()}: column(s) {', '.join(map(repr, missing))} missing (columns: {', '.join(map(str, frame.columns))})"
-                    )
-                frame.to_sql(table, connection, index=False)
-            return aggregate_delayed_labels(
-                connection,
-                tables,
-                window,
-                task=self.task,
-                decision_threshold=self.decision_threshold,
-                with_scores=tables.score_column is not None,
-            )
+        return join_sources(
+            self.predictions_source, self.labels_source, self.tables, window, task=self.task, decision_threshold=self.decision_threshold
+        )
 
     def run_checks(self, context: Any, store: Any, dataset: str, partition: str) -> GateOutcome:
         from quality_gates.checks.gates import serving_gate

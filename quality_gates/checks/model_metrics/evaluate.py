@@ -13,7 +13,7 @@ from quality_gates.checks.model_metrics.catalogue import METRICS, REGRESSION, re
 from quality_gates.checks.model_metrics.definitions import metric_function
 from quality_gates.checks.model_metrics.intervals import bootstrap_interval, replicate_weights, roc_auc_interval
 from quality_gates.checks.model_metrics.spec import DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES, EvaluationSpec
-from quality_gates.checks.model_metrics.sums import OVERALL, SliceSums, slice_name, sums_for_rows
+from quality_gates.checks.model_metrics.sums import OVERALL, SliceSums, buckets_of_rows, slice_name, sums_for_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,6 +162,8 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
             str(classes[i]): int(labelled_counts[i]) for i in range(n_classes) if labelled_counts[i] and not predicted_counts[i]
         }
 
+    bucket = buckets_of_rows(len(frame), spec.max_buckets, spec.seed)[usable]  # by position in the data, as every engine
+
     def sums(name: str, positions: np.ndarray | slice) -> SliceSums:
         return sums_for_rows(
             spec.task,
@@ -172,8 +174,8 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
             score=None if score is None else score[positions],
             n_classes=n_classes,
             positive=positive,
+            bucket=bucket[positions],
             max_buckets=spec.max_buckets,
-            seed=spec.seed,
         )
 
     parts = [sums(OVERALL, slice(None))]

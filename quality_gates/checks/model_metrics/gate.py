@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from quality_gates.checks.model_metrics.serving_sql import DelayedLabelTables, JoinedAggregates, Window
+    from quality_gates.engines.computation import Computation
 
 
 def model_gate(
-    frame: pd.DataFrame,
+    data: pd.DataFrame | Computation,
     spec: EvaluationSpec,
     rule: JudgingRule,
     production,
@@ -27,13 +28,16 @@ def model_gate(
     data_name: str,
     promotion: ModelPromotionArtifact | None = None,
 ) -> GateOutcome:
-    """Evaluate a candidate on ``frame`` and judge it against ``production`` (a ``ProductionBaseline``
-    or None). ``promotion`` is kept only when the gate passes (``promote_on_pass``)."""
-    from quality_gates.checks.model_metrics.evaluate import evaluate_frame
+    """Evaluate a candidate on ``data`` (a frame, or a computation: its engine sums the rows where
+    they are) and judge it against ``production`` (a ``ProductionBaseline`` or None).
+    ``promotion`` is kept only when the gate passes (``promote_on_pass``)."""
     from quality_gates.checks.model_metrics.findings import findings_check_results
+    from quality_gates.engines.computation import Computation, PandasChunks
+    from quality_gates.engines.registry import Family, compute
 
+    computation = data if isinstance(data, Computation) else PandasChunks.of(data, data_name)
     try:
-        evaluation = evaluate_frame(frame, spec)
+        evaluation = compute(Family.MODEL_EVALUATION, computation, spec)
     except (EvaluationDataError, MetricDefinitionError) as exc:  # e.g. roc_auc asked of a 3-class model
         message = f"{data_name}: {exc}"
         check = CheckResult(
@@ -45,10 +49,10 @@ def model_gate(
             "rows with labels and predictions",
             {"kind": EVALUATION_DATA, "explanation": message, "message": message},
         )
-        return GateOutcome(len(frame), (check,))
+        return GateOutcome(0 if isinstance(data, Computation) else len(data), (check,))
     checks = findings_check_results(evaluation.findings, spec) + rule.judge(evaluation.estimates, production)
     passed = worst_status([c.status for c in checks]) is Status.PASSED
-    return GateOutcome(len(frame), tuple(checks), (promotion,) if passed and promotion is not None else ())
+    return GateOutcome(evaluation.findings.rows, tuple(checks), (promotion,) if passed and promotion is not None else ())
 
 
 def serving_gate(

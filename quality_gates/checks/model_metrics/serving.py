@@ -72,6 +72,8 @@ def evaluate_aggregates(
         keyed[OVERALL].append(row)
         for column, value in zip(tables.slice_columns, row[:width]):
             keyed[slice_name(column, "<missing>" if value is None else value)].append(row)
+    # Overall first, then slices by name: the same order whatever order the database grouped in.
+    keyed = defaultdict(list, sorted(keyed.items(), key=lambda item: (item[0] != OVERALL, item[0])))
     report = {"predictions": aggregates.predictions}
     if task == CLASSIFICATION:
         parts, n_classes, positive, report_extra = _classification_parts(keyed, tables, width, weights, positive_label)
@@ -147,7 +149,7 @@ def _classification_parts(keyed, tables: DelayedLabelTables, width: int, weights
             sums[index[label] * n_classes + index[predicted]] += count * weights[block]
             sums[-1] = np.nan  # no log loss in the database
             rows_in += count
-        parts.append(SliceSums(name, rows_in, np.array(list(blocks.values())) if blocks else np.zeros((0, width_k))))
+        parts.append(SliceSums(name, rows_in, np.array([blocks[b] for b in sorted(blocks)]) if blocks else np.zeros((0, width_k))))
     report = {
         "labelled": labelled,
         "missing_predictions": missing,
@@ -209,7 +211,7 @@ def _regression_parts(keyed, width: int, weights: np.ndarray):
             sums = blocks.setdefault(block, np.zeros(5))
             sums += w * np.array([count, *(float(v) for v in row[width + 4 : width + 8])])
             rows_in += count
-        parts.append(SliceSums(name, rows_in, np.array(list(blocks.values())) if blocks else np.zeros((0, 5))))
+        parts.append(SliceSums(name, rows_in, np.array([blocks[b] for b in sorted(blocks)]) if blocks else np.zeros((0, 5))))
     return parts, {"labelled": labelled, "missing_predictions": missing}
 
 

@@ -7,7 +7,8 @@ counts per (slice, time block, label, predicted class) for classification, error
 histogram of label delays, and the problems (duplicate ids, labels without a prediction).
 Nothing row-level leaves the database.
 
-Built with SQLAlchemy Core for PostgreSQL and SQLite: identifiers are quoted by SQLAlchemy and
+Built with SQLAlchemy Core for PostgreSQL, SQLite, DuckDB, Spark SQL and the warehouses
+(``JOIN_DIALECTS``): identifiers are quoted by SQLAlchemy and
 every value (window bounds, thresholds) is a bound parameter.
 """
 
@@ -79,12 +80,20 @@ class Window:
         return (self.end - self.start).total_seconds()
 
 
+# Where the join runs: executed in the tests on PostgreSQL, SQLite, DuckDB and Spark SQL
+# ("databricks"), compiled for the warehouses.
+JOIN_DIALECTS = ("postgresql", "sqlite", "duckdb", "databricks", "snowflake", "bigquery", "trino", "redshift")
+
+
 class _Time:
     """Timestamps as each database compares and subtracts them."""
 
     def __init__(self, dialect_name: str):
-        if dialect_name not in ("postgresql", "sqlite"):
-            raise UnsupportedDialectError(f"the delayed-label join runs on PostgreSQL or SQLite, not {dialect_name}")
+        if dialect_name not in JOIN_DIALECTS:
+            raise UnsupportedDialectError(
+                f"the delayed-label join cannot run on SQL dialect '{dialect_name}' (supported: {', '.join(JOIN_DIALECTS)})"
+            )
+        self.dialect = dialect_name
         self.sqlite = dialect_name == "sqlite"
 
     def value(self, column):
@@ -99,13 +108,22 @@ class _Time:
     def seconds_between(self, later, earlier):
         if self.sqlite:
             return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86_400.0
-        # date_part gives a float; EXTRACT gives NUMERIC on PostgreSQL ≥ 14, several times slower per row.
-        return sa.func.date_part("epoch", later - earlier)
+        if self.dialect == "postgresql":
+            # date_part gives a float; EXTRACT gives NUMERIC on PostgreSQL ≥ 14, several times slower per row.
+            return sa.func.date_part("epoch", later - earlier)
+        if self.dialect == "duckdb":
+            return sa.func.epoch(later) - sa.func.epoch(earlier)
+        if self.dialect == "trino":
+            return sa.func.to_unixtime(later) - sa.func.to_unixtime(earlier)
+        if self.dialect in ("snowflake", "redshift"):
+            return sa.func.datediff(sa.literal_column("microsecond"), earlier, later) / 1e6
+        # Spark SQL (Databricks) and BigQuery count microseconds since the epoch.
+        return (sa.func.unix_micros(later) - sa.func.unix_micros(earlier)) / 1e6
 
     def seconds_since(self, column, name: str, moment: dt.datetime):
         if self.sqlite:
             return (sa.func.julianday(column) - self.bound(name, moment)) * 86_400.0
-        return sa.func.date_part("epoch", column - sa.bindparam(name, moment, type_=sa.DateTime(timezone=True)))
+        return self.seconds_between(column, self.bound(name, moment))
 
     def floor(self, value):
         return sa.cast(value, sa.Integer) if self.sqlite else sa.func.floor(value)  # non-negative here: CAST truncates
@@ -139,12 +157,14 @@ def aggregate_delayed_labels(
     task: str,
     decision_threshold: float = 0.5,
     with_scores: bool = False,
+    relations: tuple[sa.FromClause, sa.FromClause] | None = None,
 ) -> JoinedAggregates:
     """Everything the serving gate needs: metric sums and label delays from one pass over the
     join, ROC AUC score counts from a second; ids are checked for duplicates unless a primary
-    key or unique index already guarantees them."""
+    key or unique index already guarantees them. ``relations``: (predictions, labels) to read
+    instead of the tables (scans of files, frames, Spark views), with the tables' column names."""
     time = _Time(connection.dialect.name)
-    p, lab = tables.predictions(), tables.labels()
+    p, lab = relations or (tables.predictions(), tables.labels())
     pid, lid = p.c[tables.id_column], lab.c[tables.id_column]
     predicted_at, labeled_at = p.c[tables.predicted_at_column], lab.c[tables.labeled_at_column]
     in_window = sa.and_(
@@ -157,7 +177,7 @@ def aggregate_delayed_labels(
     total = connection.execute(sa.select(sa.func.count()).where(in_window)).scalar_one()
     duplicate_predictions = (
         (0, ())
-        if _unique(connection, tables.predictions_table, tables.id_column)
+        if relations is None and _unique(connection, tables.predictions_table, tables.id_column)
         else _duplicates(connection, sa.select(pid).where(in_window).subquery())
     )
     orphans = (

@@ -1,16 +1,23 @@
 """Summed statistics per slice and bootstrap bucket: what every engine hands to the intervals.
 
-A slice's rows are spread over at most ``max_buckets`` buckets and each bucket keeps the sums
-of ``definitions``. Resampling buckets instead of rows keeps the bootstrap's cost independent of
+A slice's rows are spread over ``max_buckets`` buckets and each bucket keeps the sums of
+``definitions``. Resampling buckets instead of rows keeps the bootstrap's cost independent of
 the number of rows (1M rows cost the same as 1,000): for rows that are independent, random
-buckets give the same variance of sums as rows do. A slice with no more rows than buckets gets
-one row per bucket, which is the ordinary row bootstrap.
+buckets give the same variance of sums as rows do (with fewer rows than buckets, most buckets
+hold one row or none: a Poisson-like row bootstrap).
+
+A row's bucket is a scrambled hash of its position in the data (``bucket_of_position``), built
+from integer ``+``, ``*`` and ``mod`` only, so that numpy, SQL, polars and Spark compute the very
+same bucket for the same row: every engine gives the same intervals for the same rows in the
+same order. ROC AUC ranks scores rounded to ``SCORE_DECIMALS`` (ties count half), so that an
+engine returns at most 10^4 + 1 score groups per slice and class, whatever the row count.
 """
 
 from __future__ import annotations
 
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +26,9 @@ from quality_gates.checks.model_metrics.definitions import classification_width
 from quality_gates.checks.model_metrics.spec import DEFAULT_MAX_BUCKETS
 
 OVERALL = "overall"
+SCORE_DECIMALS = 4
+# A prime below 2^31: every intermediate product of the hash stays below 2^62 (BIGINT everywhere).
+POSITION_PRIME = 2_147_483_647
 # Probabilities are clipped like scikit-learn's log_loss, so that a confident miss costs a lot, not infinity.
 EPSILON = np.finfo(np.float64).eps
 
@@ -46,11 +56,24 @@ def slice_name(column: str, value: object) -> str:
     return f"{column}={value}"
 
 
-def bucket_of_rows(rows: int, max_buckets: int, seed_parts: tuple) -> tuple[np.ndarray, int]:
-    if rows <= max_buckets:
-        return np.arange(rows), max(rows, 1)
-    rng = np.random.default_rng([zlib.crc32(str(p).encode()) for p in seed_parts])
-    return rng.integers(0, max_buckets, rows), max_buckets
+def bucket_of_position(position: Any, seed: int, max_buckets: int, mod: Callable[[Any, int], Any]) -> Any:
+    """The bootstrap bucket of the row at 0-based ``position``: ``position`` may be a numpy array,
+    a SQL expression, a polars or Spark column; ``mod(x, m)`` is the engine's modulo. A quadratic
+    step scrambles the position, so that sorted data does not land in buckets by order."""
+    x = mod(position + (seed * 7919) % POSITION_PRIME, POSITION_PRIME)
+    h = mod(x * 48271 + 12345, POSITION_PRIME)
+    h = mod(h * h, POSITION_PRIME)
+    h = mod(h * 16807 + x, POSITION_PRIME)
+    return mod(h, max_buckets)
+
+
+def buckets_of_rows(rows: int, max_buckets: int, seed: int) -> np.ndarray:
+    return bucket_of_position(np.arange(rows, dtype=np.int64), seed, max_buckets, np.mod)
+
+
+def score_key(score: Any) -> Any:
+    """The integer a score is grouped by for ROC AUC (numpy; SQL engines spell it the same)."""
+    return np.round(score * 10.0**SCORE_DECIMALS)
 
 
 def regression_buckets(y: np.ndarray, predicted: np.ndarray, weight: np.ndarray, bucket: np.ndarray, buckets: int) -> np.ndarray:
@@ -85,7 +108,7 @@ def binary_log_loss(is_positive: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 
 def score_groups(score: np.ndarray, is_positive: np.ndarray, weight: np.ndarray) -> ScoreGroups:
-    scores, index = np.unique(score, return_inverse=True)
+    scores, index = np.unique(score_key(score), return_inverse=True)
     positive_weight = np.where(is_positive, weight, 0.0)
     negative_weight = weight - positive_weight
     return ScoreGroups(
@@ -107,12 +130,12 @@ def sums_for_rows(
     score: np.ndarray | None = None,
     n_classes: int = 0,
     positive: int | None = None,
+    bucket: np.ndarray,
     max_buckets: int = DEFAULT_MAX_BUCKETS,
-    seed: int = 0,
 ) -> SliceSums:
     """Sums of one slice. Classification: ``label``/``predicted`` are class indexes and
-    ``score`` the positive-class probability (binary only)."""
-    bucket, buckets = bucket_of_rows(len(label), max_buckets, (seed, name))
+    ``score`` the positive-class probability (binary only); ``bucket`` each row's bucket."""
+    buckets = max_buckets
     if task == REGRESSION:
         return SliceSums(name, len(label), regression_buckets(label, predicted, weight, bucket, buckets))
     groups = None
