@@ -126,10 +126,12 @@ class SparkFrame(Computation):
     """A Spark DataFrame (classic or Spark Connect): statistics run as Spark aggregations and
     only aggregates and bounded samples come back, as Rows (no pandas conversion in Spark).
 
-    ``key_columns`` name a row in failure cases, as for ``SqlQuery``.
+    ``key_columns`` name a row in failure cases, as for ``SqlQuery``. ``cache``: persist the
+    frame while a statistic reads it several times (a query or callable, costly to recompute).
     """
 
     frame: Any
     name: str
     key_columns: tuple[str, ...] = ()
+    cache: bool = False
     capability: ClassVar[Capability] = Capability.SPARK

@@ -18,7 +18,7 @@ from quality_gates.checks.profiles.model import CATEGORICAL, NUMERIC
 from quality_gates.checks.schema_validation import ChunkedSchemaValidator, SchemaValidation
 from quality_gates.engines.computation import SparkFrame
 from quality_gates.engines.schema_sql import BUILTIN_MODULE, Residual, _bindable
-from quality_gates.engines.spark import frame_chunks, is_nested, kind_of, present, ref
+from quality_gates.engines.spark import frame_chunks, is_nested, kind_of, present, ref, wide_aggregation
 
 
 def measure(
@@ -72,18 +72,18 @@ def measure(
         )
 
     # One aggregation: the row count and a filtered count per row check.
-    counts = frame.agg(F.count(F.lit(1)), *(F.count_if(failing) for _key, _column, failing in row_checks)).collect()[0]
+    with wide_aggregation(frame):
+        counts = frame.agg(F.count(F.lit(1)), *(F.count_if(failing) for _key, _column, failing in row_checks)).collect()[0]
     rows = int(counts[0])
     validator.counted(rows)
-    for (key, column, failing), count in zip(row_checks, counts[1:]):
-        count = int(count or 0)
-        samples = []
-        if count and max_failure_cases:
-            selected = [ref(k) for k in keys] + ([present(fields[column]).alias(column)] if column else [])
-            samples = _cases(frame.where(failing).select(*selected).limit(max_failure_cases).collect(), keys, [column])
-            if key[0] == "nullable" and kind_of(fields[column].dataType) in (NUMERIC, CATEGORICAL):
-                samples = [{**case, "value": json_safe(math.nan)} for case in samples]  # as pandas holds NULL there
-        validator.measured(key, count, samples)
+    failed = [(key, column, failing, int(count)) for (key, column, failing), count in zip(row_checks, counts[1:]) if count]
+    samples = _failing_samples(frame, fields, keys, failed, max_failure_cases)
+    for key, column, _failing in row_checks:
+        count = next((n for k, _c, _f, n in failed if k == key), 0)
+        cases = samples.get(key, [])
+        if key[0] == "nullable" and kind_of(fields[column].dataType) in (NUMERIC, CATEGORICAL):
+            cases = [{**case, "value": json_safe(math.nan)} for case in cases]  # as pandas holds NULL there
+        validator.measured(key, count, cases)
     for key, columns in unique:
         validator.measured(key, *_duplicates(frame, fields, columns, keys, max_failure_cases))
     for name in missing:
@@ -96,6 +96,33 @@ def measure(
     if residual:
         _run_residual(frame, schema, residual, validator, chunk_size, max_failure_cases)
     return validator.finish()
+
+
+def _failing_samples(frame: Any, fields: dict, keys: list[str], failed: list[tuple], limit: int) -> dict[tuple, list[dict]]:
+    """At most ``limit`` failing rows per failing check. One query first: the first ``limit`` rows
+    failing any check, with a flag per check; only a check that this leaves short of
+    ``min(limit, its failing rows)`` gets a query of its own (rare checks among frequent ones)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    if not failed or not limit:
+        return {}
+    columns = list(dict.fromkeys(column for _key, column, _failing, _count in failed if column))
+    selected = [ref(k) for k in keys] + [present(fields[c]).alias(f"qg_v{i}") for i, c in enumerate(columns)]
+    flags = [F.coalesce(failing, F.lit(False)).alias(f"qg_f{i}") for i, (_k, _c, failing, _n) in enumerate(failed)]
+    any_failing = reduce(lambda a, b: a | b, (F.coalesce(failing, F.lit(False)) for _k, _c, failing, _n in failed))
+    rows = frame.where(any_failing).select(*selected, *flags).limit(limit).collect()
+    width = len(keys) + len(columns)
+    samples = {}
+    for number, (key, column, failing, count) in enumerate(failed):
+        at = len(keys) + columns.index(column) if column else None
+        chosen = [(*row[: len(keys)], row[at]) if at is not None else tuple(row[: len(keys)]) for row in rows if row[width + number]]
+        if len(chosen) < min(limit, count):
+            own = [ref(k) for k in keys] + ([present(fields[column]).alias(column)] if column else [])
+            chosen = [tuple(row) for row in frame.where(failing).select(*own).limit(limit).collect()]
+        samples[key] = _cases(chosen[:limit], keys, [column])
+    return samples
 
 
 def _duplicates(frame: Any, fields: dict, columns: tuple[str, ...], keys: list[str], limit: int) -> tuple[int, list[dict]]:

@@ -74,7 +74,9 @@ class SparkSource:
         from quality_gates.engines.computation import SparkFrame
         from quality_gates.engines.spark_session import session_for
 
-        return SparkFrame(self.frame(session_for(self.conn_id)), self.describe(), tuple(self.key_columns))
+        # A query or callable may join or aggregate: cached while a gate reads it several times.
+        costly = self.sql is not None or self.fn is not None
+        return SparkFrame(self.frame(session_for(self.conn_id)), self.describe(), tuple(self.key_columns), cache=costly)
 
     def frame(self, spark: Any) -> Any:
         try:

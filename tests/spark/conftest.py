@@ -1,6 +1,13 @@
-"""One local Spark session per test worker (a JVM start costs ~10 s): local[2], no UI, UTC."""
+"""One local Spark session for all of tests/spark (a JVM start costs ~10-20 s): local[2], no UI, UTC.
+
+Every test here is in one xdist group, so that `pytest -n 2 --dist loadgroup` starts one JVM, not
+one per worker. The data is tiny: a JIT that stops at its quick tier (C1), a serial GC and one
+shuffle partition cost the JVM less CPU than the settings made for big data.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -8,12 +15,33 @@ pytest.importorskip("pyspark")
 
 from tests.airflow.conftest import dagbag, gate_store, run_dag  # noqa: F401  (the dag.test() fixtures)
 
+HERE = Path(__file__).resolve().parent
+TEST_CONF = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "2",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.xdist_group("spark"))
+
+
+@pytest.fixture
+def store_url(tmp_path) -> str:
+    """The results store of the gate runs here: SQLite only (the store's backends are tested in
+    tests/store and tests/airflow; here the point is Spark, and every run on a second store costs)."""
+    return f"sqlite:///{tmp_path / 'quality_gates.db'}"
+
 
 @pytest.fixture(scope="session")
 def spark():
     from quality_gates.engines.spark_session import local_session
 
-    session = local_session("local[2]", {"spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2"})
+    session = local_session("local[2]", TEST_CONF)
     yield session
     session.stop()
 
