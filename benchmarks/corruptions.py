@@ -486,7 +486,9 @@ CORRUPTIONS: dict[str, Corruption] = {
             lambda f: _columns(f, _is_segment),
             drop_segment,
         ),
-        Corruption("more_nulls", "more nulls in a column that is already partly null", True, lambda f: _columns(f, _partly_null), inject_nulls),
+        Corruption(
+            "more_nulls", "more nulls in a column that is already partly null", True, lambda f: _columns(f, _partly_null), inject_nulls
+        ),
         Corruption(
             "clock_shift",
             f"an integer clock (hour 0–23, HHMM) shifted by +{TIME_SHIFT_HOURS} h",
@@ -494,7 +496,9 @@ CORRUPTIONS: dict[str, Corruption] = {
             lambda f: _columns(f, lambda s: _clock_period(s) is not None),
             shift_clock,
         ),
-        Corruption("pinned_category", "a categorical column stuck on one existing value", True, lambda f: _columns(f, is_category), pin_category),
+        Corruption(
+            "pinned_category", "a categorical column stuck on one existing value", True, lambda f: _columns(f, is_category), pin_category
+        ),
         Corruption("stale_copy", "yesterday's partition republished under today's key", False, _partition, stale_copy, needs_previous=True),
     )
 }

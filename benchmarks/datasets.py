@@ -111,7 +111,9 @@ def _rdataset(package: str, name: str) -> pd.DataFrame:
 def weather() -> PartitionedDataset:
     raw = _rdataset("nycflights13", "weather")
     raw["time_hour"] = pd.to_datetime(raw["time_hour"], utc=True)
-    return PartitionedDataset("weather", "nycflights13 hourly weather at 3 NYC airports, 2013, per day (~72 rows, 13 columns)", _by_day(raw))
+    return PartitionedDataset(
+        "weather", "nycflights13 hourly weather at 3 NYC airports, 2013, per day (~72 rows, 13 columns)", _by_day(raw)
+    )
 
 
 def mpls_stops() -> PartitionedDataset:
