@@ -64,11 +64,17 @@ def segment_shifts(column: str, current: PartitionProfile, history: Sequence[Par
     """``segment_shift`` of every history partition and, last, of the current one; and the move
     of the current partition's most unusual value (None when no value is common enough)."""
     partitions = [*history, current]
-    shares = [dict(p.columns[column].top_values) for p in partitions]
-    values = sorted({v for s in shares[:-1] for v in s})
+    columns = [p.columns[column] for p in partitions]
+    values = sorted({v for col in columns[:-1] for v, _ in col.top_values})
     if not values:
         return [0.0] * len(partitions), None
-    table = np.array([[s.get(v, 0.0) for v in values] for s in shares])
+    position = {v: i for i, v in enumerate(values)}
+    table = np.zeros((len(partitions), len(values)))
+    for row, col in enumerate(columns):
+        for value, share in col.top_values:
+            i = position.get(value)
+            if i is not None:
+                table[row, i] = share
     past = table[:-1]
     typical = np.median(past, axis=0)
     keep = typical >= MIN_SEGMENT_SHARE
@@ -76,7 +82,7 @@ def segment_shifts(column: str, current: PartitionProfile, history: Sequence[Par
         return [0.0] * len(partitions), None
     table, past, typical = table[:, keep], past[:, keep], typical[keep]
     spread = MAD_TO_SIGMA * np.median(np.abs(past - typical), axis=0)
-    sizes = np.array([_sampled_values(p, p.columns[column]) for p in partitions])
+    sizes = np.array([_sampled_values(p, col) for p, col in zip(partitions, columns)])
     # Binomial noise, a share of 0 or 1 counted as half a row off it (as the detector's noise floors do).
     half_row = 0.5 / sizes[:, None]
     p = np.clip(typical[None, :], half_row, 1 - half_row)
