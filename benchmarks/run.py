@@ -13,6 +13,7 @@ BENCHMARKS = {
     "profiles": "benchmarks.profiles",
     "anomaly_evaluate": "benchmarks.anomaly_evaluate",
     "detection_quality": "benchmarks.detection_quality",
+    "lodo": "benchmarks.lodo",
     "ui_pages": "benchmarks.ui_pages",
     "model_metrics": "benchmarks.model_metrics",
     "model_engines": "benchmarks.model_engines",

@@ -87,7 +87,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     else:
         print("backtest: give a FILE, or --conn-id and --table", file=sys.stderr)
         return 2
-    detector = PartitionAnomalyDetector(sensitivity=args.sensitivity, min_history=args.min_history, seasonality=args.seasonality)
+    detector = PartitionAnomalyDetector(
+        sensitivity=args.sensitivity, min_history=args.min_history, seasonality=args.seasonality, max_alarm_rate=args.max_alarm_rate
+    )
     store = None
     if args.record:
         from quality_gates.store.repository import ResultStore
@@ -154,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--min-history", type=int, default=7, help="earlier partitions needed to judge (default 7)")
     back.add_argument("--history", type=int, default=30, help="earlier partitions compared with (default 30)")
     back.add_argument("--seasonality", choices=["weekly"], help="compare same weekdays")
+    back.add_argument("--max-alarm-rate", type=float, help="calibrate thresholds on the history to this alarm rate (e.g. 0.01)")
     back.add_argument("--record", action="store_true", help="seed the results store's history from the replay")
     back.add_argument("--store-conn-id", help="results store connection for --record")
     back.add_argument("--store-url", help="results store SQLAlchemy URL for --record")

@@ -21,6 +21,8 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     :param cold_start: what "insufficient history" means for the task: ``warn`` (default),
         ``pass`` or ``fail``.
     :param seasonality: ``"weekly"`` compares Mondays with Mondays (partition keys must be dates).
+    :param max_alarm_rate: calibrate thresholds on the history itself so that its own partitions
+        would alarm at about this rate (e.g. ``0.01``); None (default) keeps fixed thresholds.
     :param engine: ``auto`` (SQL in the database, Parquet with DuckDB, frames with pandas), or ``pandas``
         / ``polars`` / ``duckdb`` for files and in-memory data.
 
@@ -40,6 +42,7 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         cold_start: str = "warn",
         seasonality: str | None = None,
         engine: str = "auto",
+        max_alarm_rate: float | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -52,6 +55,7 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         self.cold_start = cold_start
         self.seasonality = seasonality
         self.engine = engine
+        self.max_alarm_rate = max_alarm_rate
 
     def default_dataset(self) -> str | None:
         return self.source.default_dataset()
@@ -68,7 +72,9 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
         self.log.info(
             "Profiled %s: %s rows; comparing with %d earlier partitions", self.source.describe(), f"{profile.row_count:,}", len(history)
         )
-        detector = PartitionAnomalyDetector(sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality)
+        detector = PartitionAnomalyDetector(
+            sensitivity=self.sensitivity, min_history=self.min_history, seasonality=self.seasonality, max_alarm_rate=self.max_alarm_rate
+        )
         return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[self.cold_start])
 
 

@@ -14,6 +14,7 @@ from airflow.api_fastapi.auth.managers.models.base_user import BaseUser
 from fastapi import HTTPException, status
 
 from quality_gates.checks.anomaly.bands import baseline_band
+from quality_gates.checks.anomaly.detector import BASE_THRESHOLD, HISTORY_MARGIN
 from quality_gates.checks.profiles.model import FRACTION_METRICS
 from quality_gates.checks.results import BaselineStatus
 from quality_gates.plugin import gate_views, security
@@ -330,7 +331,7 @@ def series(
     metrics = []
     for metric, values in sorted(browse.metric_series(store.engine, dataset, column, keys).items()):
         bounds = (0.0, 1.0) if metric in FRACTION_METRICS else None
-        low, high = baseline_band(values, in_baseline, window=BAND_HISTORY, bounds=bounds)
+        low, high = baseline_band(values, in_baseline, window=BAND_HISTORY, bounds=bounds, margin=HISTORY_MARGIN)
         metrics.append(MetricSeriesOut(metric=metric, values=significant(values), band_low=significant(low), band_high=significant(high)))
     if not metrics and keys:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"dataset {dataset!r} has no profiled column {column!r}")
@@ -342,7 +343,10 @@ def series(
         gate_run_ids=[p.gate_run_id for p in partitions],
         gate_run_url=f"{base}/gate-runs/{{id}}",
         metrics=metrics,
-        band=f"median ± 5 robust σ (1.4826 × MAD) of the {BAND_HISTORY} earlier baseline partitions",
+        band=(
+            f"median ± the detector's threshold: {BASE_THRESHOLD:g} robust σ (1.4826 × MAD) or {HISTORY_MARGIN:g} × the widest "
+            f"deviation, whichever is wider, over the {BAND_HISTORY} earlier baseline partitions"
+        ),
     )
 
 

@@ -40,6 +40,22 @@ def test_anomaly_gate_learns_history_then_blocks_a_corrupted_partition(gate_stor
     ]
 
 
+def test_calibrated_anomaly_gate_blocks_a_missing_segment_and_names_it(gate_store, dagbag):
+    start = dt.datetime(2024, 8, 1, tzinfo=dt.UTC) + dt.timedelta(days=30 * next(_RUNS))
+    days = [start + dt.timedelta(days=i) for i in range(7)]
+    states = [run_dag_on(dagbag, "anomaly_gate_calibrated", day, corruption="none")[1] for day in days[:6]]
+    assert [s["gate"] for s in states] == ["success"] * 6
+    _, states = run_dag_on(dagbag, "anomaly_gate_calibrated", days[6], corruption="missing_segment")
+    assert states == {"gate": "failed", "downstream": "upstream_failed"}
+    blocked = gate_store.recent(dag_id="anomaly_gate_calibrated")[0].result
+    overall = blocked.checks[0]
+    assert overall.details["culprits"][0] == "status"
+    assert "calibrated so that the history's own partitions alarm at 1.0%" in overall.details["message"]
+    segment = next(c for c in blocked.checks[1:] if c.check_name == "segment_shift")
+    assert (segment.column, segment.status) == ("status", "failed")
+    assert "segment 'new' dropped: 0.0% of rows" in segment.details["message"]
+
+
 def test_anomaly_gate_profiles_a_sql_table_in_the_database(gate_store, store_url, postgres_database, dagbag, monkeypatch):
     import pandas as pd
     import sqlalchemy as sa

@@ -45,3 +45,21 @@ def test_a_flagged_partition_does_not_widen_later_bands():
     assert high[16] < 20 and low[16] > 0
     shares_low, shares_high = baseline_band([0.0] * 10, [True] * 10, bounds=(0.0, 1.0))
     assert shares_low[9] == 0.0 and shares_high[9] == 0.0
+
+
+def test_band_with_a_margin_is_the_detectors_threshold_and_wider_for_metrics_that_wobble():
+    rng = np.random.default_rng(3)
+    quiet = list(rng.normal(100.0, 1.0, 40))
+    spiky = list(quiet)
+    spiky[20] += 15.0  # one wobble in the window: the detector allows 1.5 × it
+    members = [True] * 40
+    plain_low, plain_high = baseline_band(quiet, members)
+    s_low, s_high = baseline_band(spiky, members, margin=1.5)
+    recent = np.asarray(spiky[9:39])
+    center = np.median(recent)
+    sigma = 1.4826 * np.median(np.abs(recent - center))
+    widest = np.max(np.abs(recent - center)) / sigma
+    assert s_high[39] == pytest.approx(center + max(5.0, 1.5 * widest) * sigma)
+    assert s_high[39] - s_low[39] > 1.5 * (plain_high[39] - plain_low[39])
+    q_low, q_high = baseline_band(quiet, members, margin=1.5)
+    assert q_high[39] - q_low[39] >= plain_high[39] - plain_low[39]

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, feature_matrix
+from quality_gates.checks.anomaly.calibration import partition_level
+from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, VALUE_FEATURES, feature_matrix
+from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
 from quality_gates.checks.values import MAD_TO_SIGMA
@@ -39,6 +41,9 @@ IDENTICAL = "identical_partition"
 BASE_THRESHOLD = 5.0
 # ...and further out than anything history showed, by this factor.
 HISTORY_MARGIN = 1.5
+# With max_alarm_rate, every threshold is scaled so that the history's own partitions would
+# alarm at that rate, but never below this share of the default thresholds.
+LEVEL_FLOOR = 0.8
 # Shares must also move by at least this much (absolute) to count: 0.1 percentage points.
 MIN_SHARE_CHANGE = 0.001
 # Extremes (min, max, longest string...) hinge on single rows, and quantiles of real data jump
@@ -53,7 +58,7 @@ _THRESHOLD_FACTORS = {
 # Statistics that take the data's own values: on discrete data (hours, ratings on a 0.1 grid,
 # hourly timestamps) they move in whole steps, and one step is not news.
 _ORDER_STATISTICS = {*QUANTILES, "min", "max", "length_min", "length_max", "span_seconds", *(f"time_of_day_{q}" for q in QUANTILES)}
-_SAMPLE_BASED = SAMPLED_METRICS | set(DERIVED)
+_SAMPLE_BASED = SAMPLED_METRICS | set(VALUE_FEATURES)
 _SHARES = FRACTION_METRICS | set(DERIVED)
 
 
@@ -75,6 +80,8 @@ class Explanation:
         if self.metric == IDENTICAL:
             return f"partition is identical to the earlier partition {self.detail} (a stale copy?)"
         where = "partition" if self.column == TABLE else f"column '{self.column}'"
+        if self.metric == SEGMENT_SHIFT and self.detail:
+            return f"{where}: {self.detail}; segment_shift = {_fmt(self.observed)}, allowed up to {_fmt(self.expected_high)}"
         return (
             f"{where} {self.metric} = {_fmt(self.observed)}, expected {_fmt(self.expected_low)} … "
             f"{_fmt(self.expected_high)} (median {_fmt(self.median)}, {abs(self.z):.1f} robust σ away)"
@@ -104,11 +111,26 @@ class PartitionAnomalyDetector:
     :param seasonality: ``"weekly"`` compares a partition only with partitions of the same
         weekday (partition keys must start with an ISO date) when there are enough of them.
     :param max_explanations: how many flagged metrics to explain.
+    :param max_alarm_rate: calibrate on the history itself: every threshold is scaled so that
+        the history's own partitions, each judged against the others, would alarm at about this
+        rate per partition (an exponential tail fitted to their scores), never below
+        ``LEVEL_FLOOR`` times the defaults. Fewer false alarms on noisy datasets, some recall
+        lost there (see benchmarks/results/lodo.md). None (default): fixed thresholds.
     """
 
-    def __init__(self, sensitivity: float = 1.0, min_history: int = 7, seasonality: str | None = None, max_explanations: int = 10):
+    def __init__(
+        self,
+        sensitivity: float = 1.0,
+        min_history: int = 7,
+        seasonality: str | None = None,
+        max_explanations: int = 10,
+        max_alarm_rate: float | None = None,
+    ):
         if sensitivity <= 0:
             raise ValueError("sensitivity must be positive")
+        if max_alarm_rate is not None and not 0 < max_alarm_rate < 1:
+            raise ValueError(f"max_alarm_rate must be between 0 and 1, not {max_alarm_rate!r}")
+        self.max_alarm_rate = max_alarm_rate
         if seasonality not in (None, "weekly"):
             raise ValueError("seasonality must be None or 'weekly'")
         self.sensitivity = sensitivity
@@ -122,7 +144,10 @@ class PartitionAnomalyDetector:
             note = f"{len(history)} earlier partition(s); at least {self.min_history} are needed to judge"
             return AnomalyVerdict(INSUFFICIENT_HISTORY, 0.0, history_size=len(history), notes=(*notes, note))
         explanations = schema_changes(current, history) + stale_copies(current, history)
-        explanations += self._metric_outliers(current, history)
+        outliers, level = self._metric_outliers(current, history)
+        explanations += outliers
+        if level != 1.0:
+            notes.append(f"thresholds × {level:.2f}: calibrated so that the history's own partitions alarm at {self.max_alarm_rate:.1%}")
         explanations.sort(key=_explanation_order)
         flagged = [e for e in explanations if e.severity >= 1.0]
         score = explanations[0].severity if explanations else 0.0
@@ -147,10 +172,11 @@ class PartitionAnomalyDetector:
             return same_day, [f"compared with {len(same_day)} earlier partitions on the same weekday"]
         return history, [f"only {len(same_day)} earlier partitions on the same weekday: compared with all"]
 
-    def _metric_outliers(self, current: PartitionProfile, history: list[PartitionProfile]) -> list[Explanation]:
-        features, matrix, vector = feature_matrix(current, history)
+    def _metric_outliers(self, current: PartitionProfile, history: list[PartitionProfile]) -> tuple[list[Explanation], float]:
+        """Every metric's explanation, and the factor the thresholds were calibrated by (1: none)."""
+        features, matrix, vector, details = feature_matrix(current, history)
         if not features:
-            return []
+            return [], 1.0
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: skipped below
             center = np.nanmedian(matrix, axis=0)
@@ -160,11 +186,16 @@ class PartitionAnomalyDetector:
             scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
             history_z = np.abs(matrix - center) / scale
             widest = np.max(np.where(np.isnan(history_z), -np.inf, history_z), axis=0, initial=-np.inf)
-            base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features])
-            threshold = np.maximum(base * _short_history_factor(len(history)), HISTORY_MARGIN * widest) / self.sensitivity
+            base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features]) * _short_history_factor(len(history))
+            threshold = np.maximum(base, HISTORY_MARGIN * widest) / self.sensitivity
             z = (vector - center) / scale
-            severity = np.abs(z) / threshold
         enough = np.sum(~np.isnan(matrix), axis=0) >= self.min_history
+        level = 1.0
+        if self.max_alarm_rate is not None:
+            level = partition_level(history_z, base, HISTORY_MARGIN, enough, self.max_alarm_rate, LEVEL_FLOOR)
+            threshold = threshold * level
+        with np.errstate(all="ignore"):
+            severity = np.abs(z) / threshold
         out = []
         for i, (column, metric) in enumerate(features):
             if not enough[i] or not np.isfinite(severity[i]):
@@ -175,8 +206,9 @@ class PartitionAnomalyDetector:
             low, high = center[i] - threshold[i] * scale[i], center[i] + threshold[i] * scale[i]
             if metric in _SHARES:
                 low, high = max(low, 0.0), min(high, 1.0)
-            out.append(Explanation(column, metric, float(vector[i]), float(low), float(high), float(center[i]), float(z[i]), sev))
-        return out
+            detail = details.get((column, metric))
+            out.append(Explanation(column, metric, float(vector[i]), float(low), float(high), float(center[i]), float(z[i]), sev, detail))
+        return out, level
 
 
 def schema_changes(current: PartitionProfile, history: Sequence[PartitionProfile]) -> list[Explanation]:
@@ -247,6 +279,9 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
     rows = max(current.row_count, 1)
     n = min(rows, current.sample_rows or rows) if metric in _SAMPLE_BASED else rows
     center = 0.0 if not math.isfinite(center) else center
+    if metric == SEGMENT_SHIFT:
+        # The largest of several standardised moves: its spread is about a third of its typical size.
+        return max(0.35 * center, 0.5)
     if metric == SHARE_SHIFT:
         # The distance between a sample's shares and the typical ones is mostly sampling noise,
         # whose spread is about a third of its mean (a sum of half-normal deviations).

@@ -16,11 +16,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT, segment_shifts
 from quality_gates.checks.profiles.model import CATEGORICAL, DATETIME, NUMERIC, TABLE, ColumnProfile, PartitionProfile
 
 UNSEEN = "unseen_share"
 SHARE_SHIFT = "share_shift"
-DERIVED = (UNSEEN, SHARE_SHIFT)
+DERIVED = (UNSEEN, SHARE_SHIFT)  # shares of rows
+VALUE_FEATURES = (*DERIVED, SEGMENT_SHIFT)
 # Frequent values describe a column when they cover at least this share of its rows...
 CODED_COVERAGE = 0.5
 # ...and every value, when they cover this much: then values outside them are new too.
@@ -42,8 +44,11 @@ def _is_coded(column: ColumnProfile | None) -> bool:
     return column.kind in (CATEGORICAL, DATETIME)
 
 
-def feature_matrix(current: PartitionProfile, history: Sequence[PartitionProfile]) -> tuple[list[Feature], np.ndarray, np.ndarray]:
-    """Features of the current partition, the history matrix (rows = partitions) and the current vector."""
+def feature_matrix(
+    current: PartitionProfile, history: Sequence[PartitionProfile]
+) -> tuple[list[Feature], np.ndarray, np.ndarray, dict[Feature, str]]:
+    """Features of the current partition, the history matrix (rows = partitions), the current
+    vector, and what a derived feature points at (the segment that moved)."""
     features: list[Feature] = [(column, metric) for column, metric, _ in current.metric_items()]
     vector = [value for _, _, value in current.metric_items()]
     coded = [
@@ -56,17 +61,21 @@ def feature_matrix(current: PartitionProfile, history: Sequence[PartitionProfile
     # New values only where the frequent values list every value: elsewhere a rare value
     # entering the list by chance would look new.
     complete = {c for c in coded if all(_coverage(p.columns[c]) >= COMPLETE_COVERAGE for p in history)}
-    features += [(column, metric) for column in coded for metric in DERIVED if metric == SHARE_SHIFT or column in complete]
+    features += [(column, metric) for column in coded for metric in VALUE_FEATURES if metric != UNSEEN or column in complete]
     index = {feature: i for i, feature in enumerate(features)}
     matrix = np.full((len(history), len(features)), np.nan)
     _fill_profiled(matrix, index, current, history)
+    details: dict[Feature, str] = {}
     for column in coded:
         unseen, shift = _value_features(current.columns[column], [p.columns[column] for p in history])
-        for metric, values in ((UNSEEN, unseen), (SHARE_SHIFT, shift)):
+        segments, move = segment_shifts(column, current, history)
+        if move is not None:
+            details[(column, SEGMENT_SHIFT)] = move.describe()
+        for metric, values in ((UNSEEN, unseen), (SHARE_SHIFT, shift), (SEGMENT_SHIFT, segments)):
             if (column, metric) in index:
                 vector.append(values[-1])
                 matrix[:, index[(column, metric)]] = values[:-1]
-    return features, matrix, np.array(vector, dtype=float)
+    return features, matrix, np.array(vector, dtype=float), details
 
 
 def _fill_profiled(matrix: np.ndarray, index: dict, current: PartitionProfile, history: Sequence[PartitionProfile]) -> None:
