@@ -38,6 +38,17 @@ def frame() -> pd.DataFrame:
     )
 
 
+@pytest.fixture(scope="module")
+def wide_frame(frame) -> pd.DataFrame:
+    """The frame plus a partly-null column (for more_nulls) and a clock stored as an HHMM integer
+    (for clock_shift)."""
+    rng = np.random.default_rng(8)
+    return frame.assign(
+        tip=np.where(rng.random(ROWS) < 0.2, np.nan, np.round(rng.gamma(1.5, 1.5, ROWS), 2)),
+        dropoff_hhmm=rng.integers(0, 24, ROWS) * 100 + rng.integers(0, 60, ROWS),
+    )
+
+
 def differing_rows(before: pd.Series, after: pd.Series) -> np.ndarray:
     both_missing = before.isna().to_numpy() & after.isna().to_numpy()
     return ~both_missing & (before.astype(object).to_numpy() != after.astype(object).to_numpy())
@@ -48,7 +59,8 @@ ROW_PRESERVING = [name for name, c in CORRUPTIONS.items() if c.uses_fraction and
 
 @pytest.mark.parametrize("fraction", [0.02, 0.05, 0.10])
 @pytest.mark.parametrize("name", ROW_PRESERVING)
-def test_changes_the_fraction_of_rows_of_the_named_columns_only(frame, name, fraction):
+def test_changes_the_fraction_of_rows_of_the_named_columns_only(wide_frame, name, fraction):
+    frame = wide_frame
     result = corrupt(frame, name, fraction, seed=11, column_seed=3)
     assert result is not None
     assert len(result.frame) == len(frame)
@@ -63,7 +75,8 @@ def test_changes_the_fraction_of_rows_of_the_named_columns_only(frame, name, fra
 
 
 @pytest.mark.parametrize("name", list(CORRUPTIONS))
-def test_same_seed_same_result_other_seed_other_rows(frame, name):
+def test_same_seed_same_result_other_seed_other_rows(wide_frame, name):
+    frame = wide_frame
     previous = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
     fraction = 0.05 if CORRUPTIONS[name].uses_fraction else None
     first = corrupt(frame, name, fraction, seed=5, previous=previous)

@@ -9,7 +9,21 @@ from airflow.sdk import DAG
 
 from quality_gates.operators import ModelMetricGateOperator, ServingMetricGateOperator
 from quality_gates.sources import CallableSource, FileSource, SparkSource, SqlSource
-from tests.dags.model_gate_dags import candidate_predictions, serving_frames
+
+
+# Imported when called, not at parse time: importing model_gate_dags here would define its DAGs a
+# second time in this file's DagBag entry (AirflowDagDuplicatedIdException).
+def candidate_predictions(**kwargs):
+    from tests.dags.model_gate_dags import candidate_predictions
+
+    return candidate_predictions(**kwargs)
+
+
+def serving_frames(**kwargs):
+    from tests.dags.model_gate_dags import serving_frames
+
+    return serving_frames(**kwargs)
+
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 MODEL_SOURCES = {
