@@ -44,13 +44,7 @@ def reference(path: Path, out: Path) -> None:
     from quality_gates.engines import Family, PandasChunks, compute
 
     frame = next(pq.ParquetFile(path).iter_batches(batch_size=REFERENCE_ROWS, columns=DRIFT_COLUMNS)).to_pandas()
-    family = getattr(Family, "REFERENCE_PROFILE", None)
-    if family is not None:
-        profile = compute(family, PandasChunks.of(frame, "reference"), columns=DRIFT_COLUMNS)
-    else:
-        from quality_gates.checks.profiles.reference import profile_reference
-
-        profile = profile_reference(frame, columns=DRIFT_COLUMNS)
+    profile = compute(Family.REFERENCE_PROFILE, PandasChunks.of(frame, "reference"), columns=DRIFT_COLUMNS)
     out.write_bytes(pickle.dumps(profile))
 
 

@@ -77,16 +77,10 @@ def schema() -> object:
 
 
 def drift_current_side(data: object, reference: object) -> object:
-    """The drift gate's current side: counts on the reference's edges where the engine registry
-    has them (``CURRENT_SKETCH``), else the compared columns' values in the worker."""
+    """The drift gate's current side: counts on the reference's edges (``CURRENT_SKETCH``)."""
     from quality_gates.engines import Family, compute
 
-    sketch = getattr(Family, "CURRENT_SKETCH", None)
-    if sketch is not None:
-        return compute(sketch, data, reference, columns=DRIFT_COLUMNS)
-    if data.capability == "spark":  # values row by row out of the JVM: hours at these sizes
-        raise NotImplementedError("drift's current side on Spark needs the CURRENT_SKETCH family")
-    return compute(Family.COLUMN_VALUES, data, columns=DRIFT_COLUMNS)
+    return compute(Family.CURRENT_SKETCH, data, reference, columns=DRIFT_COLUMNS)
 
 
 def main(engine: str, path: str, reference_path: str) -> None:
@@ -118,7 +112,6 @@ def main(engine: str, path: str, reference_path: str) -> None:
         ("anomaly (profile)", lambda: compute(Family.PARTITION_PROFILE, data, sample_rows=SAMPLE_ROWS)),
         ("drift (current side)", lambda: drift_current_side(data, reference)),
     )
-    result["drift_path"] = "CURRENT_SKETCH" if hasattr(Family, "CURRENT_SKETCH") else "COLUMN_VALUES"
     for gate, run in gates:
         start = time.perf_counter()
         try:
@@ -126,9 +119,6 @@ def main(engine: str, path: str, reference_path: str) -> None:
         except MemoryError:
             result["error"] = f"out of memory in {gate}"
             break
-        except NotImplementedError as exc:
-            result["skipped"] = f"{gate}: {exc}"
-            continue
         seconds[gate] = time.perf_counter() - start
     meter.stop()
     usage = resource.getrusage(resource.RUSAGE_SELF)
