@@ -65,12 +65,20 @@ def local_session(master: str, conf: dict[str, Any]) -> Any:
 
 
 def connect_session(url: str, conn_id: str) -> Any:
+    import os
+
     from pyspark.sql import SparkSession
 
+    # pyspark marks the whole process as Spark Connect (SPARK_CONNECT_MODE_ENABLED) before it
+    # knows the server answers; left set after a failure, every later classic session in this
+    # worker process fails with CONNECT_URL_NOT_SET.
+    connect_mode = os.environ.get("SPARK_CONNECT_MODE_ENABLED")
     try:
         session = SparkSession.builder.remote(url).getOrCreate()
         session.range(1).collect()  # the channel opens lazily: fail here, retryable, not in a check
     except Exception as exc:  # grpc and pyspark raise many types for one unreachable server
+        if connect_mode is None:
+            os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
         raise SourceError(f"Spark Connect server {url.split('/;')[0]} (connection '{conn_id}') is unreachable: {first_line(exc)}") from exc
     return session
 

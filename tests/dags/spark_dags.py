@@ -26,3 +26,18 @@ spark_reference = _dag("spark_reference", ReferenceProfileOperator, source=ORDER
 spark_drift = _dag("spark_drift", DriftGateOperator, reference="orders", current=ORDERS, columns=["amount", "status"])
 spark_no_connection = _dag("spark_no_connection", source=SparkSource("no_such_spark", table="orders"))
 spark_bad_sql = _dag("spark_bad_sql", source=SparkSource("spark_test", sql="SELEC order_id FROM range(3)"))
+
+
+def nested_orders(spark):
+    """Orders with map, array and struct columns (types that have no numeric profile)."""
+    return spark.sql(
+        "SELECT id AS order_id, map('k', id) AS attributes, array(id, id + 1) AS items, "
+        "named_struct('city', 'c' || id, 'zip', id) AS address FROM range(50)"
+    )
+
+
+# Spark's bad inputs, each through a real gate run.
+spark_unreachable = _dag("spark_unreachable", source=SparkSource("spark_down", table="orders"))
+spark_missing_table = _dag("spark_missing_table", source=SparkSource("spark_test", table="no_such_orders"), retries=0)
+spark_missing_column = _dag("spark_missing_column", source=SparkSource("spark_test", path="{{ params.path }}", where={"no_such_day": "x"}))
+spark_nested = _dag("spark_nested", PartitionAnomalyGateOperator, source=SparkSource("spark_test", fn=nested_orders), partition="2024-06-01")
