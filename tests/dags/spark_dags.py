@@ -40,4 +40,6 @@ def nested_orders(spark):
 spark_unreachable = _dag("spark_unreachable", source=SparkSource("spark_down", table="orders"))
 spark_missing_table = _dag("spark_missing_table", source=SparkSource("spark_test", table="no_such_orders"), retries=0)
 spark_missing_column = _dag("spark_missing_column", source=SparkSource("spark_test", path="{{ params.path }}", where={"no_such_day": "x"}))
-spark_nested = _dag("spark_nested", PartitionAnomalyGateOperator, source=SparkSource("spark_test", fn=nested_orders), partition="2024-06-01")
+spark_nested = _dag(
+    "spark_nested", PartitionAnomalyGateOperator, source=SparkSource("spark_test", fn=nested_orders), partition="2024-06-01"
+)
