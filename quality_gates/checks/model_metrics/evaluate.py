@@ -236,6 +236,13 @@ def _encode_classes(rows: pd.DataFrame, spec: EvaluationSpec) -> tuple[np.ndarra
     classes = tuple(uniques[i] for i in order)
     codes = remap[codes]
     label, prediction = codes[: len(rows)], codes[len(rows) :]
+    classes, positive = positive_class(classes, spec)
+    return label, prediction, classes, positive
+
+
+def positive_class(classes: tuple, spec: EvaluationSpec) -> tuple[tuple, int | None]:
+    """The classes (sorted) and the index of the positive one for a binary model (None for
+    multiclass); a binary model's only class gets an empty partner so its metrics stay defined."""
     positive = None
     if len(classes) <= 2:
         matches = [i for i, c in enumerate(classes) if c == spec.positive_label]
@@ -251,4 +258,4 @@ def _encode_classes(rows: pd.DataFrame, spec: EvaluationSpec) -> tuple[np.ndarra
         raise MetricDefinitionError(
             f"score_column '{spec.score_column}' is for binary models; '{spec.label_column}' has {len(classes)} classes"
         )
-    return label, prediction, classes, positive
+    return classes, positive

@@ -20,7 +20,7 @@ import numpy as np
 from quality_gates.checks.errors import EvaluationDataError, MetricDefinitionError
 from quality_gates.checks.model_metrics.catalogue import REGRESSION, resolve_metrics
 from quality_gates.checks.model_metrics.definitions import classification_width
-from quality_gates.checks.model_metrics.evaluate import DataFindings, Evaluation, estimates_for
+from quality_gates.checks.model_metrics.evaluate import DataFindings, Evaluation, estimates_for, positive_class
 from quality_gates.checks.model_metrics.spec import EvaluationSpec
 from quality_gates.checks.model_metrics.sums import OVERALL, ScoreGroups, SliceSums, slice_name
 
@@ -171,21 +171,7 @@ def _classes(groups: Sequence[tuple], spec: EvaluationSpec, width: int):
     if spec.prediction_column is None and spec.positive_label not in distinct:
         distinct.append(spec.positive_label)
     classes = tuple(sorted(distinct, key=str))
-    positive = None
-    if len(classes) <= 2:
-        matches = [i for i, c in enumerate(classes) if c == spec.positive_label]
-        if not matches:
-            raise MetricDefinitionError(
-                f"positive_label {spec.positive_label!r} is not one of the classes ({', '.join(map(repr, classes))}) of "
-                f"'{spec.label_column}'; set positive_label"
-            )
-        positive = matches[0]
-        if len(classes) == 1:  # every row in one class: a second, empty class keeps the metrics defined
-            classes = (*classes, f"not {spec.positive_label}")
-    elif spec.score_column is not None and spec.prediction_column is not None:
-        raise MetricDefinitionError(
-            f"score_column '{spec.score_column}' is for binary models; '{spec.label_column}' has {len(classes)} classes"
-        )
+    classes, positive = positive_class(classes, spec)
     return classes, positive, to_class
 
 
