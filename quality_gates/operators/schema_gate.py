@@ -24,9 +24,10 @@ class SchemaGateOperator(BaseGateOperator):
     :param max_failure_cases: failure cases kept per check (a bounded sample).
     :param allow_empty: whether 0 rows pass (by default an empty partition fails).
     :param chunk_size: rows validated at a time; counts are exact over all rows.
-    :param pushdown: for SQL sources and Parquet files (DuckDB): ``auto`` runs every check with a
-        SQL form in the database and the others on streamed chunks of their columns; ``require``
-        makes a check without a SQL form a configuration error; ``never`` streams every row.
+    :param pushdown: for sources computed by an engine (SQL databases, CSV through DuckDB, Parquet
+        and polars frames through polars, Spark): ``auto`` runs every check that has a form in that
+        engine there and the others on streamed chunks of their columns; ``require`` makes a check
+        without one a configuration error; ``never`` streams every row.
         (Quarantine and a freshness column read from the rows stream the rows.)
     :param failed_rows_target: a ``TableTarget(conn_id, table)`` or a ``.parquet`` path (templated):
         every failing row is written there with the checks it failed, the gate run id and the
