@@ -316,11 +316,16 @@ print(json.dumps({"seconds": time.perf_counter() - start}))
 
 
 def bench_pg_profile(pg: str) -> dict:
-    """The moments scan before and after the profile: the machine's load drifts during a run."""
+    """The moments scan before and after the profile (and the Ibis formulation, when Ibis is
+    installed: benchmarks/ibis_profile.py): the machine's load drifts during a run."""
+    from benchmarks.ibis_profile import bench_ibis_profile, ibis_available
+
     before = run_child(PG_MOMENTS, pg, TABLE)
     profile = run_child(PG_PROFILE, pg, TABLE)
+    ibis = bench_ibis_profile(pg, TABLE) if ibis_available() else None
     after = run_child(PG_MOMENTS, pg, TABLE)
-    return {"profile": profile, "moments": {"seconds": (before["seconds"] + after["seconds"]) / 2}, "moments_runs": [before, after]}
+    moments = {"seconds": (before["seconds"] + after["seconds"]) / 2}
+    return {"profile": profile, "ibis": ibis, "moments": moments, "moments_runs": [before, after]}
 
 
 # ---- 6. bounded memory: every gate's computation, each in its own process ----------------------
@@ -437,6 +442,17 @@ def main() -> str:
             f"{profile['seconds'] / moments['seconds']:.2f}× (target ≤ 1.5×, peak < 500 MB)",
         ]
     )
+    ibis = pg_profile["ibis"]
+    if ibis is not None:
+        table_rows.append(
+            [
+                f"PostgreSQL {BIG_ROWS:,} × 8: Ibis formulation of the profile (aggregate + TABLESAMPLE sample, no duplicate rows) "
+                "vs our SQL engine (everything)",
+                f"{ibis['seconds']:.2f} s (+ {ibis['distinct_seconds']:.2f} s exact distinct rows), peak {ibis['peak_mb']:.0f} MB",
+                f"{profile['seconds']:.2f} s",
+                f"{ibis['seconds'] / profile['seconds']:.2f}× ours; {ibis['seconds'] / moments['seconds']:.2f}× the moments scan",
+            ]
+        )
     for row in memory:
         table_rows.append(
             [

@@ -13,8 +13,9 @@ Per gate, on one snapshot (``sql_session.connect``):
    reference's categories, and the most frequent other values with their number.
 
 A reference profile first needs its edges: the finite values at numpy's ``quantile(method="lower")``
-ranks, picked exactly by ``row_number()`` over the sorted values (one sort in the database), then
-counted by step 2 like the current side, so its histogram is exact.
+ranks, picked exactly by ``row_number()`` over the sorted values (one sort in the database; on the
+warehouses, their approximate quantile aggregate in one scan: ``approximate_edges``), then counted
+by step 2 like the current side, so its histogram is exact.
 
 Everything is SQLAlchemy Core: identifiers quoted by SQLAlchemy, edges and categories bound.
 """
@@ -34,6 +35,7 @@ from quality_gates.checks.profiles.model import BOOLEAN, DATETIME, NUMERIC
 from quality_gates.checks.profiles.reference import HISTOGRAM_BINS, MAX_CATEGORY_CHARS, TOP_CATEGORIES, ReferenceProfile, comparable_kind
 from quality_gates.checks.profiles.sql_columns import SqlColumn, discover
 from quality_gates.checks.profiles.sql_dialects import DIALECTS, INFINITY, SqlDialect
+from quality_gates.engines.approximate_edges import approximate_edges
 from quality_gates.engines.binned_counts import count_current, count_reference
 from quality_gates.engines.computation import SqlQuery
 from quality_gates.engines.sql_session import connect, read_error
@@ -184,8 +186,12 @@ def slot_query(column: ColumnSql, relation: sa.Subquery, edges: np.ndarray, shif
 
 
 def edges_query(column: ColumnSql, relation: sa.Subquery, positions: np.ndarray, finite: int) -> sa.Select:
-    """The finite values at 0-based ``positions`` in sorted order: the reference's exact edges."""
+    """The finite values at 0-based ``positions`` in sorted order: the reference's exact edges,
+    or on a warehouse with an approximate quantile aggregate, approximate ones (``approximate_edges``)."""
     value = column.value()
+    approximate = approximate_edges(column.dialect_name, value, positions, finite)
+    if approximate is not None:
+        return sa.select(*approximate).select_from(relation).where(column.finite())
     if column.dialect_name == "duckdb":
         # DuckDB runs in the worker: its quantile aggregate keeps one column's values (8 bytes a
         # row), a window over the sorted rows several times that. quantile_disc(q) is the value at
@@ -257,9 +263,13 @@ class SqlCounting:
         return int(row["rows"]), counts
 
     def edges(self, name: str, positions: np.ndarray, finite: int) -> list[float]:
-        found = list(self.connection.execute(edges_query(self.columns[name], self.relation, positions, finite)).scalars())
-        if len(found) == 1 and isinstance(found[0], (list, tuple)):  # one aggregate returning every edge
-            found = list(found[0])
+        rows = self.connection.execute(edges_query(self.columns[name], self.relation, positions, finite)).all()
+        if len(rows) == 1 and len(rows[0]) > 1:  # one aggregate per edge
+            found = list(rows[0])
+        elif len(rows) == 1 and isinstance(rows[0][0], (list, tuple)):  # one aggregate returning every edge
+            found = list(rows[0][0])
+        else:
+            found = [row[0] for row in rows]
         return [float(e) for e in found]
 
     def slots(self, name: str, edges: np.ndarray, shift: float) -> list[tuple]:

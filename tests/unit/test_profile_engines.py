@@ -24,7 +24,7 @@ from quality_gates.checks.profiles import ColumnProfile, PartitionProfile, profi
 from quality_gates.checks.profiles.model import BOOLEAN, DATETIME, NUMERIC, QUANTILES
 from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, profile_frame, sample_positions
 from quality_gates.checks.profiles.polars_engine import SAMPLED_IN_POLARS, profile_polars
-from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
+from quality_gates.checks.profiles.sampled import SAMPLED_ABOVE_SAMPLE_ROWS, SAMPLED_METRICS
 from quality_gates.checks.profiles.sql_engine import profile_sql
 
 EXACT_RELATIVE = 1e-9
@@ -291,9 +291,33 @@ def test_sql_sample_estimates_are_within_the_stated_bounds(sql_url):
     actual = profile_sql(engine, table_query("profile_orders_large"), sample_rows=2_000)
     assert actual.sample_rows == 2_000
     # SQLite counts distinct rows exactly; PostgreSQL estimates from a hash bucket of ~2,000 rows.
-    assert_exact_metrics_agree(reference, actual, sqlite=is_sqlite(sql_url), duplicates_from=0 if is_sqlite(sql_url) else 2_000)
+    duplicates_from = 0 if is_sqlite(sql_url) else 2_000
+    assert_exact_metrics_agree(
+        reference, actual, sqlite=is_sqlite(sql_url), duplicates_from=duplicates_from, from_sample=SAMPLED_ABOVE_SAMPLE_ROWS
+    )
     for profile in (reference, actual):
         assert_sample_estimates_within_bounds(frame, reference, profile)
+    assert_light_metrics_within_hoeffding(reference, actual)
+
+
+def assert_light_metrics_within_hoeffding(exact: PartitionProfile, actual: PartitionProfile) -> None:
+    """Fractions, and means scaled to [0, 1] by their range, of a sample of n rows are within
+    sqrt(ln(2/delta) / 2n) of all rows' with probability 1 - delta (Hoeffding; checks/profiles/model.py)."""
+    epsilon = dkw_epsilon(actual.sample_rows)  # the same expression as DKW's
+    checked = 0
+    for name, column in actual.columns.items():
+        truth = exact.columns[name].metrics
+        ranges = {
+            "negative_fraction": 1.0,
+            "integer_fraction": 1.0,
+            "length_mean": truth.get("length_max", math.nan) - truth.get("length_min", math.nan),
+            "time_of_day_mean": 86_400.0,
+        }
+        for metric, scale in ranges.items():
+            if metric in column.metrics and not math.isnan(truth[metric]):
+                assert abs(column.metrics[metric] - truth[metric]) <= epsilon * scale, (name, metric, truth[metric], column.metrics[metric])
+                checked += 1
+    assert checked >= 4
 
 
 # ---- edge cases ------------------------------------------------------------------------------
@@ -363,15 +387,18 @@ def test_sql_column_names_that_need_quoting(sql_url):
 
 def test_far_future_sentinel_dates_count_as_present(sql_url):
     """9999-12-31 ("valid until further notice") is beyond pandas' nanoseconds, not beyond polars
-    or SQL: present in the exact metrics, left out of the sample-based ones."""
+    or SQL: present in the exact metrics, left out of the sample-based ones (for the SQL engine,
+    whose sample is read into pandas, the mean time of day too)."""
     stamps = [dt.datetime(2024, 1, 1, 6), dt.datetime(2024, 1, 2, 18), dt.datetime(9999, 12, 31)]
     span = (stamps[-1] - stamps[0]).total_seconds()
     engine = write_table(sql_url, "profile_sentinel", pd.DataFrame({"valid_to": pd.Series(stamps, dtype="datetime64[us]")}))
-    for profile in (profile_polars(pl.DataFrame({"valid_to": stamps})), profile_sql(engine, table_query("profile_sentinel"))):
+    polars, sql = profile_polars(pl.DataFrame({"valid_to": stamps})), profile_sql(engine, table_query("profile_sentinel"))
+    for profile in (polars, sql):
         metrics = profile.columns["valid_to"].metrics
         assert metrics["null_fraction"] == 0.0 and metrics["span_seconds"] == pytest.approx(span, rel=1e-12)
-        assert metrics["time_of_day_mean"] == pytest.approx(8 * 3600)
         assert metrics["time_of_day_p50"] == 12 * 3600  # of the two stamps a nanosecond epoch can hold
+    assert polars.columns["valid_to"].metrics["time_of_day_mean"] == pytest.approx(8 * 3600)
+    assert sql.columns["valid_to"].metrics["time_of_day_mean"] == pytest.approx(12 * 3600)
 
 
 class QuerySource:

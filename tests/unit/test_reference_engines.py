@@ -158,6 +158,18 @@ def test_reference_and_current_side_statements_compile_to_the_warehouses_sql(nam
         assert sqlglot.parse_one(sql, read=name) is not None, label
     slots = str(statements["slots"].compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     assert slots.count("CASE WHEN") == 2 * len(edges)  # a binary search: one comparison per edge and one equality per slot
+    # Edges from the warehouse's own approximate quantile aggregate: one scan, no sort.
+    edges_sql = str(statements["edges"].compile(dialect=dialect, compile_kwargs={"literal_binds": True})).upper()
+    assert APPROXIMATE_QUANTILES[name] in edges_sql and "ROW_NUMBER" not in edges_sql, edges_sql
+
+
+APPROXIMATE_QUANTILES = {
+    "snowflake": "APPROX_PERCENTILE(",
+    "bigquery": "APPROX_QUANTILES(",
+    "trino": "APPROX_PERCENTILE(",
+    "databricks": "APPROX_PERCENTILE(",
+    "redshift": "APPROXIMATE PERCENTILE_DISC(",
+}
 
 
 def test_nan_stored_in_a_parquet_file_is_missing_not_a_value(tmp_path):

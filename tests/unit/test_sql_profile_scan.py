@@ -1,7 +1,8 @@
 """The SQL profile's two scans (checks/profiles/sql_engine.py): DuckDB over Parquet agrees with
 the pandas engine; the hash bucket's duplicate-row estimate stays within its stated bound and
-still catches replayed rows; the exact second pass (NaN, infinities, multi-byte text) and the
-fallbacks (heavy duplication, a pre-filter key with few values) give what pandas gives."""
+still catches replayed rows; the exact second pass (NaN, infinities), character lengths of
+multi-byte text and the fallbacks (heavy duplication, a pre-filter key with few values) give
+what pandas gives."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from quality_gates.checks.profiles.pandas_engine import profile_frame
+from quality_gates.checks.profiles.sampled import SAMPLED_ABOVE_SAMPLE_ROWS
 from quality_gates.checks.profiles.sql_engine import profile_sql
 from quality_gates.engines import DuckDBFiles, Family, compute
 from tests.unit.test_profile_engines import (
     assert_duplicate_share_within_bound,
     assert_exact_metrics_agree,
+    assert_light_metrics_within_hoeffding,
     assert_sample_estimates_within_bounds,
     assert_sampled_metrics_equal,
     orders,
@@ -48,8 +51,9 @@ def test_duckdb_bucket_estimates_are_within_the_stated_bounds(tmp_path):
     reference = profile_frame(frame, sample_rows=2_000)
     actual = compute(Family.PARTITION_PROFILE, files, sample_rows=2_000)
     assert actual.sample_rows == 2_000
-    assert_exact_metrics_agree(reference, actual, duplicates_from=2_000)
+    assert_exact_metrics_agree(reference, actual, duplicates_from=2_000, from_sample=SAMPLED_ABOVE_SAMPLE_ROWS)
     assert_sample_estimates_within_bounds(frame, reference, actual)
+    assert_light_metrics_within_hoeffding(reference, actual)
 
 
 def replayed(rows: int, share: float, seed: int = 0) -> pd.DataFrame:
@@ -93,12 +97,12 @@ def test_a_key_with_few_values_is_not_used_to_pre_filter(postgres_database):
     reference = profile_frame(frame, sample_rows=2_000)
     actual = profile_sql(engine, table_query("few_rates"), sample_rows=2_000)
     assert actual.sample_rows == 2_000
-    assert_exact_metrics_agree(reference, actual, duplicates_from=2_000)
+    assert_exact_metrics_agree(reference, actual, duplicates_from=2_000, from_sample=SAMPLED_ABOVE_SAMPLE_ROWS)
     assert_sample_estimates_within_bounds(frame, reference, actual)
 
 
 @pytest.mark.parametrize("where", ["postgres", "duckdb"])
-def test_nan_infinities_and_multibyte_text_take_the_exact_pass(where, postgres_database, tmp_path):
+def test_nan_and_infinities_take_the_exact_pass_and_multibyte_text_counts_characters(where, postgres_database, tmp_path):
     frame = pd.DataFrame(
         {
             "x": [1.5, math.inf, -math.inf, math.nan, 0.0, -2.0, None],

@@ -30,7 +30,7 @@ from quality_gates.checks.anomaly.calibration import partition_level
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, VALUE_FEATURES, feature_matrix
 from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
-from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
+from quality_gates.checks.profiles.sampled import SAMPLED_ABOVE_SAMPLE_ROWS, SAMPLED_METRICS
 from quality_gates.checks.values import MAD_TO_SIGMA
 from quality_gates.checks.values import format_number as _fmt
 
@@ -58,7 +58,8 @@ _THRESHOLD_FACTORS = {
 # Statistics that take the data's own values: on discrete data (hours, ratings on a 0.1 grid,
 # hourly timestamps) they move in whole steps, and one step is not news.
 _ORDER_STATISTICS = {*QUANTILES, "min", "max", "length_min", "length_max", "span_seconds", *(f"time_of_day_{q}" for q in QUANTILES)}
-_SAMPLE_BASED = SAMPLED_METRICS | set(VALUE_FEATURES)
+# Polars and SQL profiles take SAMPLED_ABOVE_SAMPLE_ROWS from their sample too: their noise is a sample's.
+_SAMPLE_BASED = SAMPLED_METRICS | SAMPLED_ABOVE_SAMPLE_ROWS | set(VALUE_FEATURES)
 _SHARES = FRACTION_METRICS | set(DERIVED)
 
 

@@ -21,7 +21,8 @@ from quality_gates.checks.profiles.model import (
     safe_ratio,
 )
 
-# What each engine computes per column. Means, std (population) and extremes are over finite
+# What the polars engine computes per column (the SQL engine: these but "negatives", "integers",
+# the length statistics and "time_of_day_mean", which it takes from its sample). Means, std (population) and extremes are over finite
 # values only; "zeros", "negatives" and "integers" count finite values; infinities still count
 # as present ("non_null"), as in the pandas engine.
 AGGREGATES_BY_KIND: dict[str, tuple[str, ...]] = {
@@ -33,6 +34,8 @@ AGGREGATES_BY_KIND: dict[str, tuple[str, ...]] = {
 
 
 def exact_metrics(kind: str, aggregates: Mapping[str, Any], rows: int) -> dict[str, float]:
+    """The metrics of the aggregates an engine computed; a metric whose aggregate it left out
+    (the SQL engine takes ``SAMPLED_ABOVE_SAMPLE_ROWS`` from its sample) is left out too."""
     non_null = int(aggregates["non_null"] or 0)
 
     def share(count_name: str) -> float:
@@ -42,17 +45,19 @@ def exact_metrics(kind: str, aggregates: Mapping[str, Any], rows: int) -> dict[s
         return finite_or_nan(aggregates[name]) if non_null else math.nan
 
     metrics = {"null_fraction": safe_ratio(rows - non_null, rows)}
-    if kind == NUMERIC:
-        metrics |= {name: present(name) for name in ("mean", "std", "min", "max")}
-        metrics |= {"zero_fraction": share("zeros"), "negative_fraction": share("negatives"), "integer_fraction": share("integers")}
-    elif kind == BOOLEAN:
-        metrics["true_fraction"] = share("trues")
-    elif kind == CATEGORICAL:
-        metrics |= {name: present(name) for name in ("length_mean", "length_std", "length_min", "length_max")}
-        metrics["empty_fraction"] = share("empties")
-    else:
-        metrics |= {"span_seconds": present("span_seconds"), "time_of_day_mean": present("time_of_day_mean")}
+    values, shares = _METRICS_FROM_AGGREGATES[kind]
+    metrics |= {name: present(name) for name in values if name in aggregates}
+    metrics |= {metric: share(count) for metric, count in shares.items() if count in aggregates}
     return metrics
+
+
+# Per kind: metrics that are an aggregate's value, and metrics that are a count's share of values.
+_METRICS_FROM_AGGREGATES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    NUMERIC: (("mean", "std", "min", "max"), {"zero_fraction": "zeros", "negative_fraction": "negatives", "integer_fraction": "integers"}),
+    BOOLEAN: ((), {"true_fraction": "trues"}),
+    CATEGORICAL: (("length_mean", "length_std", "length_min", "length_max"), {"empty_fraction": "empties"}),
+    DATETIME: (("span_seconds", "time_of_day_mean"), {}),
+}
 
 
 def in_model_order(kind: str, metrics: Mapping[str, float]) -> dict[str, float]:

@@ -4,7 +4,7 @@ Every engine (pandas, polars, SQL) fills the same metrics with the same definiti
 
 * Exact, over all rows: row count, null fraction, mean, std (population), min, max, zero,
   negative and integer-valued fractions, string length statistics, empty-string and true
-  fractions, and the duplicate-row share.
+  fractions, and the duplicate-row share (some of them from the sample on more rows: below).
 * Over a uniform random sample of at most ``SAMPLE_ROWS`` rows (all rows below that size):
   quantiles, distinct ratio, most-frequent-value share, the top values with their shares, and
   time-of-day quantiles and the modal date share (share of timestamps on the most common
@@ -30,6 +30,15 @@ How closely the engines agree (asserted by tests/unit/test_profile_engines.py):
   replay of 0.2% of the rows is 5 standard errors above none), and at most sqrt(M·D/n) when a
   row repeats up to M times. SQLite, and any table so duplicated that the bucket comes out far
   from its expected size, keep the exact count.
+* Negative and integer-valued fractions, string length statistics and the mean time of day
+  (``sampled.SAMPLED_ABOVE_SAMPLE_ROWS``): exact up to ``sample_rows`` rows. Above, the polars
+  and SQL engines take them from their sample (each would cost a pass over all rows as dear as
+  all the moments): with n sampled rows, a fraction, and a mean scaled to [0, 1] by its range
+  (a length mean by the column's length range, the mean time of day by 86,400 s), is within
+  sqrt(ln(2/δ) / 2n) of all rows' with probability 1 − δ (Hoeffding; n = 100,000, δ = 0.05:
+  0.0043). Sampled length extremes and std have no such bound (a rare long value can be
+  missed). The SQL engine's sample is read into pandas, so stamps beyond 2262 stay out of its
+  mean time of day (as out of every time-of-day metric).
 * Sample-based metrics when every row is sampled: equal up to float rounding. Top values are
   equal except for the order of equally frequent values, which is their first occurrence in
   the order rows are read (a database promises no order).

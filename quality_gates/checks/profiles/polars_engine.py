@@ -48,14 +48,11 @@ from quality_gates.checks.profiles.model import (
     safe_ratio,
 )
 from quality_gates.checks.profiles.pandas_engine import NS_PER_DAY, hour_of_day_shares, modal_date_share, sample_positions
+from quality_gates.checks.profiles.sampled import SAMPLED_ABOVE_SAMPLE_ROWS
 
 ROWS = "rows"
-# Above sample_rows rows, these come from the sampled rows (the rows the pandas engine samples),
-# not from all rows: each costs as much as all moments together (characters of every string,
-# the floor of every float, time of day of every stamp). Bounds: see the module docstring.
-SAMPLED_IN_POLARS = frozenset(
-    {"negative_fraction", "integer_fraction", "length_mean", "length_std", "length_min", "length_max", "time_of_day_mean"}
-)
+# Above sample_rows rows, these come from the sampled rows (the rows the pandas engine samples).
+SAMPLED_IN_POLARS = SAMPLED_ABOVE_SAMPLE_ROWS
 LIGHT_SKIPPED = frozenset({"negatives", "length_mean", "length_std", "length_min", "length_max", "time_of_day_mean"})  # their aggregates
 # Duplicate rows are counted exactly up to this many rows; above, on about this many rows kept
 # by a hash of key columns (all copies of a row together), see ``_duplicate_key``.

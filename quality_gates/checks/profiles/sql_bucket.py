@@ -105,5 +105,7 @@ def _from_bucket(dialect: SqlDialect, wanted: Sequence[SqlColumn], fetched: list
     if not len(hashes):
         return sample_frame(wanted, fetched[1:]), 0.0
     duplicate_share = (len(hashes) - len(np.unique(hashes))) / len(hashes)
-    lowest = np.argsort(hashes, kind="stable")[:sample_rows]
-    return sample_frame(wanted, [np.array(values, dtype=object)[lowest] for values in fetched[1:]]), duplicate_share
+    frame = sample_frame(wanted, fetched[1:])
+    if len(frame) > sample_rows:  # typed columns first: taking rows of them is cheaper than of Python objects
+        frame = frame.take(np.argsort(hashes, kind="stable")[:sample_rows]).reset_index(drop=True)
+    return frame, duplicate_share

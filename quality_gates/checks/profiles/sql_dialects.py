@@ -5,9 +5,10 @@ are bound parameters, so nothing a user controls is formatted into SQL text.
 
 Written for one scan of many columns: PostgreSQL evaluates every aggregate's argument anew
 (no common subexpressions), so arguments are kept cheap (no NUMERIC-to-float8 casts, which go
-through text; date_part, not EXTRACT's numeric, on every row), and ``avg`` and ``stddev_pop``
-get the very same argument, which lets PostgreSQL share one running state between them. On
-10M rows × 15 columns this took the scan from 24 s to 9 s.
+through text), and ``avg`` and ``stddev_pop`` get the very same argument, which lets PostgreSQL
+share one running state between them. On 10M rows × 15 columns this took the scan from 24 s to
+9 s. What costs a pass as dear as all the moments (string lengths, the time of day of every
+stamp, negative and integer-valued counts) comes from the sample (``SAMPLED_ABOVE_SAMPLE_ROWS``).
 """
 
 from __future__ import annotations
@@ -42,14 +43,22 @@ class SqlDialect:
     hash_low = -(2**63)
     hash_span = 2**64
 
+    # Where NaN sorts above +Infinity (PostgreSQL, DuckDB): moments and extremes of the raw
+    # values, checked by ``settle`` (see ``raw_numeric_aggregates``).
+    raw_moments = False
+
     def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         """The aggregates of one scan. A dialect may return cheaper, optimistic ones that
         ``settle`` checks; the portable ones are exact."""
+        if self.raw_moments and column.kind == NUMERIC:
+            return self.raw_numeric_aggregates(column)
         return self.exact_aggregates(column)
 
     def settle(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
-        """The aggregates of ``AGGREGATES_BY_KIND`` from what ``aggregates`` returned, or None
+        """The exact aggregates from what ``aggregates`` returned, or None
         when this column needs a second pass with ``exact_aggregates``."""
+        if self.raw_moments and column.kind == NUMERIC:
+            return self.settle_raw_numeric(column, values)
         return values
 
     def count_where(self, condition: ColumnElement) -> ColumnElement:
@@ -77,12 +86,10 @@ class SqlDialect:
 
     def numeric_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         value = column.ref()
-        if column.is_integer:  # always finite and integer-valued; float8 as pandas' float64
+        if column.is_integer:  # always finite; float8 as pandas' float64
             finite = sa.cast(value, sa.Double())
-            integers = sa.func.count(value)
         else:
             finite = sa.case((self.finite_condition(column), value))
-            integers = self.count_where(sa.func.round(finite) == finite)
         return {
             "non_null": sa.func.count(self.present(column)),
             "mean": sa.func.avg(finite),
@@ -90,8 +97,6 @@ class SqlDialect:
             "min": sa.func.min(finite),
             "max": sa.func.max(finite),
             "zeros": self.count_where(value == 0),  # zero is finite; NaN = 0 is false
-            "negatives": self.count_where(finite < 0),
-            "integers": integers,
         }
 
     def raw_numeric_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
@@ -107,8 +112,6 @@ class SqlDialect:
             "min": sa.func.min(value),
             "max": sa.func.max(value),
             "zeros": self.count_where(value == 0),
-            "negatives": self.count_where(value < 0),
-            "integers": sa.func.count(value) if column.is_integer else self.count_where(sa.func.round(value) == value),
         }
 
     def settle_raw_numeric(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
@@ -121,26 +124,17 @@ class SqlDialect:
         """Aggregates from which ``spread_to_std`` gets the population standard deviation."""
         return {"std": sa.func.stddev_pop(values)}
 
-    # ---- text: lengths in characters
+    # ---- text: string lengths come from the sample (``SAMPLED_ABOVE_SAMPLE_ROWS``)
 
     def text(self, column: SqlColumn) -> ColumnElement:
         return column.ref() if column.is_text else sa.cast(column.ref(), sa.Text())
 
     def text_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         text = self.text(column)
-        lengths = sa.func.length(text)  # characters, on both databases
-        moments = sa.cast(lengths, sa.Double())
-        return {
-            "non_null": sa.func.count(text),
-            "length_mean": sa.func.avg(moments),
-            **{f"length_{name}": expression for name, expression in self.spread(moments).items()},
-            "length_min": sa.func.min(lengths),
-            "length_max": sa.func.max(lengths),
-            "empties": self.count_where(text == ""),
-        }
+        return {"non_null": sa.func.count(text), "empties": self.count_where(text == "")}
 
     def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
-        """``span_seconds`` and ``time_of_day_mean`` (seconds since midnight UTC)."""
+        """``span_seconds`` (the mean time of day comes from the sample)."""
         raise NotImplementedError
 
     def bernoulli(self, probability: float) -> ColumnElement:
@@ -217,54 +211,15 @@ class Postgres(SqlDialect):
 
     def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         stamps = column.ref()
-        if isinstance(column.type, sa.DateTime):
-            naive_utc = sa.func.timezone("UTC", stamps) if column.has_time_zone else stamps
-            # date_part is float8; EXTRACT's numeric would cost a third more on every row.
-            time_of_day = sa.func.date_part("epoch", sa.cast(naive_utc, sa.Time()))
-        else:  # a DATE is midnight
-            time_of_day = sa.case((stamps.is_not(None), 0.0))
-        return {
-            # EXTRACT(epoch ...): exact microseconds, UTC-based for timestamptz; on two values only.
-            "span_seconds": sa.extract("epoch", sa.func.max(stamps)) - sa.extract("epoch", sa.func.min(stamps)),
-            "time_of_day_mean": sa.func.avg(time_of_day),
-        }
+        # EXTRACT(epoch ...): exact microseconds, UTC-based for timestamptz; on two values only.
+        return {"span_seconds": sa.extract("epoch", sa.func.max(stamps)) - sa.extract("epoch", sa.func.min(stamps))}
 
     # ---- the one scan: cheap aggregates, checked by settle (see the module docstring)
 
     def count_where(self, condition: ColumnElement) -> ColumnElement:
         return sa.func.count().filter(condition)  # FILTER skips the transition call: cheaper than CASE
 
-    def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
-        if column.kind == NUMERIC:
-            return self.raw_numeric_aggregates(column)
-        if column.kind == CATEGORICAL:
-            # Characters are counted once per value (length() walks the string); extremes come
-            # from byte lengths, which equal character lengths when the byte and character sums
-            # agree (a byte length is never below its character length).
-            text = self.text(column)
-            characters = sa.cast(sa.func.length(text), sa.Double())
-            octets = sa.func.octet_length(text)
-            return {
-                "non_null": sa.func.count(text),
-                "length_mean": sa.func.avg(characters),
-                "length_std": sa.func.stddev_pop(characters),
-                "octets_min": sa.func.min(octets),
-                "octets_max": sa.func.max(octets),
-                "octets_sum": sa.func.sum(octets),
-                "empties": self.count_where(text == ""),
-            }
-        return self.exact_aggregates(column)
-
-    def settle(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
-        if column.kind == NUMERIC:
-            return self.settle_raw_numeric(column, values)
-        if column.kind == CATEGORICAL:
-            octets_min, octets_max, octets_sum = (values.pop(name) for name in ("octets_min", "octets_max", "octets_sum"))
-            non_null = int(values["non_null"] or 0)
-            if non_null and int(octets_sum) != round(float(values["length_mean"]) * non_null):
-                return None  # some value has multi-byte characters
-            return values | {"length_min": octets_min, "length_max": octets_max}
-        return values
+    raw_moments = True
 
     def bernoulli(self, probability: float) -> ColumnElement:
         return sa.func.random() < probability
@@ -335,11 +290,7 @@ class Sqlite(SqlDialect):
 
     def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         epoch_ms = self._epoch_ms(column)
-        time_of_day_ms = ((epoch_ms % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY  # SQLite's % keeps the sign
-        return {
-            "span_seconds": (sa.func.max(epoch_ms) - sa.func.min(epoch_ms)) / 1000.0,
-            "time_of_day_mean": sa.func.avg(time_of_day_ms) / 1000.0,
-        }
+        return {"span_seconds": (sa.func.max(epoch_ms) - sa.func.min(epoch_ms)) / 1000.0}
 
     def bernoulli(self, probability: float) -> ColumnElement:
         # random() is a signed 64-bit integer; abs() of the remainder never overflows, as
@@ -366,13 +317,9 @@ class Duckdb(SqlDialect):
 
     def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         stamps = column.ref()
-        if isinstance(column.type, sa.DateTime):
-            seconds = sa.func.epoch(stamps)  # UTC-based for TIMESTAMP WITH TIME ZONE, microseconds exact
-            time_of_day = ((seconds % 86_400) + 86_400) % 86_400  # % keeps the sign of the dividend
-        else:  # a DATE is midnight
-            seconds = sa.func.epoch(sa.cast(stamps, sa.DateTime()))
-            time_of_day = sa.case((stamps.is_not(None), 0.0))
-        return {"span_seconds": sa.func.max(seconds) - sa.func.min(seconds), "time_of_day_mean": sa.func.avg(time_of_day)}
+        # UTC-based for TIMESTAMP WITH TIME ZONE, microseconds exact; a DATE is midnight
+        seconds = sa.func.epoch(stamps if isinstance(column.type, sa.DateTime) else sa.cast(stamps, sa.DateTime()))
+        return {"span_seconds": sa.func.max(seconds) - sa.func.min(seconds)}
 
     def bernoulli(self, probability: float) -> ColumnElement:
         return sa.func.random() < probability
@@ -383,11 +330,7 @@ class Duckdb(SqlDialect):
     def count_where(self, condition: ColumnElement) -> ColumnElement:
         return sa.func.count_if(condition)  # half the cost of FILTER or CASE in DuckDB 2.0
 
-    def aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
-        return self.raw_numeric_aggregates(column) if column.kind == NUMERIC else self.exact_aggregates(column)
-
-    def settle(self, column: SqlColumn, values: dict[str, Any]) -> dict[str, Any] | None:
-        return self.settle_raw_numeric(column, values) if column.kind == NUMERIC else values
+    raw_moments = True
 
     def key_hash(self, column: SqlColumn) -> tuple[int, ColumnElement] | None:
         # The bucket's scan decodes every column only for the rows the key lets through.

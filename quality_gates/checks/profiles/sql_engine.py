@@ -6,7 +6,10 @@ Two scans, whatever the number of columns:
 1. one aggregate scan for the exact metrics of every column (split in several scans only
    beyond ``MAX_AGGREGATES_PER_SCAN`` expressions, a limit of the databases' select lists).
    A dialect may use cheaper aggregates that are exact unless the data holds something rare
-   (NaN or infinities, multi-byte characters); the columns that do get a second, exact pass;
+   (NaN or infinities); the columns that do get a second, exact pass. The metrics that would
+   cost a pass as dear as all the moments (``SAMPLED_ABOVE_SAMPLE_ROWS``) come from the sample,
+   as in the polars engine: exact up to ``sample_rows`` rows, within the Hoeffding bound of
+   ``checks/profiles/model.py`` above;
 2. the hash bucket (``sql_bucket``): the rows whose 64-bit row hash falls in the lowest ``f``
    of the hash range, with ``f·rows`` just above ``sample_rows`` (every row when there are no more). Each distinct row
    is in that bucket with probability ``f`` and both copies of a duplicate are in it together,
@@ -87,7 +90,9 @@ def _profile(connection: Connection, selectable: sa.Select | TextClause, sample_
             series = sample[column.name]
             # The pandas engine on the sample; only its sample-based metrics are kept.
             sampled = profile_column(series, series)
-            metrics |= {name: value for name, value in sampled.metrics.items() if name in SAMPLED_METRICS}
+            # Sample-based metrics, and those the scan leaves to the sample (SAMPLED_ABOVE_SAMPLE_ROWS:
+            # exact when the sample is every row).
+            metrics |= {name: value for name, value in sampled.metrics.items() if name in SAMPLED_METRICS or name not in metrics}
             top_values = sampled.top_values
         profiles[column.name] = ColumnProfile(column.kind, in_model_order(column.kind, metrics), top_values)
     table = {"row_count": float(rows), "duplicate_row_share": duplicate_share}
@@ -100,7 +105,7 @@ def _profile(connection: Connection, selectable: sa.Select | TextClause, sample_
 def _aggregate(
     connection: Connection, dialect: SqlDialect, columns: Sequence[SqlColumn], relation: sa.Subquery
 ) -> tuple[int, dict[str, dict[str, Any]]]:
-    """Row count, and per column the aggregates of ``AGGREGATES_BY_KIND``."""
+    """Row count, and per column the aggregates of ``AGGREGATES_BY_KIND`` but those the sample gives."""
     found = _scan(connection, relation, _expressions(dialect, columns))
     rows = int(found[(None, "rows")])
     settled = {
@@ -164,6 +169,8 @@ def _with_std(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     if kind not in (NUMERIC, CATEGORICAL):
         return values
     prefix = "length_" if kind == CATEGORICAL else ""
+    if prefix + "mean" not in values:  # lengths come from the sample
+        return values
     spread = {name: values.pop(prefix + name) for name in ("std", "mean_of_squares") if prefix + name in values}
     values[prefix + "std"] = spread_to_std({**spread, "mean": values[prefix + "mean"]})
     return values

@@ -81,11 +81,7 @@ class Warehouse(SqlDialect):
 
     def datetime_aggregates(self, column: SqlColumn) -> dict[str, ColumnElement]:
         micros = self.epoch_microseconds(column.ref(), column)
-        time_of_day = sa.func.mod(sa.func.mod(micros, US_PER_DAY) + US_PER_DAY, US_PER_DAY)  # mod keeps the sign
-        return {
-            "span_seconds": (sa.func.max(micros) - sa.func.min(micros)) / 1e6,
-            "time_of_day_mean": sa.func.avg(time_of_day) / 1e6,
-        }
+        return {"span_seconds": (sa.func.max(micros) - sa.func.min(micros)) / 1e6}
 
     def bernoulli(self, probability: float) -> ColumnElement:
         return self.random() < probability
