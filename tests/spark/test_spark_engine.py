@@ -12,7 +12,7 @@ import pytest
 
 from quality_gates.checks.errors import PushdownError
 from quality_gates.checks.profiles.model import QUANTILES
-from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
+from quality_gates.checks.profiles.sampled import SAMPLED_ABOVE_SAMPLE_ROWS, SAMPLED_METRICS
 from quality_gates.engines import Capability, Family, PandasChunks, compute, registered
 from quality_gates.engines.computation import SparkFrame
 from tests.unit.test_profile_engines import assert_exact_metrics_agree, orders
@@ -103,6 +103,18 @@ def test_profile_samples_large_partitions(parquet):
     frame, _local = parquet(orders(2_000))
     profile = compute(Family.PARTITION_PROFILE, SparkFrame(frame, "spark part"), sample_rows=500)
     assert profile.sample_rows == 500 and profile.row_count == 2_060
+    # Negative and integer fractions, length statistics, mean time of day: from the sample, within
+    # the Hoeffding bound of checks/profiles/model.py (sqrt(ln(2/0.001) / 1000) at 99.9%).
+    exact = compute(Family.PARTITION_PROFILE, SparkFrame(frame, "spark part"), sample_rows=10_000)
+    bound = math.sqrt(math.log(2 / 0.001) / (2 * 500))
+    for name, column in exact.columns.items():
+        for metric in SAMPLED_ABOVE_SAMPLE_ROWS & set(column.metrics):
+            value, sampled = column.metrics[metric], profile.columns[name].metrics[metric]
+            scale = {"time_of_day_mean": 86_400.0}.get(metric, 1.0)
+            if metric.startswith("length_"):
+                scale = max(exact.columns[name].metrics["length_max"] - exact.columns[name].metrics["length_min"], 1.0)
+            if metric in ("length_mean", "negative_fraction", "integer_fraction", "time_of_day_mean") and not math.isnan(value):
+                assert abs(value - sampled) <= bound * scale, (name, metric, value, sampled)
 
 
 def test_empty_partition_profile_and_schema(parquet):

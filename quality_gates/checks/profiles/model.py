@@ -31,8 +31,8 @@ How closely the engines agree (asserted by tests/unit/test_profile_engines.py):
   row repeats up to M times. SQLite, and any table so duplicated that the bucket comes out far
   from its expected size, keep the exact count.
 * Negative and integer-valued fractions, string length statistics and the mean time of day
-  (``sampled.SAMPLED_ABOVE_SAMPLE_ROWS``): exact up to ``sample_rows`` rows. Above, the polars
-  and SQL engines take them from their sample (each would cost a pass over all rows as dear as
+  (``sampled.SAMPLED_ABOVE_SAMPLE_ROWS``): exact up to ``sample_rows`` rows. Above, the polars,
+  SQL and Spark engines take them from their sample (each would cost a pass over all rows as dear as
   all the moments): with n sampled rows, a fraction, and a mean scaled to [0, 1] by its range
   (a length mean by the column's length range, the mean time of day by 86,400 s), is within
   sqrt(ln(2/δ) / 2n) of all rows' with probability 1 − δ (Hoeffding; n = 100,000, δ = 0.05:
