@@ -28,6 +28,7 @@ import numpy as np
 
 from quality_gates.checks.anomaly.calibration import partition_level
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, VALUE_FEATURES, feature_matrix
+from quality_gates.checks.anomaly.robust import column_medians, grid_steps, sorted_columns
 from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
 from quality_gates.checks.profiles.sampled import SAMPLED_METRICS
@@ -179,17 +180,20 @@ class PartitionAnomalyDetector:
             return [], 1.0
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: skipped below
-            center = np.nanmedian(matrix, axis=0)
-            spread = MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
-            floor = np.array([_noise_floor(f, c, current) for f, c in zip(features, center)])
-            steps = np.array([_step(matrix[:, i]) if f[1] in _ORDER_STATISTICS else 0.0 for i, f in enumerate(features)])
+            ordered, counts = sorted_columns(matrix)
+            center = column_medians(ordered, counts)
+            spread = MAD_TO_SIGMA * column_medians(*sorted_columns(np.abs(matrix - center)))
+            grids: dict[str, float] = {}  # the value grid of each column's frequent values
+            floor = np.array([_noise_floor(f, c, current, grids) for f, c in zip(features, center)])
+            order_statistic = np.array([f[1] in _ORDER_STATISTICS for f in features])
+            steps = np.where(order_statistic, grid_steps(ordered, counts), 0.0)
             scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
             history_z = np.abs(matrix - center) / scale
             widest = np.max(np.where(np.isnan(history_z), -np.inf, history_z), axis=0, initial=-np.inf)
             base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features]) * _short_history_factor(len(history))
             threshold = np.maximum(base, HISTORY_MARGIN * widest) / self.sensitivity
             z = (vector - center) / scale
-        enough = np.sum(~np.isnan(matrix), axis=0) >= self.min_history
+        enough = counts >= self.min_history
         level = 1.0
         if self.max_alarm_rate is not None:
             level = partition_level(history_z, base, HISTORY_MARGIN, enough, self.max_alarm_rate, LEVEL_FLOOR)
@@ -273,7 +277,7 @@ def _explanation_order(e: Explanation) -> tuple[float, int, float]:
     return (-min(e.severity, _SATURATED), rank, -e.severity)
 
 
-def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProfile) -> float:
+def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProfile, grids: dict[str, float]) -> float:
     """The smallest scale a metric can have: its sampling noise in a partition of this size."""
     column, metric = feature
     rows = max(current.row_count, 1)
@@ -300,7 +304,9 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
     if metric == "span_seconds":
         return 3600.0
     if metric in _ORDER_STATISTICS:
-        tiny = max(tiny, _value_grid(col.top_values) / 2)
+        if column not in grids:
+            grids[column] = _value_grid(col.top_values)
+        tiny = max(tiny, grids[column] / 2)
     quantile_error = _quantile_standard_error(col, metric, n)
     if quantile_error is not None:
         return max(tiny, quantile_error)
@@ -345,15 +351,6 @@ def _value_grid(top_values) -> float:
     except ValueError:
         return 0.0
     return float(np.diff(values).min()) if len(values) > 1 else 0.0
-
-
-def _step(history: np.ndarray) -> float:
-    """The grid a discrete statistic moves on: the smallest gap between the distinct values it
-    took in history (0 when history shows a single value or too many to be a grid)."""
-    values = np.unique(history[np.isfinite(history)])
-    if len(values) < 2 or len(values) > len(history) // 2:
-        return 0.0
-    return float(np.diff(values).min())
 
 
 def _weekday(key: str | None) -> int | None:
