@@ -1,10 +1,10 @@
 """Issue 7/14: `PartitionAnomalyDetector.evaluate` with 365 history partitions × 100 columns.
 
 Measured side by side in one run: the detector of this checkout, the detector as it was before
-issue 14 (``benchmarks/baseline_detector``) and, with ``QG_BENCH_BEFORE=<commit>``, the
-detector of that commit (its ``quality_gates`` extracted with ``git archive`` and timed in a
-child process on the same pickled profiles), interleaved so that load on the machine hits all
-alike.
+issue 14 (commit ``ISSUE_14_BASE``) and, with ``QG_BENCH_BEFORE=<commit>``, the detector of that
+commit too. An earlier commit's ``quality_gates`` is extracted with ``git archive`` and timed in
+a child process on the same pickled profiles, configuration by configuration, so that load on
+the machine hits all alike. Needs a git checkout for the comparisons.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pandas as pd
 from benchmarks.common import markdown_table, median_seconds, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
+ISSUE_14_BASE = "4793bf1"  # main before issue 14
 CONFIGS = {"default": {}, "weekly seasonality": {"seasonality": "weekly"}, "max_alarm_rate=0.01": {"max_alarm_rate": 0.01}}
 
 
@@ -51,8 +52,9 @@ def time_config(profiles, label: str) -> float:
     return median_seconds(lambda: detector.evaluate(profiles[-1], profiles[:-1]), repeats=5)
 
 
-def time_at_commit(commit: str, profiles_file: str, label: str) -> float:
-    """time_config in a child process that imports ``quality_gates`` as it was at ``commit``."""
+def time_at_commit(commit: str, profiles_file: str, label: str) -> float | None:
+    """time_config in a child process that imports ``quality_gates`` as it was at ``commit``
+    (None: that detector has no such option)."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "archive", commit, "quality_gates"], cwd=ROOT, capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
@@ -65,36 +67,31 @@ def time_at_commit(commit: str, profiles_file: str, label: str) -> float:
         )
     if child.returncode:
         raise RuntimeError(f"timing {commit} failed:\n{child.stderr[-2000:]}")
-    return float(json.loads(child.stdout.strip().splitlines()[-1]))
+    seconds = json.loads(child.stdout.strip().splitlines()[-1])
+    return None if seconds is None else float(seconds)
 
 
 def main() -> str:
-    from benchmarks.baseline_detector import PartitionAnomalyDetector as BaselineDetector
-
-    before = os.environ.get("QG_BENCH_BEFORE")
+    commits = [c for c in (os.environ.get("QG_BENCH_BEFORE"), ISSUE_14_BASE) if c]
     # Every detector times the same unpickled profiles (fresh ones are laid out otherwise in memory).
     profiles = pickle.loads(pickle.dumps(history_profiles()))
-    current, history = profiles[-1], profiles[:-1]
-    features = sum(len(c.metrics) for c in current.columns.values())
+    features = sum(len(c.metrics) for c in profiles[-1].columns.values())
     rows = []
     with tempfile.NamedTemporaryFile(suffix=".pkl") as stored:
         pickle.dump(profiles, stored)
         stored.flush()
-        for label, kwargs in CONFIGS.items():
+        for label in CONFIGS:
             seconds = time_config(profiles, label)
-            at_commit = time_at_commit(before, stored.name, label) if before else None
-            baseline = BaselineDetector(**{k: v for k, v in kwargs.items() if k != "max_alarm_rate"})
-            issue_14 = median_seconds(lambda: baseline.evaluate(current, history), repeats=5)
             row = [f"evaluate: 365 history partitions × 100 columns ({features} metrics), {label}", f"{seconds * 1000:.0f} ms"]
-            if before:
-                row += [f"{at_commit * 1000:.0f} ms", f"{seconds / at_commit:.2f}"]
-            rows.append(row + [f"{issue_14 * 1000:.0f} ms", f"{seconds / issue_14:.2f}"])
+            for commit in commits:
+                earlier = time_at_commit(commit, stored.name, label)
+                row += ["—", "—"] if earlier is None else [f"{earlier * 1000:.0f} ms", f"{seconds / earlier:.2f}"]
+            rows.append(row)
     headers = ["measurement", "time (median of 5)"]
-    if before:
-        headers += [f"at {before[:10]} (same run)", "ratio"]
-    headers += ["before issue 14 (same run)", "ratio"]
+    for commit in commits:
+        headers += [f"at {commit[:10]}{' (before issue 14)' if commit == ISSUE_14_BASE else ''}, same run", "ratio"]
     table = markdown_table(headers, rows)
-    write_results("anomaly_evaluate", "Anomaly detector evaluate (issues 7, 14)", table, {"rows": rows, "before": before})
+    write_results("anomaly_evaluate", "Anomaly detector evaluate (issues 7, 14)", table, {"rows": rows, "commits": commits})
     return table
 
 
@@ -105,6 +102,9 @@ if __name__ == "__main__":
         assert not quality_gates.__file__.startswith(str(ROOT)), "timing this checkout instead of the commit"
         with open(sys.argv[2], "rb") as handle:
             stored = pickle.load(handle)
-        print(json.dumps(time_config(stored, sys.argv[3])))
+        try:
+            print(json.dumps(time_config(stored, sys.argv[3])))
+        except TypeError:  # an option that detector did not have yet (max_alarm_rate)
+            print(json.dumps(None))
     else:
         print(main())

@@ -7,9 +7,10 @@ Shankar et al., CIKM 2023), changed where GATE is weak:
   in history: a 5% corruption of one column is not diluted by dozens of quiet columns, and a
   metric that always wobbles does not alarm when it wobbles again.
 * Noise floors: a metric that never moved (a share of negatives that was always 0) gets the
-  scale of its sampling noise (binomial for shares, the quantile's standard error, σ/√n for
-  means, Poisson for row counts, half the value grid for statistics of discrete data), so a
-  change of a few rows stays quiet while a change of a few percent does not.
+  scale of its sampling noise (binomial for shares at the history's level, the quantile's
+  standard error, σ/√n for means, Poisson for row counts, half the value grid for statistics of
+  discrete data), so a change of a few rows stays quiet while a change of a few percent does
+  not; a share that stayed exactly 0 over all of history's rows makes even a few rows news.
 * Extremes and quantiles need more evidence than means and shares; a short history widens
   every threshold by the uncertainty of its median and MAD.
 * Schema changes (a column added, missing or of another type) are findings, not crashes;
@@ -45,8 +46,10 @@ HISTORY_MARGIN = 1.5
 # With max_alarm_rate, every threshold is scaled so that the history's own partitions would
 # alarm at that rate, but never below this share of the default thresholds.
 LEVEL_FLOOR = 0.8
-# Shares must also move by at least this much (absolute) to count: 0.1 percentage points.
-MIN_SHARE_CHANGE = 0.001
+# Shares must also move by at least this much (absolute) to count: 0.2 percentage points. With
+# noise floors at the history's level (a share that was 0 over 60,000 rows), two stray rows in
+# 2,000 are statistically odd; they are still not what a gate should block a pipeline for.
+MIN_SHARE_CHANGE = 0.002
 # Extremes (min, max, longest string...) hinge on single rows, and quantiles of real data jump
 # between the modes of multimodal columns: they must move further than means and shares.
 EXTREME_FACTOR = 2.0
@@ -184,7 +187,8 @@ class PartitionAnomalyDetector:
             center = column_medians(ordered, counts)
             spread = MAD_TO_SIGMA * column_medians(*sorted_columns(np.abs(matrix - center)))
             grids: dict[str, float] = {}  # the value grid of each column's frequent values
-            floor = np.array([_noise_floor(f, c, current, grids) for f, c in zip(features, center)])
+            pooled = _pooled_rows(history)
+            floor = np.array([_noise_floor(f, c, current, grids, pooled) for f, c in zip(features, center)])
             order_statistic = np.array([f[1] in _ORDER_STATISTICS for f in features])
             steps = np.where(order_statistic, grid_steps(ordered, counts), 0.0)
             scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
@@ -277,7 +281,9 @@ def _explanation_order(e: Explanation) -> tuple[float, int, float]:
     return (-min(e.severity, _SATURATED), rank, -e.severity)
 
 
-def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProfile, grids: dict[str, float]) -> float:
+def _noise_floor(
+    feature: tuple[str, str], center: float, current: PartitionProfile, grids: dict[str, float], pooled: tuple[int, int]
+) -> float:
     """The smallest scale a metric can have: its sampling noise in a partition of this size."""
     column, metric = feature
     rows = max(current.row_count, 1)
@@ -291,7 +297,11 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
         # whose spread is about a third of its mean (a sum of half-normal deviations).
         return max(0.35 * center, 0.5 / n)
     if metric in _SHARES:
-        p = min(max(center, 0.5 / n), 1 - 0.5 / n)
+        # Binomial noise at the history's level: a share that was 0 (or 1) in every earlier
+        # partition is taken as half a row off it over all of history's rows, not over this
+        # partition's, so that 30 days without a null make one null's worth of nulls news.
+        edge = 0.5 / max(n, pooled[1] if metric in _SAMPLE_BASED else pooled[0])
+        p = min(max(center, edge), 1 - edge)
         return math.sqrt(p * (1 - p) / n)
     if metric == "row_count":
         return math.sqrt(max(center, 1.0))
@@ -351,6 +361,12 @@ def _value_grid(top_values) -> float:
     except ValueError:
         return 0.0
     return float(np.diff(values).min()) if len(values) > 1 else 0.0
+
+
+def _pooled_rows(history: Sequence[PartitionProfile]) -> tuple[int, int]:
+    """Rows and sampled rows over the whole history."""
+    rows = sum(p.row_count for p in history)
+    return rows, sum(min(p.row_count, p.sample_rows or p.row_count) for p in history)
 
 
 def _weekday(key: str | None) -> int | None:
