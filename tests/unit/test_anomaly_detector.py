@@ -69,6 +69,19 @@ def test_noise_level_change_in_a_metric_that_never_moved_stays_quiet(history):
     assert not PartitionAnomalyDetector().evaluate(current(frame), history).anomalous
 
 
+def test_a_few_nulls_in_a_small_partitions_never_null_column_are_news():
+    # 51 rows a day (one per state, say), never a null in 30 days: one null is 2% of a day's
+    # rows, and the history's 1,530 rows say that is no sampling noise.
+    small = profiles(day_frame(i, rows=51) for i in range(30))
+    frame = day_frame(30, rows=51).astype({"amount": float})
+    frame.loc[frame.index[:1], "amount"] = np.nan
+    verdict = PartitionAnomalyDetector().evaluate(current(frame), small)
+    assert verdict.anomalous
+    top = verdict.explanations[0]
+    assert (top.column, top.metric) == ("amount", "null_fraction")
+    assert "expected 0 … " in top.describe()
+
+
 def test_sensitivity_is_the_one_knob(history):
     frame = day_frame(30)
     frame.loc[frame.index[:30], "quantity"] = 5  # a mild pinned value

@@ -7,9 +7,10 @@ Shankar et al., CIKM 2023), changed where GATE is weak:
   in history: a 5% corruption of one column is not diluted by dozens of quiet columns, and a
   metric that always wobbles does not alarm when it wobbles again.
 * Noise floors: a metric that never moved (a share of negatives that was always 0) gets the
-  scale of its sampling noise (binomial for shares, the quantile's standard error, σ/√n for
-  means, Poisson for row counts, half the value grid for statistics of discrete data), so a
-  change of a few rows stays quiet while a change of a few percent does not.
+  scale of its sampling noise (binomial for shares at the history's level, the quantile's
+  standard error, σ/√n for means, Poisson for row counts, half the value grid for statistics of
+  discrete data), so a change of a few rows stays quiet while a change of a few percent does
+  not; a share that stayed exactly 0 over all of history's rows makes even a few rows news.
 * Extremes and quantiles need more evidence than means and shares; a short history widens
   every threshold by the uncertainty of its median and MAD.
 * Schema changes (a column added, missing or of another type) are findings, not crashes;
@@ -28,6 +29,7 @@ import numpy as np
 
 from quality_gates.checks.anomaly.calibration import partition_level
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, VALUE_FEATURES, feature_matrix
+from quality_gates.checks.anomaly.robust import column_medians, grid_steps, sorted_columns
 from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT
 from quality_gates.checks.profiles.model import FRACTION_METRICS, QUANTILES, TABLE, PartitionProfile
 from quality_gates.checks.profiles.sampled import SAMPLED_ABOVE_SAMPLE_ROWS, SAMPLED_METRICS
@@ -44,8 +46,10 @@ HISTORY_MARGIN = 1.5
 # With max_alarm_rate, every threshold is scaled so that the history's own partitions would
 # alarm at that rate, but never below this share of the default thresholds.
 LEVEL_FLOOR = 0.8
-# Shares must also move by at least this much (absolute) to count: 0.1 percentage points.
-MIN_SHARE_CHANGE = 0.001
+# Shares must also move by at least this much (absolute) to count: 0.2 percentage points. With
+# noise floors at the history's level (a share that was 0 over 60,000 rows), two stray rows in
+# 2,000 are statistically odd; they are still not what a gate should block a pipeline for.
+MIN_SHARE_CHANGE = 0.002
 # Extremes (min, max, longest string...) hinge on single rows, and quantiles of real data jump
 # between the modes of multimodal columns: they must move further than means and shares.
 EXTREME_FACTOR = 2.0
@@ -180,17 +184,21 @@ class PartitionAnomalyDetector:
             return [], 1.0
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN features: skipped below
-            center = np.nanmedian(matrix, axis=0)
-            spread = MAD_TO_SIGMA * np.nanmedian(np.abs(matrix - center), axis=0)
-            floor = np.array([_noise_floor(f, c, current) for f, c in zip(features, center)])
-            steps = np.array([_step(matrix[:, i]) if f[1] in _ORDER_STATISTICS else 0.0 for i, f in enumerate(features)])
+            ordered, counts = sorted_columns(matrix)
+            center = column_medians(ordered, counts)
+            spread = MAD_TO_SIGMA * column_medians(*sorted_columns(np.abs(matrix - center)))
+            grids: dict[str, float] = {}  # the value grid of each column's frequent values
+            pooled = _pooled_rows(history)
+            floor = np.array([_noise_floor(f, c, current, grids, pooled) for f, c in zip(features, center)])
+            order_statistic = np.array([f[1] in _ORDER_STATISTICS for f in features])
+            steps = np.where(order_statistic, grid_steps(ordered, counts), 0.0)
             scale = np.fmax(np.fmax(np.nan_to_num(spread, nan=0.0), floor), steps / 2)
             history_z = np.abs(matrix - center) / scale
             widest = np.max(np.where(np.isnan(history_z), -np.inf, history_z), axis=0, initial=-np.inf)
             base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features]) * _short_history_factor(len(history))
             threshold = np.maximum(base, HISTORY_MARGIN * widest) / self.sensitivity
             z = (vector - center) / scale
-        enough = np.sum(~np.isnan(matrix), axis=0) >= self.min_history
+        enough = counts >= self.min_history
         level = 1.0
         if self.max_alarm_rate is not None:
             level = partition_level(history_z, base, HISTORY_MARGIN, enough, self.max_alarm_rate, LEVEL_FLOOR)
@@ -274,7 +282,9 @@ def _explanation_order(e: Explanation) -> tuple[float, int, float]:
     return (-min(e.severity, _SATURATED), rank, -e.severity)
 
 
-def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProfile) -> float:
+def _noise_floor(
+    feature: tuple[str, str], center: float, current: PartitionProfile, grids: dict[str, float], pooled: tuple[int, int]
+) -> float:
     """The smallest scale a metric can have: its sampling noise in a partition of this size."""
     column, metric = feature
     rows = max(current.row_count, 1)
@@ -288,7 +298,11 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
         # whose spread is about a third of its mean (a sum of half-normal deviations).
         return max(0.35 * center, 0.5 / n)
     if metric in _SHARES:
-        p = min(max(center, 0.5 / n), 1 - 0.5 / n)
+        # Binomial noise at the history's level: a share that was 0 (or 1) in every earlier
+        # partition is taken as half a row off it over all of history's rows, not over this
+        # partition's, so that 30 days without a null make one null's worth of nulls news.
+        edge = 0.5 / max(n, pooled[1] if metric in _SAMPLE_BASED else pooled[0])
+        p = min(max(center, edge), 1 - edge)
         return math.sqrt(p * (1 - p) / n)
     if metric == "row_count":
         return math.sqrt(max(center, 1.0))
@@ -301,7 +315,9 @@ def _noise_floor(feature: tuple[str, str], center: float, current: PartitionProf
     if metric == "span_seconds":
         return 3600.0
     if metric in _ORDER_STATISTICS:
-        tiny = max(tiny, _value_grid(col.top_values) / 2)
+        if column not in grids:
+            grids[column] = _value_grid(col.top_values)
+        tiny = max(tiny, grids[column] / 2)
     quantile_error = _quantile_standard_error(col, metric, n)
     if quantile_error is not None:
         return max(tiny, quantile_error)
@@ -348,13 +364,10 @@ def _value_grid(top_values) -> float:
     return float(np.diff(values).min()) if len(values) > 1 else 0.0
 
 
-def _step(history: np.ndarray) -> float:
-    """The grid a discrete statistic moves on: the smallest gap between the distinct values it
-    took in history (0 when history shows a single value or too many to be a grid)."""
-    values = np.unique(history[np.isfinite(history)])
-    if len(values) < 2 or len(values) > len(history) // 2:
-        return 0.0
-    return float(np.diff(values).min())
+def _pooled_rows(history: Sequence[PartitionProfile]) -> tuple[int, int]:
+    """Rows and sampled rows over the whole history."""
+    rows = sum(p.row_count for p in history)
+    return rows, sum(min(p.row_count, p.sample_rows or p.row_count) for p in history)
 
 
 def _weekday(key: str | None) -> int | None:

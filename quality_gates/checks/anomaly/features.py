@@ -11,12 +11,13 @@ for columns whose values are codes (text, whole numbers, hours of datetimes):
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 
 import numpy as np
 
-from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT, segment_shifts
+from quality_gates.checks.anomaly.segments import SEGMENT_SHIFT, sampled_values, segment_shifts
+from quality_gates.checks.anomaly.shares import ShareTable, share_table
 from quality_gates.checks.profiles.model import CATEGORICAL, DATETIME, NUMERIC, TABLE, ColumnProfile, PartitionProfile
 
 UNSEEN = "unseen_share"
@@ -29,10 +30,6 @@ CODED_COVERAGE = 0.5
 COMPLETE_COVERAGE = 0.98
 
 Feature = tuple[str, str]  # (column, metric)
-
-
-def _coverage(column: ColumnProfile | None) -> float:
-    return sum(share for _, share in column.top_values) if column is not None and column.top_values else 0.0
 
 
 def _is_coded(column: ColumnProfile | None) -> bool:
@@ -51,24 +48,30 @@ def feature_matrix(
     vector, and what a derived feature points at (the segment that moved)."""
     features: list[Feature] = [(column, metric) for column, metric, _ in current.metric_items()]
     vector = [value for _, _, value in current.metric_items()]
-    coded = [
-        name
-        for name, col in current.columns.items()
-        if _is_coded(col)
-        and _coverage(col) >= CODED_COVERAGE
-        and all(_is_coded(p.columns.get(name)) and _coverage(p.columns.get(name)) >= CODED_COVERAGE for p in history)
-    ]
+    partitions = [*history, current]
+    tables: dict[str, ShareTable] = {}
+    for name, col in current.columns.items():
+        if not _is_coded(col):
+            continue
+        columns = [p.columns.get(name) for p in partitions]
+        if not all(_is_coded(c) for c in columns):
+            continue
+        table = share_table(columns)
+        if table.coverage.min() >= CODED_COVERAGE:
+            tables[name] = table
     # New values only where the frequent values list every value: elsewhere a rare value
     # entering the list by chance would look new.
-    complete = {c for c in coded if all(_coverage(p.columns[c]) >= COMPLETE_COVERAGE for p in history)}
-    features += [(column, metric) for column in coded for metric in VALUE_FEATURES if metric != UNSEEN or column in complete]
+    complete = {c for c, table in tables.items() if table.coverage[:-1].min(initial=1.0) >= COMPLETE_COVERAGE}
+    features += [(column, metric) for column in tables for metric in VALUE_FEATURES if metric != UNSEEN or column in complete]
     index = {feature: i for i, feature in enumerate(features)}
     matrix = np.full((len(history), len(features)), np.nan)
     _fill_profiled(matrix, index, current, history)
     details: dict[Feature, str] = {}
-    for column in coded:
-        unseen, shift = _value_features(current.columns[column], [p.columns[column] for p in history])
-        segments, move = segment_shifts(column, current, history)
+    for column, table in tables.items():
+        unseen, shift = _value_features(table)
+        nulls = index.get((column, "null_fraction"))
+        null_fraction = np.append(matrix[:, nulls], vector[nulls]) if nulls is not None else np.zeros(len(partitions))
+        segments, move = segment_shifts(table, sampled_values(partitions, null_fraction))
         if move is not None:
             details[(column, SEGMENT_SHIFT)] = move.describe()
         for metric, values in ((UNSEEN, unseen), (SHARE_SHIFT, shift), (SEGMENT_SHIFT, segments)):
@@ -79,48 +82,54 @@ def feature_matrix(
 
 
 def _fill_profiled(matrix: np.ndarray, index: dict, current: PartitionProfile, history: Sequence[PartitionProfile]) -> None:
-    # Where each column's metrics sit: profiles of the same layout fill a whole slice at once.
-    layout = {
-        name: (index[(name, next(iter(metrics)))], tuple(metrics))
-        for name, metrics in [(TABLE, current.table_metrics)] + [(n, c.metrics) for n, c in current.columns.items()]
-        if metrics
-    }
-    for row, profile in enumerate(history):
-        for name, metrics in [(TABLE, profile.table_metrics)] + [(n, c.metrics) for n, c in profile.columns.items()]:
-            start, names = layout.get(name, (0, ()))
-            if tuple(metrics) == names:
-                matrix[row, start : start + len(names)] = list(metrics.values())
-                continue
-            for metric, value in metrics.items():  # another layout (older profile, type change)
-                position = index.get((name, metric))
-                if position is not None:
-                    matrix[row, position] = value
+    # Column by column over the whole history: one lookup per profile fetches the column's
+    # metrics in the current profile's order (the matrix's). Where a profile lacks a metric
+    # (an older profile, a column missing or of another type), that column metric by metric.
+    start = 0
+    columns = [p.columns for p in history]
+    for name, metrics in _metric_dicts(current):
+        keys = tuple(metrics)
+        if not keys:
+            continue
+        get = _getter(keys)
+        try:
+            block = [get(p.table_metrics) for p in history] if name == TABLE else [get(c[name].metrics) for c in columns]
+            if block:
+                matrix[:, start : start + len(keys)] = np.array(block, dtype=float)
+        except KeyError:
+            for row, profile in enumerate(history):
+                column = profile.table_metrics if name == TABLE else getattr(profile.columns.get(name), "metrics", {})
+                for metric, value in column.items():
+                    position = index.get((name, metric))
+                    if position is not None:
+                        matrix[row, position] = value
+        start += len(keys)
 
 
-def _value_features(current: ColumnProfile, history: list[ColumnProfile]) -> tuple[list[float], list[float]]:
-    """unseen_share and share_shift of every history partition (leave-one-out) and, last, of the current one."""
-    partitions_with = Counter(value for col in history for value, _ in col.top_values)
-    typical = _typical_shares(history)
-    unseen, shift = [], []
-    for position, col in enumerate([*history, current]):
-        is_current = position == len(history)
-        # A value is new to a history partition if no other partition had it (leave-one-out).
-        new = (lambda v: partitions_with[v] == 0) if is_current else (lambda v: partitions_with[v] == 1)
-        # Mass beyond the frequent values counts as new: the list held every value before.
-        unseen.append(sum(share for value, share in col.top_values if new(value)) + max(0.0, 1.0 - _coverage(col)))
-        shares = dict(col.top_values)
-        values = set(shares) | set(typical)
-        shift.append(0.5 * sum(abs(shares.get(v, 0.0) - typical.get(v, 0.0)) for v in values))
+def _metric_dicts(profile: PartitionProfile) -> list[tuple[str, Mapping[str, float]]]:
+    return [(TABLE, profile.table_metrics), *((name, column.metrics) for name, column in profile.columns.items())]
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
+    """The values of ``keys`` in one call, as a tuple (``itemgetter`` of a single key gives a scalar)."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda metrics: (metrics[key],)
+    get: Callable[[Mapping[str, float]], tuple[float, ...]] = itemgetter(*keys)
+    return get
+
+
+def _value_features(table: ShareTable) -> tuple[np.ndarray, np.ndarray]:
+    """unseen_share and share_shift of every history partition (leave-one-out) and, last, of the
+    current one, from the column's share table (last row: the current partition)."""
+    past = table.shares[:-1]
+    partitions_with = table.listed[:-1].sum(axis=0)
+    # A value is new to a history partition if no other partition had it (leave-one-out), to
+    # the current one if no history partition had it.
+    new = table.listed & np.vstack([np.broadcast_to(partitions_with == 1, past.shape), (partitions_with == 0)[None, :]])
+    # Mass beyond the frequent values counts as new: the list held every value before.
+    unseen = np.sum(table.shares * new, axis=1) + np.maximum(0.0, 1.0 - table.coverage)
+    # The median share of each value over history, 0 where a partition lacked it.
+    typical = np.median(past, axis=0) if len(past) else np.zeros(len(table.values))
+    shift = 0.5 * np.sum(np.abs(table.shares - typical), axis=1)
     return unseen, shift
-
-
-def _typical_shares(history: list[ColumnProfile]) -> dict[str, float]:
-    """Median share of each frequent value over history (0 where a partition lacked it)."""
-    values = {value for col in history for value, _ in col.top_values}
-    table = np.zeros((len(history), len(values)))
-    order = {value: i for i, value in enumerate(values)}
-    for row, col in enumerate(history):
-        for value, share in col.top_values:
-            table[row, order[value]] = share
-    medians = np.median(table, axis=0) if len(history) else np.zeros(len(values))
-    return {value: float(medians[i]) for value, i in order.items() if medians[i] > 0}

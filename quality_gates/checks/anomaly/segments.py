@@ -13,13 +13,13 @@ strays on ordinary days), and the finding names the value that moved.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from quality_gates.checks.profiles.model import ColumnProfile, PartitionProfile
+from quality_gates.checks.anomaly.shares import ShareTable
+from quality_gates.checks.profiles.model import PartitionProfile
 from quality_gates.checks.values import MAD_TO_SIGMA
 
 SEGMENT_SHIFT = "segment_shift"
@@ -53,45 +53,34 @@ def _pct(share: float) -> str:
     return f"{100 * share:.1f}%"
 
 
-def _sampled_values(profile: PartitionProfile, column: ColumnProfile) -> float:
-    """How many non-null values the column's shares were computed from."""
-    rows = min(profile.row_count, profile.sample_rows or profile.row_count)
-    null = column.metrics.get("null_fraction", 0.0)
-    return max(1.0, rows * (1.0 - (null if math.isfinite(null) else 0.0)))
+def sampled_values(profiles: Sequence[PartitionProfile], null_fraction: np.ndarray) -> np.ndarray:
+    """How many non-null values each partition's shares of a column were computed from, given
+    the column's null fraction in each (NaN: not measured, taken as none)."""
+    rows = np.array([min(p.row_count, p.sample_rows or p.row_count) for p in profiles], dtype=float)
+    return np.maximum(1.0, rows * (1.0 - np.nan_to_num(null_fraction, nan=0.0, posinf=0.0, neginf=0.0)))
 
 
-def segment_shifts(column: str, current: PartitionProfile, history: Sequence[PartitionProfile]) -> tuple[list[float], SegmentMove | None]:
-    """``segment_shift`` of every history partition and, last, of the current one; and the move
-    of the current partition's most unusual value (None when no value is common enough)."""
-    partitions = [*history, current]
-    columns = [p.columns[column] for p in partitions]
-    values = sorted({v for col in columns[:-1] for v, _ in col.top_values})
-    if not values:
-        return [0.0] * len(partitions), None
-    position = {v: i for i, v in enumerate(values)}
-    table = np.zeros((len(partitions), len(values)))
-    for row, col in enumerate(columns):
-        for value, share in col.top_values:
-            i = position.get(value)
-            if i is not None:
-                table[row, i] = share
-    past = table[:-1]
-    typical = np.median(past, axis=0)
-    keep = typical >= MIN_SEGMENT_SHARE
+def segment_shifts(table: ShareTable, sizes: np.ndarray) -> tuple[np.ndarray, SegmentMove | None]:
+    """``segment_shift`` of every history partition and, last, of the current one (the last row
+    of the column's share table; ``sizes`` from :func:`sampled_values`); and the move of the
+    current partition's most unusual value (None when no value is common enough)."""
+    # Values only the current partition lists have no history to be judged by (unseen_share's).
+    in_history = table.listed[:-1].any(axis=0)
+    typical = np.median(table.shares[:-1], axis=0) if len(sizes) > 1 else np.zeros(len(table.values))
+    keep = in_history & (typical >= MIN_SEGMENT_SHARE)
     if not keep.any():
-        return [0.0] * len(partitions), None
-    table, past, typical = table[:, keep], past[:, keep], typical[keep]
+        return np.zeros(len(sizes)), None
+    shares, typical = table.shares[:, keep], typical[keep]
+    past = shares[:-1]
     spread = MAD_TO_SIGMA * np.median(np.abs(past - typical), axis=0)
-    sizes = np.array([_sampled_values(p, col) for p, col in zip(partitions, columns)])
     # Binomial noise, a share of 0 or 1 counted as half a row off it (as the detector's noise floors do).
     half_row = 0.5 / sizes[:, None]
     p = np.clip(typical[None, :], half_row, 1 - half_row)
     binomial = np.sqrt(p * (1 - p) / sizes[:, None])
-    z = np.abs(table - typical) / np.maximum(spread[None, :], binomial)
-    shifts = z.max(axis=1)
-    kept = [v for v, k in zip(values, keep) if k]
+    z = np.abs(shares - typical) / np.maximum(spread[None, :], binomial)
+    kept = [v for v, k in zip(table.values, keep) if k]
     worst = int(np.argmax(z[-1]))
     move = SegmentMove(
-        kept[worst], float(table[-1, worst]), float(typical[worst]), float(past[:, worst].min()), float(past[:, worst].max())
+        kept[worst], float(shares[-1, worst]), float(typical[worst]), float(past[:, worst].min()), float(past[:, worst].max())
     )
-    return [float(v) for v in shifts], move
+    return z.max(axis=1), move
