@@ -43,4 +43,12 @@ def read_error(computation: SqlQuery, exc: sa.exc.DBAPIError) -> SourceError:
             f"{computation.timeout_seconds:g} s; raise timeout_seconds or narrow the partition"
         )
     message = str(original or exc).strip().splitlines()[0] if str(original or exc).strip() else type(exc).__name__
+    if computation.dialect == "duckdb" and "Out of Memory" in message:
+        # DuckDB runs in the worker under a memory limit; what cannot spill (DISTINCT aggregates) can exceed it.
+        from quality_gates.engines.duckdb_files import DUCKDB_MEMORY_LIMIT
+
+        return SourceError(
+            f"cannot read {computation.name}: {message}; DuckDB runs in the worker with memory_limit "
+            f"{DUCKDB_MEMORY_LIMIT or 'unset'}: raise QUALITY_GATES_DUCKDB_MEMORY_LIMIT"
+        )
     return SourceError(f"cannot read {computation.name}: {message}")

@@ -168,3 +168,20 @@ def test_a_declared_type_narrower_than_the_table_still_pre_filters(postgres_data
     profile = profile_sql(engine, query, sample_rows=1_000)
     assert profile.sample_rows == 1_000 and profile.table_metrics["duplicate_row_share"] == 0.0
     assert profile.columns["n"].metrics["min"] == 2**40
+
+
+def test_duckdb_running_out_of_its_memory_limit_names_the_setting():
+    """DuckDB runs in the worker under QUALITY_GATES_DUCKDB_MEMORY_LIMIT; a DISTINCT aggregate cannot
+    spill, so a limit too small for the data is an error that says which setting to raise."""
+    from quality_gates.checks.errors import SourceError
+    from quality_gates.engines import SqlQuery
+    from quality_gates.engines.sql_session import read_error
+
+    engine = sa.create_engine("duckdb:///:memory:", connect_args={"config": {"memory_limit": "20MB", "threads": 1}})
+    query = sa.text("SELECT count(DISTINCT x) FROM range(20000000) AS t(x)")
+    with pytest.raises(sa.exc.DBAPIError) as raised, engine.connect() as connection:
+        connection.execute(query).one()
+    error = read_error(SqlQuery(engine, query, "file events.parquet"), raised.value)
+    assert isinstance(error, SourceError)
+    assert str(error).startswith("cannot read file events.parquet: Out of Memory Error")
+    assert "raise QUALITY_GATES_DUCKDB_MEMORY_LIMIT" in str(error)
