@@ -27,17 +27,22 @@ SAMPLE_ROWS = 10_000  # the anomaly gate's default (operators/anomaly_gate.py)
 
 
 class JvmMeter:
-    """Peak RSS and CPU seconds of this process's children (Spark's JVM), sampled."""
+    """Peak RSS and CPU seconds of this process's children (Spark's JVM), sampled; and this
+    process's own peak RSS per phase (which gate raised the worker's peak)."""
 
     def __init__(self) -> None:
         self.peak = 0
         self.cpu: dict[int, float] = {}
+        self.phase = "imports"
+        self.worker_peaks: dict[str, int] = {}
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
 
     def _sample(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
+            rss = me.memory_info().rss
+            self.worker_peaks[self.phase] = max(self.worker_peaks.get(self.phase, 0), rss)
             for child in me.children(recursive=True):
                 try:
                     self.peak = max(self.peak, child.memory_info().rss)
@@ -45,7 +50,7 @@ class JvmMeter:
                     self.cpu[child.pid] = times.user + times.system
                 except psutil.Error:
                     pass
-            time.sleep(0.2)
+            time.sleep(0.05)
 
     def cpu_seconds(self) -> float:
         return sum(self.cpu.values())
@@ -90,6 +95,7 @@ def main(engine: str, path: str, reference_path: str) -> None:
         reference = pickle.load(handle)
     checks = schema()
     meter = JvmMeter()
+    meter.phase = "session"
     seconds: dict[str, float] = {}
     result: dict = {"seconds": seconds}
     start = time.perf_counter()
@@ -113,6 +119,7 @@ def main(engine: str, path: str, reference_path: str) -> None:
         ("drift (current side)", lambda: drift_current_side(data, reference)),
     )
     for gate, run in gates:
+        meter.phase = gate
         start = time.perf_counter()
         try:
             run()
@@ -127,6 +134,7 @@ def main(engine: str, path: str, reference_path: str) -> None:
         "worker_cpu_seconds": usage.ru_utime + usage.ru_stime,
         "jvm_peak_bytes": meter.peak,
         "jvm_cpu_seconds": meter.cpu_seconds(),
+        "worker_peak_by_phase_bytes": meter.worker_peaks,
     }
     print(json.dumps(result), flush=True)
 
