@@ -27,7 +27,8 @@ class PartitionAnomalyGateOperator(BaseGateOperator):
     :param cold_start: what "insufficient history" means for the task: ``warn`` (default),
         ``pass`` or ``fail``.
     :param seasonality: ``"weekly"`` compares Mondays with Mondays (partition keys must be dates);
-        ``"auto"`` does so only when the history shows a significant weekday effect on row counts.
+        ``"auto"`` judges row counts at the current weekday's level, only when the history shows a
+        significant weekday effect on them.
     :param holidays: a list of dates, or a country or market of the ``holidays`` package (``"US"``;
         the ``[holidays]`` extra): holidays stay out of the ordinary baseline and are judged
         against earlier holidays (looked up to ``HOLIDAY_LOOKBACK`` partitions back) when there are 3.

@@ -58,13 +58,14 @@ def test_weekday_effect_is_found_in_a_weekend_dip_and_not_in_flat_counts(weekly_
     assert too_short is False and "27 dated partitions: at least 28 (4 weeks)" in why
 
 
-def test_auto_compares_a_saturday_with_saturdays_when_the_week_shows(weekly_history):
+def test_auto_judges_a_saturdays_row_count_at_the_saturday_level_when_the_week_shows(weekly_history):
     saturday = next(i for i in range(35, 42) if day(i).weekday() == 5)
     verdict = PartitionAnomalyDetector(seasonality="auto").evaluate(profile(saturday, weekend_dip(saturday)), weekly_history)
     assert verdict.status == "ok"
-    assert verdict.history_size == 5  # the five earlier Saturdays
+    assert verdict.history_size == 35  # every day, row counts scaled to Saturdays
     assert verdict.notes[0].startswith("weekly seasonality: row counts differ by weekday")
-    # A Saturday with a weekday's orders (a batch loaded twice over?) is news only among Saturdays.
+    assert "earlier row counts scaled to this weekday's level" in verdict.notes[0]
+    # A Saturday with a weekday's orders (a batch loaded twice over?) is news only at the Saturday level.
     doubled = profile(saturday, 1_000)
     weekly = PartitionAnomalyDetector(seasonality="auto").evaluate(doubled, weekly_history)
     assert weekly.status == "anomalous" and weekly.explanations[0].metric == "row_count"

@@ -3,6 +3,7 @@ with Mondays for, and which partitions are holidays (kept out of the ordinary ba
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -96,3 +97,31 @@ def _named_calendar(name: str) -> Callable[[dt.date], bool]:
         f"holidays={name!r} is neither a list of dates nor a country or market of the 'holidays' package "
         "(e.g. 'US', 'DE', 'united_kingdom', 'NYSE')"
     )
+
+
+def weekday_scaled(current: PartitionProfile, history: Sequence[PartitionProfile]) -> tuple[list[PartitionProfile], str] | None:
+    """History with each partition's row count scaled to the current partition's weekday (by the
+    ratio of the two weekdays' median row counts), and a note; None when a weekday has too few.
+
+    Only the row count is made seasonal: every other metric is still judged against the whole
+    history, whose thresholds 30 partitions estimate well and 4 Saturdays would not.
+    """
+    day = partition_date(current.partition_key)
+    by_day: dict[int, list[int]] = {}
+    for profile in history:
+        if (d := partition_date(profile.partition_key)) is not None:
+            by_day.setdefault(d.weekday(), []).append(profile.row_count)
+    if day is None or len(by_day.get(day.weekday(), ())) < MIN_WEEKS - 1:
+        return None
+    medians = {weekday: float(np.median(counts)) for weekday, counts in by_day.items() if len(counts) >= 2}
+    level = medians[day.weekday()]
+    scaled = []
+    for profile in history:
+        d = partition_date(profile.partition_key)
+        median = medians.get(d.weekday()) if d is not None else None
+        if not median or "row_count" not in profile.table_metrics:
+            scaled.append(profile)
+            continue
+        table = {**profile.table_metrics, "row_count": profile.table_metrics["row_count"] * level / median}
+        scaled.append(dataclasses.replace(profile, table_metrics=table))
+    return scaled, f"earlier row counts scaled to this weekday's level (median {level:,.0f})"

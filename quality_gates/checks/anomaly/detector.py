@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from quality_gates.checks.anomaly.calendar import MIN_HOLIDAYS, MIN_WEEKS, HolidaySpec, holiday_calendar, partition_date, weekday_effect
+from quality_gates.checks.anomaly.calendar import (
+    MIN_HOLIDAYS,
+    HolidaySpec,
+    holiday_calendar,
+    partition_date,
+    weekday_effect,
+    weekday_scaled,
+)
 from quality_gates.checks.anomaly.calibration import partition_level
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, VALUE_FEATURES, feature_matrix
 from quality_gates.checks.anomaly.robust import column_medians, grid_steps, sorted_columns
@@ -115,9 +122,11 @@ class PartitionAnomalyDetector:
     :param min_history: fewer earlier partitions than this gives "insufficient history".
     :param seasonality: ``"weekly"`` compares a partition only with partitions of the same
         weekday (partition keys must start with an ISO date) when there are enough of them.
-        ``"auto"`` does so only when the history has at least four weeks of dated partitions and
-        their row counts differ significantly by weekday (Kruskal–Wallis, p < 0.01); then four
-        of the same weekday are enough. The verdict's notes say which was chosen and why.
+        ``"auto"``, when the history has at least four weeks of dated partitions and their row
+        counts differ significantly by weekday (Kruskal–Wallis, p < 0.01), scales each earlier
+        row count to the current weekday's level and judges against the whole history (four
+        Saturdays are too few to learn every metric's threshold from). The verdict's notes say
+        which was chosen and why.
     :param holidays: a list of dates (ISO strings or dates), or a country or market of the
         ``holidays`` package (``"US"``, ``"germany"``, ``"NYSE"``; the ``[holidays]`` extra).
         Holidays stay out of the baseline of ordinary days; a holiday is judged against earlier
@@ -204,13 +213,13 @@ class PartitionAnomalyDetector:
         day = partition_date(current.partition_key)
         if day is None:
             return history, [*notes, f"weekly seasonality ignored: partition key {current.partition_key!r} is not a date"], self.min_history
-        needed = self.min_history
         if self.seasonality == "auto":
             weekly, why = weekday_effect(history)
-            if not weekly:
+            scaled = weekday_scaled(current, history) if weekly else None
+            if scaled is None:
                 return history, [*notes, f"compared with all days: {why}"], self.min_history
-            notes = [*notes, f"weekly seasonality: {why}"]
-            needed = min(self.min_history, MIN_WEEKS)
+            return scaled[0], [*notes, f"weekly seasonality: {why}; {scaled[1]}"], self.min_history
+        needed = self.min_history
         same_day = [p for p in history if (d := partition_date(p.partition_key)) is not None and d.weekday() == day.weekday()]
         if len(same_day) >= needed:
             return same_day, [*notes, f"compared with {len(same_day)} earlier partitions on the same weekday"], needed
