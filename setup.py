@@ -47,6 +47,8 @@ setup(
         "slack": ["apache-airflow-providers-slack>=8"],
         "http": ["apache-airflow-providers-http>=4"],  # WebhookChannel
         "polars": ["polars>=1.0"],
+        # holidays="US" (a country or market calendar) on the anomaly gate; a list of dates needs nothing.
+        "holidays": ["holidays>=0.50"],
         # Parquet and CSV files scanned in place (schema checks, profiles) by DuckDB.
         "duckdb": ["duckdb>=1.0", "duckdb-engine>=0.13"],
         # Gates computed by Spark (a local master, a cluster, or Spark Connect: its client extras).
@@ -64,6 +66,7 @@ setup(
             "apache-airflow-providers-http>=4",
             "aiosmtpd>=1.4",
             "polars>=1.0",
+            "holidays>=0.50",
             "duckdb>=1.0",
             "duckdb-engine>=0.13",
             "pyspark[connect]>=3.5",  # tests/spark: a local[2] session (Java 17: scripts/ensure_java.sh)

@@ -155,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--sensitivity", type=float, default=1.0, help="higher flags more (default 1.0)")
     back.add_argument("--min-history", type=int, default=7, help="earlier partitions needed to judge (default 7)")
     back.add_argument("--history", type=int, default=30, help="earlier partitions compared with (default 30)")
-    back.add_argument("--seasonality", choices=["weekly"], help="compare same weekdays")
+    back.add_argument(
+        "--seasonality", choices=["weekly", "auto"], help="compare same weekdays (auto: when row counts show a weekday effect)"
+    )
     back.add_argument("--max-alarm-rate", type=float, help="calibrate thresholds on the history to this alarm rate (e.g. 0.01)")
     back.add_argument("--record", action="store_true", help="seed the results store's history from the replay")
     back.add_argument("--store-conn-id", help="results store connection for --record")

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from airflow.sdk.bases.decorator import TaskDecorator
 
-ANOMALY_OPTIONS = ("history", "sensitivity", "min_history", "seasonality", "cold_start", "engine", "max_alarm_rate")
+ANOMALY_OPTIONS = ("history", "sensitivity", "min_history", "seasonality", "cold_start", "engine", "max_alarm_rate", "holidays")
 
 
 class ReturnedFrame:
@@ -69,7 +69,7 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
     :param schema: as for ``SchemaGateOperator`` (a YAML path relative to the DAG file, a pandera
         schema or model, or an import path).
     :param anomaly: also run the partition anomaly detector: ``True`` or a mapping of the anomaly
-        gate's options (``history``, ``sensitivity``, ``min_history``, ``seasonality``, ``max_alarm_rate``,
+        gate's options (``history``, ``sensitivity``, ``min_history``, ``seasonality``, ``max_alarm_rate``, ``holidays``,
         ``cold_start``, ``engine``). The dataset's history is kept like the anomaly gate's.
     Every ``SchemaGateOperator``/``BaseGateOperator`` argument (``dataset``, ``partition``, ``mode``,
     ``store_conn_id``, ``on_warning_callback``, ``max_failure_cases``, ``allow_empty``, ...) applies.
@@ -149,6 +149,7 @@ class QualityGateDecoratedOperator(DecoratedOperator, SchemaGateOperator):
             min_history=options.get("min_history", 7),
             seasonality=options.get("seasonality"),
             max_alarm_rate=options.get("max_alarm_rate"),
+            holidays=options.get("holidays"),
         )
         return anomaly_gate(profile, history, detector, cold_start=COLD_START_STATUS[options.get("cold_start", "warn")])
 

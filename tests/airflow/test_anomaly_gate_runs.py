@@ -81,3 +81,31 @@ def test_anomaly_gate_profiles_a_sql_table_in_the_database(gate_store, store_url
     blocked = gate_store.recent(dag_id="anomaly_gate_sql")[0].result
     assert blocked.row_count == 1_000
     assert blocked.checks[0].details["culprits"][0] == "amount"
+
+
+def test_anomaly_gate_judges_a_holiday_against_earlier_holidays_beyond_its_window(gate_store, dagbag):
+    # The DAG's holidays are the first of each month (2030-2045); a fresh year per run of this test.
+    year = 2030 + next(_RUNS) % 16
+    holidays = [dt.datetime(year, month, 1, tzinfo=dt.UTC) for month in (1, 2, 3)]
+    ordinary = [dt.datetime(year, 3, day, tzinfo=dt.UTC) for day in (2, 3, 4, 5)]
+    for day in holidays:
+        assert run_dag_on(dagbag, "anomaly_gate_holidays", day, corruption="quiet")[1]["gate"] == "success"
+    for day in ordinary:
+        assert run_dag_on(dagbag, "anomaly_gate_holidays", day, corruption="none")[1]["gate"] == "success"
+    judged = gate_store.recent(dag_id="anomaly_gate_holidays")[0].result.checks[0]
+    # The window of 4 held 1 March: kept out, the 3 ordinary days are the baseline.
+    assert (judged.status, judged.details["history_size"]) == ("passed", 3)
+    assert "1 holiday(s) kept out of the baseline" in judged.details["message"]
+
+    # 1 April: its 4-partition window holds no holiday; the three earlier ones are looked up.
+    _, states = run_dag_on(dagbag, "anomaly_gate_holidays", dt.datetime(year, 4, 1, tzinfo=dt.UTC), corruption="quiet")
+    assert states == {"gate": "success", "downstream": "success"}
+    holiday = gate_store.recent(dag_id="anomaly_gate_holidays")[0].result.checks[0]
+    assert (holiday.status, holiday.details["history_size"]) == ("passed", 3)
+    assert "holiday: compared with 3 earlier holidays" in holiday.details["message"]
+
+    # The same quiet day on an ordinary date is blocked: a quarter of the usual rows.
+    _, states = run_dag_on(dagbag, "anomaly_gate_holidays", dt.datetime(year, 4, 2, tzinfo=dt.UTC), corruption="quiet")
+    assert states == {"gate": "failed", "downstream": "upstream_failed"}
+    blocked = gate_store.recent(dag_id="anomaly_gate_holidays")[0].result.checks
+    assert blocked[1].check_name == "row_count"

@@ -63,6 +63,8 @@ def daily_orders(day: str = "2024-01-01", corruption: str = "none"):
         frame.loc[frame.index[:60], "amount"] *= -1
     if corruption == "missing_segment":  # the source system of new orders did not deliver: ~20% of rows gone
         frame = frame[frame["status"] != "new"]
+    if corruption == "quiet":  # a holiday: a quarter of the usual orders, otherwise alike
+        frame = frame.iloc[:250]
     return frame
 
 
@@ -81,6 +83,19 @@ with DAG("anomaly_gate_calibrated", schedule=None, start_date=START, params={"co
         dataset="daily_orders_calibrated",
         min_history=5,
         max_alarm_rate=0.01,
+    ) >> EmptyOperator(task_id="downstream")
+
+# The first of every month is a quiet closing day: holidays given as a list of dates.
+CLOSING_DAYS = [dt.date(year, month, 1) for year in range(2030, 2046) for month in range(1, 13)]
+
+with DAG("anomaly_gate_holidays", schedule=None, start_date=START, params={"corruption": "none"}) as anomaly_gate_holidays:
+    PartitionAnomalyGateOperator(
+        task_id="gate",
+        source=CallableSource(daily_orders, op_kwargs={"day": "{{ ds }}", "corruption": "{{ params.corruption }}"}),
+        dataset="daily_orders_holidays",
+        min_history=3,
+        history=4,  # earlier holidays are looked up beyond this window
+        holidays=CLOSING_DAYS,
     ) >> EmptyOperator(task_id="downstream")
 
 with DAG("anomaly_gate_sql", schedule=None, start_date=START) as anomaly_gate_sql:

@@ -19,7 +19,6 @@ Shankar et al., CIKM 2023), changed where GATE is weak:
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import warnings
 from collections.abc import Sequence
@@ -27,6 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from quality_gates.checks.anomaly.calendar import (
+    MIN_HOLIDAYS,
+    HolidaySpec,
+    holiday_calendar,
+    partition_date,
+    weekday_effect,
+    weekday_scaled,
+)
 from quality_gates.checks.anomaly.calibration import partition_level
 from quality_gates.checks.anomaly.features import DERIVED, SHARE_SHIFT, VALUE_FEATURES, feature_matrix
 from quality_gates.checks.anomaly.robust import column_medians, grid_steps, sorted_columns
@@ -115,6 +122,15 @@ class PartitionAnomalyDetector:
     :param min_history: fewer earlier partitions than this gives "insufficient history".
     :param seasonality: ``"weekly"`` compares a partition only with partitions of the same
         weekday (partition keys must start with an ISO date) when there are enough of them.
+        ``"auto"``, when the history has at least four weeks of dated partitions and their row
+        counts differ significantly by weekday (Kruskal–Wallis, p < 0.01), scales each earlier
+        row count to the current weekday's level and judges against the whole history (four
+        Saturdays are too few to learn every metric's threshold from). The verdict's notes say
+        which was chosen and why.
+    :param holidays: a list of dates (ISO strings or dates), or a country or market of the
+        ``holidays`` package (``"US"``, ``"germany"``, ``"NYSE"``; the ``[holidays]`` extra).
+        Holidays stay out of the baseline of ordinary days; a holiday is judged against earlier
+        holidays when the history has at least three, else against ordinary days (noted).
     :param max_explanations: how many flagged metrics to explain.
     :param max_alarm_rate: calibrate on the history itself: every threshold is scaled so that
         the history's own partitions, each judged against the others, would alarm at about this
@@ -130,26 +146,28 @@ class PartitionAnomalyDetector:
         seasonality: str | None = None,
         max_explanations: int = 10,
         max_alarm_rate: float | None = None,
+        holidays: HolidaySpec | None = None,
     ):
         if sensitivity <= 0:
             raise ValueError("sensitivity must be positive")
         if max_alarm_rate is not None and not 0 < max_alarm_rate < 1:
             raise ValueError(f"max_alarm_rate must be between 0 and 1, not {max_alarm_rate!r}")
         self.max_alarm_rate = max_alarm_rate
-        if seasonality not in (None, "weekly"):
-            raise ValueError("seasonality must be None or 'weekly'")
+        if seasonality not in (None, "weekly", "auto"):
+            raise ValueError(f"seasonality must be None, 'weekly' or 'auto', not {seasonality!r}")
+        self.is_holiday = holiday_calendar(holidays)
         self.sensitivity = sensitivity
         self.min_history = max(3, min_history)
         self.seasonality = seasonality
         self.max_explanations = max_explanations
 
     def evaluate(self, current: PartitionProfile, history: Sequence[PartitionProfile]) -> AnomalyVerdict:
-        history, notes = self._seasonal(current, list(history))
-        if len(history) < self.min_history:
-            note = f"{len(history)} earlier partition(s); at least {self.min_history} are needed to judge"
+        history, notes, needed = self._baseline(current, list(history))
+        if len(history) < needed:
+            note = f"{len(history)} earlier partition(s); at least {needed} are needed to judge"
             return AnomalyVerdict(INSUFFICIENT_HISTORY, 0.0, history_size=len(history), notes=(*notes, note))
         explanations = schema_changes(current, history) + stale_copies(current, history)
-        outliers, level = self._metric_outliers(current, history)
+        outliers, level = self._metric_outliers(current, history, needed)
         explanations += outliers
         if level != 1.0:
             notes.append(f"thresholds × {level:.2f}: calibrated so that the history's own partitions alarm at {self.max_alarm_rate:.1%}")
@@ -166,18 +184,48 @@ class PartitionAnomalyDetector:
             tuple(notes),
         )
 
-    def _seasonal(self, current: PartitionProfile, history: list[PartitionProfile]) -> tuple[list[PartitionProfile], list[str]]:
-        if self.seasonality != "weekly":
-            return history, []
-        weekday = _weekday(current.partition_key)
-        if weekday is None:
-            return history, [f"weekly seasonality ignored: partition key {current.partition_key!r} is not a date"]
-        same_day = [p for p in history if _weekday(p.partition_key) == weekday]
-        if len(same_day) >= self.min_history:
-            return same_day, [f"compared with {len(same_day)} earlier partitions on the same weekday"]
-        return history, [f"only {len(same_day)} earlier partitions on the same weekday: compared with all"]
+    def _baseline(self, current: PartitionProfile, history: list[PartitionProfile]) -> tuple[list[PartitionProfile], list[str], int]:
+        """The partitions to compare with, notes saying how they were chosen, and how many are needed."""
+        notes: list[str] = []
+        if self.is_holiday is not None:
+            day = partition_date(current.partition_key)
+            holidays = [p for p in history if self._holiday(p)]
+            ordinary = [p for p in history if not self._holiday(p)]
+            if day is not None and self.is_holiday(day):
+                if len(holidays) >= MIN_HOLIDAYS:
+                    # Holidays fall on any weekday: no weekly comparison among them.
+                    return holidays, [f"holiday: compared with {len(holidays)} earlier holidays"], min(self.min_history, MIN_HOLIDAYS)
+                notes.append(f"holiday, but only {len(holidays)} earlier holiday(s) ({MIN_HOLIDAYS} needed): compared with ordinary days")
+            elif holidays:
+                notes.append(f"{len(holidays)} holiday(s) kept out of the baseline")
+            history = ordinary
+        return self._seasonal(current, history, notes)
 
-    def _metric_outliers(self, current: PartitionProfile, history: list[PartitionProfile]) -> tuple[list[Explanation], float]:
+    def _holiday(self, profile: PartitionProfile) -> bool:
+        day = partition_date(profile.partition_key)
+        return day is not None and self.is_holiday is not None and self.is_holiday(day)
+
+    def _seasonal(
+        self, current: PartitionProfile, history: list[PartitionProfile], notes: list[str]
+    ) -> tuple[list[PartitionProfile], list[str], int]:
+        if self.seasonality is None:
+            return history, notes, self.min_history
+        day = partition_date(current.partition_key)
+        if day is None:
+            return history, [*notes, f"weekly seasonality ignored: partition key {current.partition_key!r} is not a date"], self.min_history
+        if self.seasonality == "auto":
+            weekly, why = weekday_effect(history)
+            scaled = weekday_scaled(current, history) if weekly else None
+            if scaled is None:
+                return history, [*notes, f"compared with all days: {why}"], self.min_history
+            return scaled[0], [*notes, f"weekly seasonality: {why}; {scaled[1]}"], self.min_history
+        needed = self.min_history
+        same_day = [p for p in history if (d := partition_date(p.partition_key)) is not None and d.weekday() == day.weekday()]
+        if len(same_day) >= needed:
+            return same_day, [*notes, f"compared with {len(same_day)} earlier partitions on the same weekday"], needed
+        return history, [*notes, f"only {len(same_day)} earlier partitions on the same weekday: compared with all"], self.min_history
+
+    def _metric_outliers(self, current: PartitionProfile, history: list[PartitionProfile], needed: int) -> tuple[list[Explanation], float]:
         """Every metric's explanation, and the factor the thresholds were calibrated by (1: none)."""
         features, matrix, vector, details = feature_matrix(current, history)
         if not features:
@@ -198,7 +246,7 @@ class PartitionAnomalyDetector:
             base = np.array([BASE_THRESHOLD * _THRESHOLD_FACTORS.get(f[1], 1.0) for f in features]) * _short_history_factor(len(history))
             threshold = np.maximum(base, HISTORY_MARGIN * widest) / self.sensitivity
             z = (vector - center) / scale
-        enough = counts >= self.min_history
+        enough = counts >= needed
         level = 1.0
         if self.max_alarm_rate is not None:
             level = partition_level(history_z, base, HISTORY_MARGIN, enough, self.max_alarm_rate, LEVEL_FLOOR)
@@ -368,10 +416,3 @@ def _pooled_rows(history: Sequence[PartitionProfile]) -> tuple[int, int]:
     """Rows and sampled rows over the whole history."""
     rows = sum(p.row_count for p in history)
     return rows, sum(min(p.row_count, p.sample_rows or p.row_count) for p in history)
-
-
-def _weekday(key: str | None) -> int | None:
-    try:
-        return dt.date.fromisoformat(str(key)[:10]).weekday()
-    except (TypeError, ValueError):
-        return None
