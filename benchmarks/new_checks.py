@@ -83,11 +83,14 @@ def _freshness(url: str) -> tuple[list[list[str]], dict]:
 
 # Each referential-integrity method in a fresh process: the peak RSS is the client's own.
 RI_WORKER = r"""
-import json, resource, sys, time
+import json, sys, time
 import sqlalchemy as sa
 url, method = sys.argv[1], sys.argv[2]
 engine = sa.create_engine(url)
-start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM, not ru_maxrss: a child started by vfork + exec inherits its parent's high-water mark there.
+def high_water_kb():
+    return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+start_rss = high_water_kb()
 started = time.perf_counter()
 if method == "pandas":
     import pandas as pd
@@ -103,7 +106,7 @@ else:
         parent = FrameSide("nc_parent", lambda columns: sql_chunks(SqlSide("p", engine, sa.table("nc_parent", sa.column("id"))), columns))
     orphans = relationship(child, ["parent_id"], parent, ["id"]).details["failing_rows"]
 seconds = time.perf_counter() - started
-print(json.dumps({"seconds": seconds, "orphans": orphans, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"seconds": seconds, "orphans": orphans, "peak_rss_mib": high_water_kb() / 1024,
                   "rss_before_mib": start_rss / 1024}))
 """
 

@@ -156,7 +156,7 @@ def main() -> str:
 
 NOTES = """
 
-Worker peak: the gate process's peak RSS (pandas, pyarrow, pandera and pyspark imported: see
+Worker peak: the gate process's own peak RSS (VmHWM; pandas, pyarrow, pandera and pyspark imported: see
 "after imports"); the JVM's peak RSS and CPU are sampled separately (Spark's driver = executor in
 local mode, `spark.driver.memory=2g`). The pandas path runs under a 4 GiB address-space limit.
 "k rows per JVM CPU s" is the throughput one executor core gives: a cluster's wall time is about
