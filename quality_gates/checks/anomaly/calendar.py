@@ -6,9 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import statistics
 from collections.abc import Callable, Iterable, Sequence
-
-import numpy as np
 
 from quality_gates.checks.errors import ConfigurationError
 from quality_gates.checks.profiles.model import PartitionProfile
@@ -48,8 +47,7 @@ def weekday_effect(history: Sequence[PartitionProfile]) -> tuple[bool, str]:
     dated = sum(len(v) for v in by_day.values())
     if dated < 7 * MIN_WEEKS or len(by_day) < 2:
         return False, f"{dated} dated partitions: at least {7 * MIN_WEEKS} ({MIN_WEEKS} weeks) are needed to test for a weekday effect"
-    values = np.concatenate([np.asarray(v) for v in by_day.values()])
-    if np.ptp(values) == 0:
+    if len({value for values in by_day.values() for value in values}) == 1:
         return False, "row counts are the same every day: no weekday effect"
     p_value = float(stats.kruskal(*by_day.values()).pvalue)
     if p_value < WEEKDAY_P_VALUE:
@@ -113,7 +111,7 @@ def weekday_scaled(current: PartitionProfile, history: Sequence[PartitionProfile
             by_day.setdefault(d.weekday(), []).append(profile.row_count)
     if day is None or len(by_day.get(day.weekday(), ())) < MIN_WEEKS - 1:
         return None
-    medians = {weekday: float(np.median(counts)) for weekday, counts in by_day.items() if len(counts) >= 2}
+    medians = {weekday: float(statistics.median(counts)) for weekday, counts in by_day.items() if len(counts) >= 2}
     level = medians[day.weekday()]
     scaled = []
     for profile in history:
