@@ -186,17 +186,7 @@ def evaluate_frame(frame: pd.DataFrame, spec: EvaluationSpec) -> Evaluation:
         groups = list(zip(values, np.split(order, boundaries)))
         for value, positions in sorted(groups, key=lambda pair: str(pair[0])):
             parts.append(sums(slice_name(column, "<missing>" if pd.isna(value) else value), positions))
-    estimates = estimates_for(
-        parts,
-        task=spec.task,
-        metrics=metrics,
-        n_classes=n_classes,
-        positive=positive,
-        confidence=spec.confidence,
-        resamples=spec.resamples,
-        seed=spec.seed,
-    )
-    return Evaluation(spec, metrics, tuple(estimates), DataFindings(**findings))
+    return evaluation_of(parts, spec, metrics, n_classes, positive, findings)
 
 
 def _present(values: pd.Series) -> np.ndarray:
@@ -259,3 +249,18 @@ def positive_class(classes: tuple, spec: EvaluationSpec) -> tuple[tuple, int | N
             f"score_column '{spec.score_column}' is for binary models; '{spec.label_column}' has {len(classes)} classes"
         )
     return classes, positive
+
+
+def evaluation_of(parts: list, spec: EvaluationSpec, metrics, n_classes: int, positive: int | None, findings: dict) -> Evaluation:
+    """The Evaluation of per-slice sums, however they were computed (in memory or by an engine)."""
+    estimates = estimates_for(
+        parts,
+        task=spec.task,
+        metrics=metrics,
+        n_classes=n_classes,
+        positive=positive,
+        confidence=spec.confidence,
+        resamples=spec.resamples,
+        seed=spec.seed,
+    )
+    return Evaluation(spec, metrics, tuple(estimates), DataFindings(**findings))

@@ -20,7 +20,7 @@ import numpy as np
 from quality_gates.checks.errors import EvaluationDataError, MetricDefinitionError
 from quality_gates.checks.model_metrics.catalogue import REGRESSION, resolve_metrics
 from quality_gates.checks.model_metrics.definitions import classification_width
-from quality_gates.checks.model_metrics.evaluate import DataFindings, Evaluation, estimates_for, positive_class
+from quality_gates.checks.model_metrics.evaluate import Evaluation, evaluation_of, positive_class
 from quality_gates.checks.model_metrics.spec import EvaluationSpec
 from quality_gates.checks.model_metrics.sums import OVERALL, ScoreGroups, SliceSums, slice_name
 
@@ -104,17 +104,7 @@ def evaluation_from_sums(sums: EngineSums, spec: EvaluationSpec) -> Evaluation:
         findings["unpredicted_classes"] = {str(c): labelled_counts[c] for c in classes if labelled_counts[c] and not predicted_counts[c]}
         if has_score:
             parts = _with_score_groups(parts, sums.score_groups, spec, classes[positive])
-    estimates = estimates_for(
-        parts,
-        task=spec.task,
-        metrics=metrics,
-        n_classes=n_classes,
-        positive=positive,
-        confidence=spec.confidence,
-        resamples=spec.resamples,
-        seed=spec.seed,
-    )
-    return Evaluation(spec, metrics, tuple(estimates), DataFindings(**findings))
+    return evaluation_of(parts, spec, metrics, n_classes, positive, findings)
 
 
 def _slice_keys(row: tuple, spec: EvaluationSpec) -> list[tuple[str, object]]:
